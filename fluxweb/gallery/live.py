@@ -1,0 +1,124 @@
+"""Live gallery: how finished work reaches every open browser.
+
+Each web process runs one :class:`LiveHub` while at least one browser is connected. The
+hub asks the database every ``FLUXWEB_LIVE_POLL_INTERVAL`` seconds which generations
+changed (one indexed query on ``updated_at``, whatever the number of browsers), renders
+each changed card once and hands the HTML to every connected SSE stream. Because the
+database is the only channel, web processes on any number of machines see every change
+made by any worker; there is no in-memory state to share between them.
+
+``updated_at`` comes from the database clock and is written inside each transaction, so
+a row can commit slightly after a later-stamped one. The hub therefore re-reads a short
+overlap window behind its cursor and drops versions it has already sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+from django.template.loader import render_to_string
+
+from fluxweb.generations.models import Generation
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = timedelta(seconds=3)
+MAX_EVENTS_PER_POLL = 200
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    """A generation's card as it is now; ``version`` is its ``updated_at``."""
+
+    generation_id: int
+    version: datetime
+    html: str
+
+    def encode(self) -> str:
+        """The SSE wire form: ``id`` is the version (browsers echo it as Last-Event-ID)."""
+        data = "\n".join(f"data: {line}" for line in self.html.strip().splitlines())
+        return f"id: {self.version.isoformat()}\nevent: generation\n{data}\n\n"
+
+
+def render_card(generation: Generation) -> str:
+    return render_to_string("gallery/_card.html", {"generation": generation})
+
+
+def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL) -> list[CardEvent]:
+    """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap,
+    oldest change first. ``cursor=None`` means "nothing yet"."""
+    queryset = Generation.objects.for_gallery().order_by("updated_at", "id")
+    if cursor is not None:
+        queryset = queryset.filter(updated_at__gt=cursor - OVERLAP)
+    return [CardEvent(g.pk, g.updated_at, render_card(g)) for g in queryset[:limit]]
+
+
+def latest_version() -> datetime | None:
+    """The newest ``updated_at`` in the table: where a fresh page's stream starts."""
+    return Generation.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+
+
+class LiveHub:
+    """Fans generation changes out to subscribed SSE streams (one hub per process)."""
+
+    def __init__(self) -> None:
+        self.subscribers: set[asyncio.Queue[CardEvent]] = set()
+        self._task: asyncio.Task[None] | None = None
+        # One thread of its own, so the hub keeps one database connection whatever
+        # request happened to start it.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-hub")
+
+    async def subscribe(self) -> asyncio.Queue[CardEvent]:
+        queue: asyncio.Queue[CardEvent] = asyncio.Queue(maxsize=1000)
+        self.subscribers.add(queue)
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run(), context=contextvars.Context())
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[CardEvent]) -> None:
+        self.subscribers.discard(queue)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        cursor = await loop.run_in_executor(self._executor, self._latest)
+        sent: dict[int, datetime] = {}
+        while self.subscribers:
+            await asyncio.sleep(settings.FLUXWEB_LIVE_POLL_INTERVAL)
+            events = await loop.run_in_executor(self._executor, self._poll, cursor)
+            for event in events:
+                previous = sent.get(event.generation_id)
+                if previous is not None and previous >= event.version:
+                    continue
+                sent[event.generation_id] = event.version
+                cursor = max(cursor, event.version) if cursor else event.version
+                for queue in list(self.subscribers):
+                    if queue.full():  # a stuck client must not hold the others back
+                        self.unsubscribe(queue)
+                    else:
+                        queue.put_nowait(event)
+            if cursor is not None:
+                horizon = cursor - OVERLAP * 2
+                sent = {pk: version for pk, version in sent.items() if version > horizon}
+
+    def _latest(self) -> datetime | None:
+        close_old_connections()
+        return latest_version()
+
+    def _poll(self, cursor: datetime | None) -> list[CardEvent]:
+        try:
+            return changes_since(cursor)
+        except DatabaseError:
+            logger.warning("live hub: database error, retrying next tick", exc_info=True)
+            connection.close()
+            return []
+
+
+hub = LiveHub()

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import GeneratedImage, Generation, Prompt
+
+
+class GeneratedImageInline(admin.TabularInline):
+    model = GeneratedImage
+    extra = 0
+    readonly_fields = ["index", "file", "content_type", "width", "height", "size_bytes"]
+    can_delete = False
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = ["id", "author", "model", "status", "width", "height", "estimated_cost_usd", "created_at"]
+    list_filter = ["status", "provider", "model"]
+    search_fields = ["prompt__text", "author__username"]
+    list_select_related = ["author", "prompt"]
+    raw_id_fields = ["prompt"]
+    readonly_fields = ["created_at", "started_at", "finished_at", "updated_at"]
+    inlines = [GeneratedImageInline]
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = ["id", "__str__", "created_at"]
+    search_fields = ["text"]
+    readonly_fields = ["text_hash", "created_at"]

@@ -1,0 +1,147 @@
+"""The generation form: every field validated on the server against the chosen model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from fluxweb.providers.base import ModelSpec
+from fluxweb.providers.registry import get_registry
+
+MAX_PROMPT_LENGTH = 4000
+
+
+class GenerationForm(forms.Form):
+    """Prompt, model and parameters. Limits come from the selected :class:`ModelSpec`.
+
+    ``cleaned_data["model"]`` is the ModelSpec itself; a blank ``num_inference_steps``
+    becomes the model's default; a blank ``seed`` stays None (the service picks one).
+    """
+
+    prompt = forms.CharField(
+        max_length=MAX_PROMPT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Describe the image…"}),
+    )
+    negative_prompt = forms.CharField(
+        max_length=MAX_PROMPT_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 1})
+    )
+    model = forms.ChoiceField()
+    width = forms.IntegerField(label="Width (px)")
+    height = forms.IntegerField(label="Height (px)")
+    num_inference_steps = forms.IntegerField(label="Steps", required=False)
+    guidance_scale = forms.DecimalField(label="Guidance scale", required=False, max_digits=5, decimal_places=2)
+    seed = forms.IntegerField(required=False, help_text="Blank picks a random seed; it is recorded.")
+    num_images = forms.IntegerField(label="Images", initial=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        registry = get_registry()
+        self.fields["model"].choices = [(m.id, m.label) for m in registry.models.values()]
+        self.spec = self._selected_spec()
+        if self.spec is not None:
+            self._apply_limits(self.spec)
+
+    def _selected_spec(self) -> ModelSpec | None:
+        models = get_registry().models
+        chosen = self.data.get("model") if self.is_bound else self.initial.get("model")
+        if chosen in models:
+            return models[chosen]
+        return next(iter(models.values()), None)
+
+    def _apply_limits(self, spec: ModelSpec) -> None:
+        """Put the model's limits on the widgets (a hint to browsers, not the check)."""
+        for name, bounds in (("width", spec.width), ("height", spec.height), ("num_images", spec.num_images)):
+            self.fields[name].widget.attrs.update(min=bounds.minimum, max=bounds.maximum, step=bounds.step)
+            self.fields[name].help_text = bounds.describe()
+        self.initial.setdefault("width", spec.default_width)
+        self.initial.setdefault("height", spec.default_height)
+        self.initial.setdefault("model", spec.id)
+        steps = self.fields["num_inference_steps"]
+        if spec.steps is None:
+            steps.disabled = True
+            steps.help_text = "This provider's API has no steps parameter."
+        else:
+            steps.widget.attrs.update(min=spec.steps.minimum, max=spec.steps.maximum)
+            steps.help_text = f"{spec.steps.describe()}; blank uses {spec.default_steps}."
+            self.initial.setdefault("num_inference_steps", spec.default_steps)
+        seed = self.fields["seed"]
+        if spec.seed is None:
+            seed.disabled = True
+            seed.help_text = "This provider's API takes no seed, so results cannot be reproduced."
+        guidance = self.fields["guidance_scale"]
+        if spec.guidance_scale is None:
+            guidance.disabled = True
+            guidance.help_text = "Not used by this model."
+        else:
+            low, high = spec.guidance_scale
+            guidance.widget.attrs.update(min=low, max=high, step="0.1")
+            guidance.help_text = f"{low:g}–{high:g}"
+            self.initial.setdefault("guidance_scale", spec.default_guidance_scale)
+        negative = self.fields["negative_prompt"]
+        if not spec.negative_prompt:
+            negative.disabled = True
+            negative.help_text = "Not supported by this model."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        spec = get_registry().models.get(data.get("model", ""))
+        if spec is None:
+            return data
+        data["model"] = spec
+        self._check_range(data, "width", spec.width, spec)
+        self._check_range(data, "height", spec.height, spec)
+        self._check_range(data, "num_images", spec.num_images, spec)
+        if spec.steps is None:
+            data["num_inference_steps"] = None
+        else:
+            if data.get("num_inference_steps") is None and "num_inference_steps" not in self.errors:
+                data["num_inference_steps"] = spec.default_steps
+            self._check_range(data, "num_inference_steps", spec.steps, spec)
+        if spec.seed is None:
+            data["seed"] = None
+        elif data.get("seed") is not None:
+            self._check_range(data, "seed", spec.seed, spec)
+        if spec.guidance_scale is None:
+            data["guidance_scale"] = None
+        elif data.get("guidance_scale") is not None:
+            low, high = spec.guidance_scale
+            if not Decimal(str(low)) <= data["guidance_scale"] <= Decimal(str(high)):
+                self.add_error("guidance_scale", f"{spec.label} takes a guidance scale of {low:g}–{high:g}.")
+        if not spec.negative_prompt:
+            data["negative_prompt"] = ""
+        return data
+
+    def _check_range(self, data: dict[str, Any], name: str, bounds: Any, spec: ModelSpec) -> None:
+        value = data.get(name)
+        if value is not None and not bounds.contains(value):
+            label = self.fields[name].label or name.replace("_", " ").capitalize()
+            self.add_error(name, f"{label} must be {bounds.describe()} for {spec.label}.")
+
+    @property
+    def initial_estimate(self) -> Decimal | None:
+        """Estimated USD of the unbound form's initial values."""
+        if self.spec is None:
+            return None
+        initial = self.initial
+        try:
+            return self.spec.estimate_cost(
+                int(initial["width"]), int(initial["height"]),
+                int(initial["num_inference_steps"]) if initial.get("num_inference_steps") else None,
+                int(initial.get("num_images") or 1),
+            )
+        except (KeyError, ValueError):
+            return None
+
+    def estimate(self) -> Decimal | None:
+        """Estimated USD of the request as bound so far, or None while a field the price
+        depends on (model, size, steps, images) is invalid. The prompt does not matter."""
+        self.is_valid()
+        if set(self.errors) - {"prompt", "negative_prompt", "seed", "guidance_scale"}:
+            return None
+        data = self.cleaned_data
+        if not isinstance(data.get("model"), ModelSpec):
+            return None
+        spec: ModelSpec = data["model"]
+        return spec.estimate_cost(data["width"], data["height"], data["num_inference_steps"], data["num_images"])

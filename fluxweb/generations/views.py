@@ -1,0 +1,63 @@
+"""Submitting generations: the form, its live estimate, and the submit itself."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+
+from fluxweb.gallery.views import gallery_context
+
+from .forms import GenerationForm
+from .services import submit_generation
+
+# Fields whose value follows the model: when the model changes they take its defaults.
+MODEL_DEFAULTS = ("num_inference_steps", "guidance_scale")
+
+
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    """Validate and enqueue a generation.
+
+    HTMX: answers the new card (prepended to the gallery) plus a fresh form, or the form
+    with its errors. Without JavaScript: redirects home, or re-renders it with errors.
+    """
+    form = GenerationForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            response = render(request, "generations/_form.html", {"form": form})
+            return reswap(retarget(response, "#generation-form"), "outerHTML")
+        return render(request, "gallery/home.html", gallery_context(form), status=400)
+    generation = submit_generation(request.user, form.cleaned_data)
+    if not request.htmx:
+        messages.success(request, "Queued. Your image will appear in the gallery.")
+        return redirect("gallery:home")
+    fresh = GenerationForm(initial=_kept_values(request))
+    return render(
+        request, "generations/submitted.html", {"generation": generation, "form": fresh}
+    )
+
+
+@require_GET
+def form(request: HttpRequest) -> HttpResponse:
+    """The form re-rendered for another model (its limits and defaults), keeping values."""
+    initial = _kept_values(request, reset=MODEL_DEFAULTS)
+    return render(request, "generations/_form.html", {"form": GenerationForm(initial=initial)})
+
+
+@require_GET
+def estimate(request: HttpRequest) -> HttpResponse:
+    """The estimated cost of the form as filled in so far (USD)."""
+    form = GenerationForm(request.GET)
+    return render(request, "generations/_form.html#estimate", {"form": form, "estimate": form.estimate()})
+
+
+def _kept_values(request: HttpRequest, reset: tuple[str, ...] = ()) -> dict[str, str]:
+    source = request.POST if request.method == "POST" else request.GET
+    return {
+        name: source[name]
+        for name in GenerationForm.base_fields
+        if name in source and name not in reset and source[name] != ""
+    }

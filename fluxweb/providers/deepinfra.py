@@ -1,0 +1,129 @@
+"""DeepInfra's native inference endpoint for FLUX.1 [schnell] and [dev].
+
+Wire format (``shared/providers.md`` §4.2, DeepInfra model pages and ``deepinfra-node``):
+``POST {base}/v1/inference/black-forest-labs/FLUX-1-schnell`` with
+``Authorization: Bearer <key>`` and JSON ``{prompt, width, height, num_inference_steps,
+num_images, seed}``; 200 answers ``{"images": ["data:image/png;base64,..."], "seed",
+"request_id", "inference_status": {"status", "cost", "runtime_ms"}}`` with ``cost`` in USD.
+Errors: 401/403 ``{"detail": {"error": "Not authenticated"}}``, 422 validation,
+429 rate limited, 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .base import (
+    AuthenticationError,
+    GenerationRequest,
+    GenerationResult,
+    InvalidResponseError,
+    ModelSpec,
+    PendingJob,
+    Range,
+    RetryableProviderError,
+)
+from .http import ProviderHTTP, error_detail, error_for_status, json_body
+from .pricing import FLUX_DEV, FLUX_SCHNELL
+
+NAME = "DeepInfra"
+# DeepInfra does not document FLUX size limits (providers.md §7); FLUX works on a
+# 32-pixel grid and 1536 is the largest side the other hosts document.
+SIDE = Range(128, 1536, 32)
+SEED = Range(0, 2**32 - 1)
+
+
+class DeepInfraProvider:
+    """DeepInfra native inference API; ``base_url`` like ``https://api.deepinfra.com``."""
+
+    slug = "deepinfra"
+    label = NAME
+
+    def __init__(self, api_key: str, base_url: str) -> None:
+        self.http = ProviderHTTP(NAME, base_url, {"Authorization": f"Bearer {api_key}"})
+
+    def models(self) -> list[ModelSpec]:
+        common = dict(provider=self.slug, width=SIDE, height=SIDE, num_images=Range(1, 4), seed=SEED)
+        return [
+            ModelSpec(
+                id="deepinfra/flux-1-schnell",
+                api_name="black-forest-labs/FLUX-1-schnell",
+                label="FLUX.1 [schnell] · DeepInfra",
+                steps=Range(1, 50),
+                default_steps=4,
+                price=FLUX_SCHNELL,
+                **common,
+            ),
+            ModelSpec(
+                id="deepinfra/flux-1-dev",
+                api_name="black-forest-labs/FLUX-1-dev",
+                label="FLUX.1 [dev] · DeepInfra",
+                steps=Range(1, 50),
+                default_steps=25,
+                price=FLUX_DEV,
+                **common,
+            ),
+        ]
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        body: dict[str, Any] = {
+            "prompt": request.prompt,
+            "width": request.width,
+            "height": request.height,
+            "num_images": request.num_images,
+        }
+        if request.num_inference_steps is not None:
+            body["num_inference_steps"] = request.num_inference_steps
+        if request.seed is not None:
+            body["seed"] = request.seed
+        response = self.http.request("POST", f"/v1/inference/{request.model.api_name}", json=body)
+        if response.status_code == 403:
+            raise AuthenticationError("the provider rejected the API key", status_code=403)
+        if response.status_code == 423:
+            raise RetryableProviderError(f"{NAME} says the model is busy (HTTP 423)", status_code=423)
+        if response.status_code != 200:
+            raise error_for_status(NAME, response.status_code, error_detail(response))
+        return self._parse(json_body(NAME, response))
+
+    def poll(self, job: PendingJob) -> GenerationResult:
+        raise NotImplementedError("DeepInfra's native endpoint answers synchronously")
+
+    def _parse(self, payload: Any) -> GenerationResult:
+        if not isinstance(payload, dict):
+            raise InvalidResponseError(f"{NAME} returned a malformed answer")
+        status = payload.get("inference_status") or {}
+        if isinstance(status, dict) and status.get("status") == "failed":
+            raise RetryableProviderError(f"{NAME} reports the inference failed")
+        images = payload.get("images")
+        if not isinstance(images, list) or not images:
+            raise InvalidResponseError(f"{NAME} returned no image")
+        seed = payload.get("seed")
+        return GenerationResult(
+            images=[decode_data_url(item) for item in images],
+            seed=seed if isinstance(seed, int) else None,
+            cost_usd=_cost(status),
+            metadata={"request_id": payload.get("request_id")} if payload.get("request_id") else {},
+        )
+
+
+def decode_data_url(item: Any) -> bytes:
+    """Bytes of ``data:image/...;base64,XXXX`` (or bare base64). Raises InvalidResponseError."""
+    if not isinstance(item, str):
+        raise InvalidResponseError(f"{NAME} returned an image in an unknown form")
+    encoded = item.split(",", 1)[1] if item.startswith("data:") else item
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidResponseError(f"{NAME} returned an image that is not valid base64") from exc
+
+
+def _cost(status: Any) -> Decimal | None:
+    if not isinstance(status, dict) or status.get("cost") is None:
+        return None
+    try:
+        return Decimal(str(status["cost"]))
+    except InvalidOperation:
+        return None

@@ -1,0 +1,140 @@
+"""The one outbound HTTP seam: every provider call goes through :class:`ProviderHTTP`.
+
+It turns transport failures and HTTP error statuses into :mod:`.base` errors, caps
+downloaded bytes and keeps API keys out of every message. Tests point providers at
+local servers through their base URLs; nothing here is mocked in tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+
+from .base import (
+    AuthenticationError,
+    InvalidResponseError,
+    OutOfCreditsError,
+    ProviderError,
+    RetryableProviderError,
+)
+
+USER_AGENT = "fluxweb/0.1 (+https://github.com/fluxweb)"
+
+
+def default_timeout() -> httpx.Timeout:
+    """Timeouts from settings: ``FLUXWEB_PROVIDER_TIMEOUT`` seconds overall per phase,
+    ``FLUXWEB_PROVIDER_CONNECT_TIMEOUT`` seconds to connect."""
+    return httpx.Timeout(
+        settings.FLUXWEB_PROVIDER_TIMEOUT, connect=settings.FLUXWEB_PROVIDER_CONNECT_TIMEOUT
+    )
+
+
+class ProviderHTTP:
+    """A small httpx wrapper for one provider: ``name`` appears in error reasons."""
+
+    def __init__(self, name: str, base_url: str, headers: Mapping[str, str]) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"User-Agent": USER_AGENT, **headers}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Send ``method`` to ``base_url + path``; return the response whatever its status.
+
+        Raises :class:`RetryableProviderError` for timeouts and connection errors.
+        """
+        url = self.base_url + path
+        try:
+            with httpx.Client(timeout=default_timeout(), headers=self.headers) as client:
+                return client.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise RetryableProviderError(f"{self.name} did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise RetryableProviderError(f"could not connect to {self.name}") from exc
+
+    def download(self, url: str) -> bytes:
+        """Fetch an image URL the provider returned, with a byte cap.
+
+        Only https URLs, or URLs on the configured base URL's own host, are fetched.
+        Raises :class:`InvalidResponseError` for other URLs, non-200 answers and bodies
+        over ``FLUXWEB_MAX_IMAGE_BYTES``; :class:`RetryableProviderError` on timeouts.
+        """
+        parts = urlsplit(url)
+        base = urlsplit(self.base_url)
+        if not (parts.scheme == "https" or (parts.scheme, parts.netloc) == (base.scheme, base.netloc)):
+            raise InvalidResponseError(f"{self.name} returned an image URL that is not https")
+        limit = settings.FLUXWEB_MAX_IMAGE_BYTES
+        try:
+            with (
+                httpx.Client(timeout=default_timeout(), headers={"User-Agent": USER_AGENT}) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code != 200:
+                    raise error_for_status(self.name, response.status_code, "")
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise InvalidResponseError(
+                            f"{self.name} returned an image larger than {limit} bytes"
+                        )
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.TimeoutException as exc:
+            raise RetryableProviderError(f"downloading the image from {self.name} timed out") from exc
+        except httpx.TransportError as exc:
+            raise RetryableProviderError(f"could not download the image from {self.name}") from exc
+
+
+def error_for_status(name: str, status: int, detail: str) -> ProviderError:
+    """The :class:`ProviderError` for an HTTP error ``status`` from provider ``name``.
+
+    Generic mapping shared by providers; a provider with its own meaning for a status
+    (e.g. Segmind's 406 = no credits) checks that first. ``detail`` is a short message
+    taken from the provider's error body, already stripped of anything sensitive.
+    """
+    suffix = f": {detail}" if detail else ""
+    if status == 401:
+        return AuthenticationError("the provider rejected the API key", status_code=status)
+    if status == 402:
+        return OutOfCreditsError(f"{name} says the account is out of credits{suffix}", status_code=status)
+    if status == 429:
+        return RetryableProviderError(f"{name} is rate limiting requests{suffix}", status_code=status)
+    if status in (408, 425) or status >= 500:
+        return RetryableProviderError(f"{name} had a server error (HTTP {status}){suffix}", status_code=status)
+    if status in (400, 404, 422):
+        return ProviderError(f"{name} refused the request (HTTP {status}){suffix}", status_code=status)
+    return ProviderError(f"{name} answered HTTP {status}{suffix}", status_code=status)
+
+
+def json_body(name: str, response: httpx.Response) -> Any:
+    """The response's JSON, or :class:`InvalidResponseError` if it is not JSON."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidResponseError(f"{name} returned a malformed answer (not JSON)") from exc
+
+
+def error_detail(response: httpx.Response, limit: int = 200) -> str:
+    """A short human message from a provider's error body, whatever its shape.
+
+    Understands ``{"error": "..."}``, ``{"error": {"message": ...}}``, ``{"message": ...}``
+    and FastAPI's ``{"detail": ...}``; falls back to nothing for HTML and other bodies.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message: Any = body
+    for key in ("error", "detail", "message"):
+        if isinstance(message, dict) and key in message:
+            message = message[key]
+    if isinstance(message, dict):
+        message = message.get("message") or message.get("error") or ""
+    if isinstance(message, list) and message and isinstance(message[0], dict):
+        message = "; ".join(str(item.get("msg", "")) for item in message)
+    return str(message)[:limit] if isinstance(message, (str, int, float)) else ""

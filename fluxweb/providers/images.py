@@ -1,0 +1,71 @@
+"""Checks on image bytes from providers: sniff the real format, decode, bound the size."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from PIL import Image
+
+from .base import InvalidResponseError
+
+# Magic numbers: PNG (RFC 2083), JPEG (JFIF/EXIF SOI marker), WebP (RIFF....WEBP).
+SIGNATURES = {
+    "image/png": lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
+    "image/jpeg": lambda b: b.startswith(b"\xff\xd8\xff"),
+    "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
+}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """Image bytes that decoded cleanly; ``width``/``height`` in pixels."""
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """``"image/png"``, ``"image/jpeg"``, ``"image/webp"`` from the bytes, or None."""
+    for content_type, matches in SIGNATURES.items():
+        if matches(data):
+            return content_type
+    return None
+
+
+def check_image(data: bytes, provider: str) -> CheckedImage:
+    """Verify provider bytes are a whole PNG/JPEG/WebP within the byte and pixel caps.
+
+    Raises :class:`InvalidResponseError` for unknown formats, truncated or undecodable
+    data, more than ``FLUXWEB_MAX_IMAGE_BYTES`` bytes or ``FLUXWEB_MAX_IMAGE_PIXELS``
+    pixels (decompression bombs are refused before decoding the pixels).
+    """
+    if len(data) > settings.FLUXWEB_MAX_IMAGE_BYTES:
+        raise InvalidResponseError(f"{provider} returned an image over the size limit")
+    content_type = sniff_content_type(data)
+    if content_type is None:
+        raise InvalidResponseError(f"{provider} returned something that is not a PNG, JPEG or WebP image")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > settings.FLUXWEB_MAX_IMAGE_PIXELS:
+                raise InvalidResponseError(
+                    f"{provider} returned an image of {width}×{height} pixels, over the pixel limit"
+                )
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image.load()
+    except InvalidResponseError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidResponseError(f"{provider} returned a truncated or undecodable image") from exc
+    return CheckedImage(data=data, content_type=content_type, width=width, height=height)

@@ -1,0 +1,106 @@
+"""Run fluxweb's real processes (task worker, uvicorn) against the test database.
+
+Tests that use these need ``@pytest.mark.django_db(transaction=True)`` so the rows they
+write are committed and visible to the child processes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the database this test is using (the test database)."""
+    conf = connection.settings_dict
+    if conf["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{conf['NAME']}"
+    credentials = quote(conf["USER"] or "")
+    if conf["PASSWORD"]:
+        credentials += ":" + quote(conf["PASSWORD"])
+    return f"postgres://{credentials}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+
+
+def app_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: the test database and media, demo without delay."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPINFRA_", "PYTEST_"))}
+    env.update(
+        DATABASE_URL=database_url(),
+        DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        FLUXWEB_DEMO_DELAY="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """``manage.py db_worker`` as the Procfile runs it, polling fast."""
+    args = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+    with _process(args, env, log) as process:
+        yield process
+
+
+@contextmanager
+def web_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """uvicorn serving the ASGI app; yields its base URL once it answers."""
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    base_url = f"http://127.0.0.1:{port}"
+    with _process(args, env, log) as process:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base_url}/accounts/login/", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}") from None
+                time.sleep(0.1)
+        yield base_url
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
+    """Poll ``predicate`` until it returns something truthy; return that or raise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

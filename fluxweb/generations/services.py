@@ -119,11 +119,11 @@ def run_generation(generation_id: int) -> Generation | None:
         generation.mark_succeeded(seed=outcome.seed, actual_cost_usd=outcome.cost_usd, metadata=outcome.metadata)
         outcome_name = "succeeded"
     except ProviderError as exc:
-        generation.mark_failed(exc.reason)
+        fail_generation(generation, exc.reason)
         outcome_name = "failed"
     except Exception:
         logger.exception("generation %s crashed", generation_id)
-        generation.mark_failed("fluxweb hit an internal error while running this generation")
+        fail_generation(generation, "fluxweb hit an internal error while running this generation")
         outcome_name = "crashed"
     latency = time.monotonic() - started
     logger.info(
@@ -133,6 +133,15 @@ def run_generation(generation_id: int) -> Generation | None:
                "latency_s": round(latency, 3), "outcome": outcome_name},
     )
     return generation
+
+
+def fail_generation(generation: Generation, reason: str) -> bool:
+    """The one way a generation ends ``failed``: every failure path (provider errors, crashes,
+    the stuck-work sweep) comes here, so whatever a failure must undo is undone once.
+
+    Returns False if the generation had already finished.
+    """
+    return generation.mark_failed(reason)
 
 
 def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:

@@ -14,8 +14,11 @@ from tests.emulators.server import serve
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(settings, tmp_path):
+def _isolated_settings(request, settings, tmp_path):
     settings.FLUXWEB_DEMO_DELAY = 0
+    if not request.node.get_closest_marker("e2e"):
+        # Browser tests log in to a separate server process, which must verify the hash.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     # Templates render {% static %} without a collectstatic manifest in tests.
     settings.STORAGES = {

@@ -1,0 +1,76 @@
+"""Browser tests: Debian's Chromium driven by Playwright against uvicorn + a real worker.
+
+Run in their own pytest invocation (``pytest -m e2e``, bin/test does it): Playwright's
+sync API runs an event loop in the main thread, so the ORM calls these tests make need
+DJANGO_ALLOW_ASYNC_UNSAFE.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.emulators.deepinfra import API_KEY
+from tests.processes import app_env, web_server, worker
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class App:
+    base_url: str
+    browser: Browser
+
+    def login(self, username: str, password: str) -> Page:
+        page = self.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{self.base_url}/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{self.base_url}/")
+        return page
+
+
+@pytest.fixture
+def app(browser, deepinfra, tmp_path) -> Iterator[App]:
+    """fluxweb served as in production (uvicorn + db_worker) with DeepInfra pointed at the emulator."""
+    env = app_env(DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=deepinfra.base_url, FLUXWEB_DEMO_DELAY="0.5")
+    with worker(env, tmp_path / "worker.log"), web_server(env, tmp_path / "web.log") as base_url:
+        yield App(base_url, browser)
+
+
+@pytest.fixture
+def screenshot():
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

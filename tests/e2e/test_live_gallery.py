@@ -1,0 +1,82 @@
+"""A team member submits a prompt and the image lands live in the shared gallery."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."
+
+
+@pytest.fixture
+def alice(django_user_model):
+    django_user_model.objects.create_user("alice", password="alice-password-1")
+    return "alice", "alice-password-1"
+
+
+@pytest.fixture
+def carol(django_user_model):
+    django_user_model.objects.create_user("carol", password="carol-password-1")
+    return "carol", "carol-password-1"
+
+
+def submit(page, model_label: str, width: str, height: str, prompt: str = T_REX) -> None:
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    # Choosing a model re-renders the form with that model's limits: wait for the new form.
+    old_form = page.locator("#generation-form").element_handle()
+    page.get_by_label("Model").select_option(label=model_label)
+    page.wait_for_function("form => !form.isConnected", arg=old_form)
+    page.get_by_label("Width (px)").fill(width)
+    page.get_by_label("Height (px)").fill(height)
+    page.get_by_role("button", name="Generate").click()
+
+
+@pytest.mark.parametrize(
+    ("model_label", "width", "height"),
+    [("Demo (offline) placeholder, not FLUX", "640", "384"), ("FLUX.1 [schnell] · DeepInfra", "512", "320")],
+)
+def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, screenshot, model_label, width, height):
+    deepinfra.latency = 2.5  # long enough to watch the card run
+    page = app.login(*alice)
+    teammate = app.login(*carol)
+    page.evaluate("window.notReloaded = true")
+
+    submit(page, model_label, width, height)
+
+    card = page.locator("#gallery-cards article").first
+    expect(card).to_contain_text(T_REX)
+    expect(card).to_contain_text("alice")
+    if "DeepInfra" in model_label:
+        status = card.locator(".card__status")
+        expect(status).to_contain_text("Running", timeout=10_000)
+        expect(status.locator(".card__elapsed")).to_have_text(re.compile(r"^[1-9]\d* s$"), timeout=5_000)
+    image = card.locator("img.card__image")
+    expect(image).to_be_visible(timeout=20_000)
+    assert page.evaluate("window.notReloaded") is True
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [int(width), int(height)]
+    expect(card).to_contain_text(f"{width}×{height}")
+
+    # The teammate's open gallery got the same card, image included, with no reload.
+    teammate_card = teammate.locator("#gallery-cards article").first
+    expect(teammate_card).to_contain_text(T_REX)
+    expect(teammate_card.locator("img.card__image")).to_be_visible(timeout=20_000)
+    screenshot(page, "gallery-" + ("deepinfra" if "DeepInfra" in model_label else "demo"))
+
+
+def test_failure_shows_the_reason_in_plain_words(app, alice, deepinfra):
+    deepinfra.fault = "401"
+    page = app.login(*alice)
+    submit(page, "FLUX.1 [schnell] · DeepInfra", "512", "512")
+    card = page.locator("#gallery-cards article").first
+    expect(card).to_contain_text("Failed: the provider rejected the API key", timeout=20_000)
+
+
+def test_server_validation_errors_show_in_the_form(app, alice):
+    """Blank-looking prompts pass the browser's `required` check; the server refuses them."""
+    page = app.login(*alice)
+    submit(page, "Demo (offline) placeholder, not FLUX", "512", "512", prompt="   ")
+    expect(page.locator("#generation-form")).to_contain_text("This field is required.")
+    expect(page.get_by_label("Width (px)")).to_have_value("512")
+    expect(page.locator("#gallery-cards article")).to_have_count(0)

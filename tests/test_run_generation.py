@@ -1,0 +1,83 @@
+"""The worker side of a generation: provider call, retries, stored images, failure reasons."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.storage import default_storage
+
+from fluxweb.generations.models import Generation
+from fluxweb.generations.services import run_generation
+from tests.factories import make_generation
+
+pytestmark = pytest.mark.django_db
+
+
+def deepinfra_generation(user, **overrides):
+    fields = dict(provider="deepinfra", model="deepinfra/flux-1-schnell", width=512, height=256, seed=99,
+                  estimated_cost_usd=Decimal("0.000250"))
+    fields.update(overrides)
+    return make_generation(user, "a red kite over hills", **fields)
+
+
+def test_success_stores_every_image_and_the_reported_cost(member, deepinfra):
+    generation = run_generation(deepinfra_generation(member, num_images=2).pk)
+    assert generation.status == "succeeded" and generation.error == ""
+    assert generation.started_at and generation.finished_at
+    assert generation.actual_cost_usd == Decimal("0.000500")  # 0.0005 × 0.5 × 0.25 × 4 × 2
+    images = list(generation.images.all())
+    assert [(i.index, i.width, i.height, i.content_type) for i in images] == [(0, 512, 256, "image/png"), (1, 512, 256, "image/png")]
+    assert all(default_storage.exists(i.file.name) for i in images)
+
+
+def test_demo_generation_runs_offline(member):
+    generation = run_generation(make_generation(member).pk)
+    assert generation.status == "succeeded"
+    assert generation.images.get().content_type == "image/png"
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("401", "the provider rejected the API key"),
+        ("422", "DeepInfra refused the request (HTTP 422): unsafe prompt"),
+        ("malformed", "DeepInfra returned a malformed answer (not JSON)"),
+        ("no-images", "DeepInfra returned no image"),
+        ("not-image", "DeepInfra returned something that is not a PNG, JPEG or WebP image"),
+        ("truncated", "DeepInfra returned a truncated or undecodable image"),
+    ],
+)
+def test_permanent_faults_fail_at_once_with_a_readable_reason(member, deepinfra, fault, reason):
+    deepinfra.fault = fault
+    generation = run_generation(deepinfra_generation(member).pk)
+    assert (generation.status, generation.error) == ("failed", reason)
+    assert generation.images.count() == 0
+    assert len(deepinfra.requests) == 1
+
+
+@pytest.mark.parametrize("fault", ["429", "500"])
+def test_retryable_faults_are_retried_then_succeed(member, deepinfra, fault):
+    deepinfra.fault, deepinfra.fault_times = fault, 2
+    generation = run_generation(deepinfra_generation(member).pk)
+    assert generation.status == "succeeded"
+    assert len(deepinfra.requests) == 3
+
+
+def test_retryable_faults_give_up_after_the_configured_attempts(member, deepinfra, settings):
+    settings.FLUXWEB_PROVIDER_ATTEMPTS = 2
+    deepinfra.fault = "429"
+    generation = run_generation(deepinfra_generation(member).pk)
+    assert (generation.status, generation.error) == ("failed", "DeepInfra is rate limiting requests: Rate limited")
+    assert len(deepinfra.requests) == 2
+
+
+def test_a_disabled_model_fails_instead_of_hanging(member, settings):
+    settings.FLUXWEB_DEMO_PROVIDER = False
+    generation = run_generation(make_generation(member).pk)
+    assert (generation.status, generation.error) == ("failed", "the model demo/placeholder is not enabled on this server")
+
+
+def test_a_generation_is_claimed_only_once(member):
+    generation = make_generation(member)
+    assert run_generation(generation.pk).status == "succeeded"
+    assert run_generation(generation.pk) is None
+    assert Generation.objects.get(pk=generation.pk).images.count() == 1

@@ -30,8 +30,13 @@ ensure_venv() {
     stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${extras:-app}"
     if [ ! -f "$stamp" ]; then
         echo "Installing dependencies ($spec)"
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+        # Output goes to a log, shown only if the install fails.
+        if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+               .venv/bin/python -m pip install --disable-pip-version-check -e "$spec"; } >.venv/pip.log 2>&1; then
+            cat .venv/pip.log >&2
+            echo "Installing dependencies failed (log above, also in .venv/pip.log)." >&2
+            exit 1
+        fi
         touch "$stamp"
     fi
     export PATH="$PWD/.venv/bin:$PATH"

@@ -124,3 +124,15 @@ def validate(body: object) -> list[dict]:
     for field in unknown:
         bad(field, "extra fields not permitted")
     return errors
+
+
+if __name__ == "__main__":
+    # python -m tests.emulators.deepinfra 8766, then
+    # DEEPINFRA_API_KEY=test-deepinfra-key DEEPINFRA_BASE_URL=http://127.0.0.1:8766 bin/run
+    import sys
+
+    from .server import run_forever
+
+    emulator = DeepInfraEmulator()
+    emulator.latency = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+    run_forever(emulator, int(sys.argv[1]) if len(sys.argv) > 1 else 8766)

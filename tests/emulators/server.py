@@ -101,3 +101,13 @@ def serve(emulator: Emulator) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run_forever(emulator: Emulator, port: int) -> None:
+    """Serve ``emulator`` on 127.0.0.1:``port`` until interrupted (for manual trials)."""
+    server = _Server(("127.0.0.1", port), _handler_for(emulator))
+    print(f"{type(emulator).__name__} listening on http://127.0.0.1:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -11,9 +11,13 @@ register = template.Library()
 
 @register.filter
 def usd(value: Decimal | None) -> str:
-    """``Decimal("0.002")`` → ``"$0.0020"``; ``0`` → ``"free"``; None → ``"—"``."""
+    """Money at its real precision, at least cents: ``Decimal("0.000750")`` → ``"$0.00075"``,
+    ``Decimal("1.5")`` → ``"$1.50"``; ``0`` → ``"free"``; None → ``"—"``."""
     if value is None:
         return "—"
     if value == 0:
         return "free"
-    return f"${value:.4f}" if value >= Decimal("0.0001") else f"${value:.6f}"
+    value = value.normalize()
+    if value.as_tuple().exponent > -2:
+        value = value.quantize(Decimal("0.01"))
+    return f"${value:f}"

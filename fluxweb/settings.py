@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fluxweb.core",
     "fluxweb.generations",
     "fluxweb.gallery",
+    "fluxweb.api",
 ]
 
 MIDDLEWARE = [
@@ -160,5 +161,10 @@ FLUXWEB_MAX_IMAGE_PIXELS = env.int("FLUXWEB_MAX_IMAGE_PIXELS", default=4096 * 40
 FLUXWEB_LIVE_POLL_INTERVAL = env.float("FLUXWEB_LIVE_POLL_INTERVAL", default=0.5)
 # Seconds between SSE keep-alive comments (proxies drop idle connections).
 FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
+
+# The images API (/v1/): seconds a request waits for its generation before answering 504,
+# and seconds a returned image link stays valid.
+FLUXWEB_API_WAIT_TIMEOUT = env.float("FLUXWEB_API_WAIT_TIMEOUT", default=120.0)
+FLUXWEB_API_LINK_TTL = env.int("FLUXWEB_API_LINK_TTL", default=3600)
 
 env.seal()

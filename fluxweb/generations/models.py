@@ -69,6 +69,10 @@ class Generation(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
 
     author = models.ForeignKey(
@@ -84,6 +88,7 @@ class Generation(models.Model):
     guidance_scale = models.FloatField(null=True, blank=True)
     seed = models.BigIntegerField(null=True, blank=True, help_text="the seed sent (or reported back)")
     num_images = models.PositiveSmallIntegerField(default=1)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True, help_text="why it failed, in words fit for the user")

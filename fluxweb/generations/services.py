@@ -34,9 +34,10 @@ from .models import GeneratedImage, Generation, Prompt
 logger = logging.getLogger(__name__)
 
 
-def submit_generation(author: Any, data: dict[str, Any]) -> Generation:
+def submit_generation(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Generation:
     """Create a queued :class:`Generation` from a valid form's ``cleaned_data`` and
-    enqueue its task once the transaction commits.
+    enqueue its task once the transaction commits. ``source`` says where it came from
+    (the browser or the API).
 
     A blank seed becomes a random one within the model's range, so every generation
     records the seed it used. The estimate (USD) is stored with it.
@@ -60,6 +61,7 @@ def submit_generation(author: Any, data: dict[str, Any]) -> Generation:
             guidance_scale=float(data["guidance_scale"]) if data.get("guidance_scale") is not None else None,
             seed=seed,
             num_images=data["num_images"],
+            source=source,
             estimated_cost_usd=spec.estimate_cost(
                 data["width"], data["height"], data.get("num_inference_steps"), data["num_images"]
             ),

@@ -1,0 +1,38 @@
+"""Members create and revoke their own API tokens; admins can revoke anyone's."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .models import ApiToken
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name", help_text="Where it will be used, e.g. “notebook”.")
+
+
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """List the member's tokens; POST creates one and shows its secret this once."""
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])
+        form = TokenForm()
+    return render(request, "api/tokens.html", {
+        "form": form,
+        "new_token": new_token,
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "api_base": request.build_absolute_uri("/v1"),
+    })
+
+
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a token: the member's own, or any token for staff. Others get 404."""
+    queryset = ApiToken.objects.all() if request.user.is_staff else ApiToken.objects.filter(user=request.user)
+    get_object_or_404(queryset, pk=pk).revoke()
+    return redirect("api:tokens")

@@ -1,0 +1,74 @@
+"""OpenAI Images API request bodies ⇄ fluxweb's generation form.
+
+The API validates exactly like the browser form (:class:`GenerationForm`); this module only
+maps names: ``size`` "WxH" → width/height, ``n`` → num_images, and form errors back to the
+API parameter the client sent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fluxweb.generations.forms import GenerationForm
+
+SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
+RESPONSE_FORMATS = ("url", "b64_json")
+# Form field → the API parameter it came from.
+PARAMS = {"width": "size", "height": "size", "num_images": "n"}
+EXTENSIONS = ("num_inference_steps", "seed", "guidance_scale", "negative_prompt")
+
+
+class InvalidParameter(Exception):
+    """A request the API refuses with HTTP 400; ``param`` names the offending field."""
+
+    def __init__(self, message: str, param: str | None) -> None:
+        super().__init__(message)
+        self.message, self.param = message, param
+
+
+@dataclass(frozen=True)
+class ImagesRequest:
+    """A validated request: the form's cleaned data plus how to return the images."""
+
+    cleaned_data: dict[str, Any]
+    response_format: str
+
+
+def parse_images_request(body: Any) -> ImagesRequest:
+    """Validate an ``/v1/images/generations`` JSON body. Raises :class:`InvalidParameter`."""
+    if not isinstance(body, dict):
+        raise InvalidParameter("The request body must be a JSON object.", None)
+    for required in ("model", "prompt"):
+        if not isinstance(body.get(required), str):
+            raise InvalidParameter(f"'{required}' is required and must be a string.", required)
+    response_format = body.get("response_format") or "url"
+    if response_format not in RESPONSE_FORMATS:
+        raise InvalidParameter("'response_format' must be 'url' or 'b64_json'.", "response_format")
+    size = body.get("size") or "1024x1024"
+    match = SIZE.match(size) if isinstance(size, str) else None
+    if not match:
+        raise InvalidParameter("'size' must look like '1024x768' (width x height in pixels).", "size")
+    n = body.get("n", 1)
+    if n is None:
+        n = 1
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise InvalidParameter("'n' must be an integer.", "n")
+    data: dict[str, Any] = {
+        "model": body["model"], "prompt": body["prompt"],
+        "width": match.group(1), "height": match.group(2), "num_images": n,
+    }
+    for name in EXTENSIONS:
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise InvalidParameter(f"'{name}' has the wrong type.", name)
+        data[name] = value
+    form = GenerationForm(data)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        param = None if field == "__all__" else PARAMS.get(field, field)
+        raise InvalidParameter(" ".join(str(e) for e in errors), param)
+    return ImagesRequest(form.cleaned_data, response_format)

@@ -1,0 +1,119 @@
+"""``/v1/``: OpenAI-compatible images API (bearer tokens, no session, no CSRF)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from fluxweb.generations.models import GeneratedImage, Generation
+from fluxweb.generations.services import submit_generation
+from fluxweb.providers.registry import get_registry
+
+from .auth import user_for_request
+from .errors import api_error
+from .schema import openapi_document
+from .translate import InvalidParameter, parse_images_request
+
+LINK_SALT = "fluxweb.api.image-link"
+UNAUTHORIZED = ("Invalid or missing API token. Create one at /tokens/ and send it as "
+                "'Authorization: Bearer <token>'.")
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+async def images_generations(request: HttpRequest) -> HttpResponse:
+    """Create images like OpenAI's ``POST /v1/images/generations``; waits for the worker up
+    to ``FLUXWEB_API_WAIT_TIMEOUT`` seconds, then answers 504 with the generation id."""
+    user = await sync_to_async(user_for_request)(request)
+    if user is None:
+        return api_error(401, UNAUTHORIZED, code="invalid_api_key")
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return api_error(400, "The request body is not valid JSON.")
+    try:
+        parsed = await sync_to_async(parse_images_request)(body)
+    except InvalidParameter as exc:
+        return api_error(400, exc.message, param=exc.param)
+    generation = await sync_to_async(submit_generation)(user, parsed.cleaned_data, source=Generation.Source.API)
+    generation = await wait_until_finished(generation.pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
+    if not generation.is_finished:
+        return api_error(
+            504, f"Generation {generation.pk} is still {generation.status}; it will appear in the gallery when done.",
+            type="timeout_error", code="generation_timeout", generation_id=generation.pk,
+        )
+    if generation.status == Generation.Status.FAILED:
+        return api_error(502, f"The provider failed: {generation.error}", type="provider_error",
+                         code="provider_failed", generation_id=generation.pk)
+    data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
+    return JsonResponse({"created": int(generation.created_at.timestamp()), "data": data})
+
+
+async def wait_until_finished(pk: int, timeout: float) -> Generation:
+    """The generation once it succeeded or failed, or as it is after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        generation = await Generation.objects.select_related("prompt").aget(pk=pk)
+        if generation.is_finished or loop.time() >= deadline:
+            return generation
+        await asyncio.sleep(0.05)
+
+
+def image_payloads(request: HttpRequest, generation: Generation, response_format: str) -> list[dict[str, str]]:
+    """``data[]`` items: base64 bytes, or a signed link valid ``FLUXWEB_API_LINK_TTL`` seconds."""
+    items = []
+    for image in generation.images.all():
+        item = {"revised_prompt": generation.prompt.text}
+        if response_format == "b64_json":
+            with image.file.open("rb") as handle:
+                item["b64_json"] = base64.b64encode(handle.read()).decode()
+        else:
+            token = signing.TimestampSigner(salt=LINK_SALT).sign(str(image.pk))
+            item["url"] = request.build_absolute_uri(reverse("api:image-link", args=[token]))
+        items.append(item)
+    return items
+
+
+@login_not_required
+@require_GET
+def image_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The image behind a signed, expiring link from :func:`image_payloads`."""
+    try:
+        pk = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.FLUXWEB_API_LINK_TTL)
+    except signing.BadSignature:
+        return api_error(404, "This image link is invalid or has expired.", code="link_expired")
+    image = GeneratedImage.objects.filter(pk=pk).first()
+    if image is None:
+        return api_error(404, "This image no longer exists.", code="not_found")
+    return FileResponse(image.file.open("rb"), content_type=image.content_type)
+
+
+@csrf_exempt
+@login_not_required
+@require_GET
+def models(request: HttpRequest) -> JsonResponse:
+    """``GET /v1/models``: the enabled models, OpenAI-style."""
+    if user_for_request(request) is None:
+        return api_error(401, UNAUTHORIZED, code="invalid_api_key")
+    data = [{"id": m.id, "object": "model", "created": 0, "owned_by": m.provider}
+            for m in get_registry().models.values()]
+    return JsonResponse({"object": "list", "data": data})
+
+
+@login_not_required
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI description of this API."""
+    return JsonResponse(openapi_document(request.build_absolute_uri("/v1"), list(get_registry().models)))

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_changes_since_returns_changed_cards_oldest_change_first(member):
     first, second = make_generation(member, "first"), make_generation(member, "second")
-    first.mark_running()  # first is now the most recent change
+    first.mark_running()
+    # SQLite's clock has millisecond precision: make "first changed last" unambiguous.
+    Generation.objects.filter(pk=first.pk).update(updated_at=second.updated_at + timedelta(milliseconds=5))
     events = changes_since(None)
     assert [e.generation_id for e in events] == [second.pk, first.pk]
     assert 'class="card card--running"' in events[-1].html and "first" in events[-1].html

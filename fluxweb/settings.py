@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fluxweb.core",
     "fluxweb.generations",
     "fluxweb.gallery",
+    "fluxweb.budgets",
 ]
 
 MIDDLEWARE = [

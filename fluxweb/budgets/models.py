@@ -33,7 +33,7 @@ class ModelPrice(models.Model):
     for the three bases. Estimates read this row and fall back to ``ModelSpec.price``."""
 
     model_id = models.CharField(max_length=64, unique=True, help_text="e.g. deepinfra/flux-1-schnell")
-    basis = models.CharField(max_length=16, choices=[(b.value, b.value) for b in Basis], default=Basis.PIXEL_STEP)
+    basis = models.CharField(max_length=16, choices=[(b.value, b.value) for b in Basis], default=Basis.PIXEL_STEP.value)
     usd_per_unit = models.DecimalField(
         **USD, help_text="USD per unit: per 1024² px per N steps, per image, or per server hour"
     )
@@ -52,7 +52,7 @@ class ModelPrice(models.Model):
             models.CheckConstraint(condition=models.Q(usd_per_unit__gte=0), name="price_not_negative"),
             models.CheckConstraint(condition=models.Q(steps_per_unit__gte=1), name="price_steps_per_unit_positive"),
             models.CheckConstraint(
-                condition=~models.Q(basis=Basis.HOUR) | models.Q(images_per_hour__gte=1),
+                condition=~models.Q(basis=Basis.HOUR.value) | models.Q(images_per_hour__gte=1),
                 name="price_hourly_needs_throughput",
             ),
         ]

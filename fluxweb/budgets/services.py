@@ -21,17 +21,25 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
-from fluxweb.gallery.templatetags.fluxweb import usd
 from fluxweb.generations.models import Generation
 from fluxweb.providers.base import ModelSpec
+from fluxweb.providers.pricing import USD_PLACES
 
 from .models import BudgetDefaults, LedgerEntry, Quota, QuotaModelLimit
+from .money import format_usd
 from .periods import Period, period_end, period_start
 from .prices import estimate_cost
 
 ZERO = Decimal(0)
+
+
+def _plus(field: str, delta: Decimal) -> Round:
+    """``field + delta`` computed by the database. Rounded to the column's 6 places because
+    SQLite keeps decimals as binary floats, whose errors would otherwise pile up."""
+    return Round(F(field) + delta, 6)
 
 
 class QuotaExceeded(Exception):
@@ -90,7 +98,7 @@ class BudgetStatus:
             return None
         resets = f" It resets on {timezone.localtime(self.resets_at):%-d %b %Y}." if self.resets_at else ""
         return (
-            f"This request needs {usd(estimate_usd)}, but only {usd(max(remaining, ZERO))} "
+            f"This request needs {format_usd(estimate_usd)}, but only {format_usd(max(remaining, ZERO))} "
             f"of your {self.period_label} is left.{resets}"
         )
 
@@ -217,7 +225,7 @@ def reserve(
             user=user, model=spec.id, kind=LedgerEntry.Kind.RESERVE, reserved_usd=amount,
             period_started_at=quota.period_started_at, note=f"{num_images} × {width}×{height}",
         )
-        Quota.objects.filter(pk=quota.pk).update(reserved_usd=F("reserved_usd") + amount)
+        Quota.objects.filter(pk=quota.pk).update(reserved_usd=_plus("reserved_usd", amount))
     return Reservation(amount, entry)
 
 
@@ -276,7 +284,7 @@ def _finish(generation: Generation, kind: str, charged: Decimal, note: str) -> L
         )
         if quota is not None and quota.period_started_at == reservation.period_started_at:
             Quota.objects.filter(pk=quota.pk).update(
-                reserved_usd=F("reserved_usd") - held, spent_usd=F("spent_usd") + charged
+                reserved_usd=_plus("reserved_usd", -held), spent_usd=_plus("spent_usd", charged)
             )
     return entry
 
@@ -306,7 +314,12 @@ def ledger_totals(quota: Quota) -> tuple[Decimal, Decimal]:
     sums = LedgerEntry.objects.filter(user_id=quota.user_id, period_started_at=quota.period_started_at).aggregate(
         reserved=Sum("reserved_usd"), spent=Sum("charged_usd")
     )
-    return sums["reserved"] or ZERO, sums["spent"] or ZERO
+    return _exact(sums["reserved"]), _exact(sums["spent"])
+
+
+def _exact(total: Decimal | None) -> Decimal:
+    # SQLite sums decimals as floats; the ledger's values all have 6 places.
+    return (total or ZERO).quantize(USD_PLACES) + ZERO
 
 
 def recompute(quota: Quota) -> bool:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fluxweb.generations",
     "fluxweb.gallery",
     "fluxweb.api",
+    "fluxweb.budgets",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("fluxweb.generations.urls")),
     path("", include("fluxweb.gallery.urls")),
     path("", include("fluxweb.api.urls")),
+    path("", include("fluxweb.budgets.urls")),
 ]

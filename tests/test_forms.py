@@ -4,6 +4,9 @@ import pytest
 
 from fluxweb.generations.forms import GenerationForm
 
+# Estimates read the admin-editable price table.
+pytestmark = pytest.mark.django_db
+
 VALID = {"prompt": "a lighthouse", "model": "demo/placeholder", "width": "512", "height": "512",
          "num_inference_steps": "4", "num_images": "1", "seed": ""}
 

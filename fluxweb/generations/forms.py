@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
+from fluxweb.budgets.prices import estimate_cost
 from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.registry import get_registry
 
@@ -121,13 +123,14 @@ class GenerationForm(forms.Form):
 
     @property
     def initial_estimate(self) -> Decimal | None:
-        """Estimated USD of the unbound form's initial values."""
+        """Estimated USD of the unbound form's initial values (price table, see
+        :func:`fluxweb.budgets.prices.estimate_cost`)."""
         if self.spec is None:
             return None
         initial = self.initial
         try:
-            return self.spec.estimate_cost(
-                int(initial["width"]), int(initial["height"]),
+            return estimate_cost(
+                self.spec, int(initial["width"]), int(initial["height"]),
                 int(initial["num_inference_steps"]) if initial.get("num_inference_steps") else None,
                 int(initial.get("num_images") or 1),
             )
@@ -138,10 +141,10 @@ class GenerationForm(forms.Form):
         """Estimated USD of the request as bound so far, or None while a field the price
         depends on (model, size, steps, images) is invalid. The prompt does not matter."""
         self.is_valid()
-        if set(self.errors) - {"prompt", "negative_prompt", "seed", "guidance_scale"}:
+        if set(self.errors) - {"prompt", "negative_prompt", "seed", "guidance_scale", NON_FIELD_ERRORS}:
             return None
         data = self.cleaned_data
         if not isinstance(data.get("model"), ModelSpec):
             return None
         spec: ModelSpec = data["model"]
-        return spec.estimate_cost(data["width"], data["height"], data["num_inference_steps"], data["num_images"])
+        return estimate_cost(spec, data["width"], data["height"], data["num_inference_steps"], data["num_images"])

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from fluxweb.budgets import services as budgets
 from fluxweb.providers.base import (
     GenerationRequest,
     GenerationResult,
@@ -40,7 +41,10 @@ def submit_generation(author: Any, data: dict[str, Any], source: str = Generatio
     (the browser or the API).
 
     A blank seed becomes a random one within the model's range, so every generation
-    records the seed it used. The estimate (USD) is stored with it.
+    records the seed it used. The estimate (USD, from the price table) is reserved
+    against the author's budget and stored with it. Raises
+    :class:`~fluxweb.budgets.services.QuotaExceeded` (nothing created or enqueued) when
+    the request does not fit the author's budget or caps.
     """
     from .tasks import generate_images
 
@@ -49,6 +53,10 @@ def submit_generation(author: Any, data: dict[str, Any], source: str = Generatio
     if seed is None and spec.seed is not None:
         seed = spec.seed.minimum + secrets.randbelow(spec.seed.maximum - spec.seed.minimum + 1)
     with transaction.atomic():
+        reservation = budgets.reserve(
+            author, spec, width=data["width"], height=data["height"],
+            steps=data.get("num_inference_steps"), num_images=data["num_images"],
+        )
         generation = Generation.objects.create(
             author=author,
             prompt=Prompt.objects.for_text(data["prompt"]),
@@ -62,10 +70,9 @@ def submit_generation(author: Any, data: dict[str, Any], source: str = Generatio
             seed=seed,
             num_images=data["num_images"],
             source=source,
-            estimated_cost_usd=spec.estimate_cost(
-                data["width"], data["height"], data.get("num_inference_steps"), data["num_images"]
-            ),
+            estimated_cost_usd=reservation.amount_usd,
         )
+        reservation.attach(generation)
         transaction.on_commit(lambda: generate_images.enqueue(generation.pk))
     return generation
 
@@ -118,7 +125,9 @@ def run_generation(generation_id: int) -> Generation | None:
         if isinstance(outcome, PendingJob):
             raise ProviderError(f"{provider.label} answered 'pending', which fluxweb does not support yet")
         store_images(generation, outcome, provider.label)
-        generation.mark_succeeded(seed=outcome.seed, actual_cost_usd=outcome.cost_usd, metadata=outcome.metadata)
+        with transaction.atomic():  # success and its charge commit together
+            if generation.mark_succeeded(seed=outcome.seed, actual_cost_usd=outcome.cost_usd, metadata=outcome.metadata):
+                budgets.settle(generation)
         outcome_name = "succeeded"
     except ProviderError as exc:
         fail_generation(generation, exc.reason)
@@ -141,9 +150,15 @@ def fail_generation(generation: Generation, reason: str) -> bool:
     """The one way a generation ends ``failed``: every failure path (provider errors, crashes,
     the stuck-work sweep) comes here, so whatever a failure must undo is undone once.
 
+    The failure and its refund commit together, and only the call whose conditional
+    transition succeeds refunds, so a reservation is returned exactly once.
     Returns False if the generation had already finished.
     """
-    return generation.mark_failed(reason)
+    with transaction.atomic():
+        failed = generation.mark_failed(reason)
+        if failed:
+            budgets.refund(generation)
+    return failed
 
 
 def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:

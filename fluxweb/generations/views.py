@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
+from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.gallery.views import gallery_context
 
 from .forms import GenerationForm
@@ -23,14 +24,16 @@ def create(request: HttpRequest) -> HttpResponse:
 
     HTMX: answers the new card (prepended to the gallery) plus a fresh form, or the form
     with its errors. Without JavaScript: redirects home, or re-renders it with errors.
+    A request over the member's budget or caps is a form error saying what is left.
     """
     form = GenerationForm(request.POST)
     if not form.is_valid():
-        if request.htmx:
-            response = render(request, "generations/_form.html", {"form": form})
-            return reswap(retarget(response, "#generation-form"), "outerHTML")
-        return render(request, "gallery/home.html", gallery_context(form), status=400)
-    generation = submit_generation(request.user, form.cleaned_data)
+        return _form_errors(request, form)
+    try:
+        generation = submit_generation(request.user, form.cleaned_data)
+    except QuotaExceeded as exc:
+        form.add_error(None, exc.message)
+        return _form_errors(request, form)
     if not request.htmx:
         messages.success(request, "Queued. Your image will appear in the gallery.")
         return redirect("gallery:home")
@@ -38,6 +41,13 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(
         request, "generations/submitted.html", {"generation": generation, "form": fresh}
     )
+
+
+def _form_errors(request: HttpRequest, form: GenerationForm) -> HttpResponse:
+    if request.htmx:
+        response = render(request, "generations/_form.html", {"form": form, "estimate": form.estimate()})
+        return reswap(retarget(response, "#generation-form"), "outerHTML")
+    return render(request, "gallery/home.html", gallery_context(form), status=400)
 
 
 @require_GET

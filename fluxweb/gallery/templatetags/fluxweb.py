@@ -1,4 +1,4 @@
-"""Template filters for showing money and parameters."""
+"""Template filters for showing money."""
 
 from __future__ import annotations
 
@@ -6,18 +6,14 @@ from decimal import Decimal
 
 from django import template
 
+from fluxweb.core.money import format_usd
+
 register = template.Library()
 
 
 @register.filter
 def usd(value: Decimal | None) -> str:
-    """Money at its real precision, at least cents: ``Decimal("0.000750")`` → ``"$0.00075"``,
-    ``Decimal("1.5")`` → ``"$1.50"``; ``0`` → ``"free"``; None → ``"—"``."""
-    if value is None:
-        return "—"
-    if value == 0:
+    """A cost as shown on cards and the form: exact USD (:func:`format_usd`), ``"free"`` for 0."""
+    if value is not None and value == 0:
         return "free"
-    value = value.normalize()
-    if value.as_tuple().exponent > -2:
-        value = value.quantize(Decimal("0.01"))
-    return f"${value:f}"
+    return format_usd(value)

@@ -1,0 +1,179 @@
+"""Admin for prices, budget defaults, quotas (with usage bars and bulk actions) and the
+read-only ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from fluxweb.providers.registry import get_registry
+
+from .forms import SetBudgetForm
+from .models import BudgetDefaults, DefaultModelLimit, LedgerEntry, ModelPrice, Quota, QuotaModelLimit
+from fluxweb.core.money import format_usd
+from .prices import ensure_prices
+from .services import recompute, reset_period, set_budget, status_of
+
+EDITABLE_QUOTA_FIELDS = ["budget_usd", "period", "images_per_day"]
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    list_display = ["model_id", "model_label", "basis", "usd_per_unit", "steps_per_unit", "images_per_hour",
+                    "example", "source"]
+    list_filter = ["basis"]
+    search_fields = ["model_id"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # Models enabled since the last migrate get their default row here.
+        ensure_prices()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Model")
+    def model_label(self, obj: ModelPrice) -> str:
+        spec = get_registry().models.get(obj.model_id)
+        return spec.label if spec else "(not enabled)"
+
+    @admin.display(description="1024², default steps, 1 image")
+    def example(self, obj: ModelPrice) -> str:
+        spec = get_registry().models.get(obj.model_id)
+        steps = (spec.default_steps if spec else None) or 1
+        return format_usd(obj.as_price().estimate(1024, 1024, steps, 1))
+
+
+class DefaultModelLimitInline(admin.TabularInline):
+    model = DefaultModelLimit
+    extra = 1
+    verbose_name = verbose_name_plural = "per-model daily image limits for new users"
+
+
+@admin.register(BudgetDefaults)
+class BudgetDefaultsAdmin(admin.ModelAdmin):
+    inlines = [DefaultModelLimitInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        defaults = BudgetDefaults.load()
+        return HttpResponseRedirect(reverse("admin:budgets_budgetdefaults_change", args=[defaults.pk]))
+
+
+class QuotaModelLimitInline(admin.TabularInline):
+    model = QuotaModelLimit
+    extra = 1
+    verbose_name = verbose_name_plural = "per-model daily image limits"
+
+
+@admin.register(Quota)
+class QuotaAdmin(admin.ModelAdmin):
+    list_display = ["user", "budget", "period", "spent", "held", "remaining", "usage_bar", "images_per_day"]
+    list_filter = ["period"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    fields = ["user", *EDITABLE_QUOTA_FIELDS, "period_started_at", "reserved_usd", "spent_usd"]
+    readonly_fields = ["user", "period_started_at", "reserved_usd", "spent_usd"]
+    inlines = [QuotaModelLimitInline]
+    actions = ["set_budget_action", "reset_period_action", "recompute_action"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # every user gets one automatically, from the defaults
+
+    def save_model(self, request: HttpRequest, obj: Quota, form: Any, change: bool) -> None:
+        # Only the admin's fields: the totals may have moved since the form was loaded.
+        obj.save(update_fields=[*EDITABLE_QUOTA_FIELDS, "updated_at"])
+
+    @admin.display(description="Budget")
+    def budget(self, obj: Quota) -> str:
+        return "no limit" if obj.budget_usd is None else format_usd(obj.budget_usd)
+
+    @admin.display(description="Spent this period")
+    def spent(self, obj: Quota) -> str:
+        return format_usd(status_of(obj).spent_usd)
+
+    @admin.display(description="Held (in progress)")
+    def held(self, obj: Quota) -> str:
+        return format_usd(status_of(obj).reserved_usd)
+
+    @admin.display(description="Remaining")
+    def remaining(self, obj: Quota) -> str:
+        return format_usd(status_of(obj).remaining_usd)
+
+    @admin.display(description="Usage")
+    def usage_bar(self, obj: Quota) -> str:
+        status = status_of(obj)
+        if status.budget_usd is None:
+            return "—"
+        percent = round(status.used_fraction * 100)
+        return format_html('<meter min="0" max="100" low="75" high="90" optimum="0" value="{}" title="{}%">{}%</meter> {}%',
+                           percent, percent, percent, percent)
+
+    @admin.action(description="Set budget of selected quotas…")
+    def set_budget_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> TemplateResponse | None:
+        form = SetBudgetForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            count = set_budget(queryset, form.cleaned_data["budget_usd"], form.cleaned_data["period"] or None)
+            self.message_user(request, f"Set the budget of {count} quotas.", messages.SUCCESS)
+            return None
+        return TemplateResponse(request, "admin/budgets/set_budget.html", {
+            **self.admin_site.each_context(request),
+            "title": "Set budget",
+            "form": form,
+            "quotas": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    @admin.action(description="Reset period of selected quotas (start counting from zero now)")
+    def reset_period_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> None:
+        count = reset_period(queryset)
+        self.message_user(request, f"Started a new period for {count} quotas.", messages.SUCCESS)
+
+    @admin.action(description="Recompute totals from the ledger")
+    def recompute_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> None:
+        fixed = sum(recompute(quota) for quota in queryset)
+        self.message_user(request, f"Checked {queryset.count()} quotas against the ledger; {fixed} corrected.")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """The ledger is append-only: viewable and filterable, never edited here."""
+
+    list_display = ["created_at", "user", "kind", "model", "generation_link", "reserved", "charged", "note"]
+    list_filter = ["kind", ("user", admin.RelatedOnlyFieldListFilter), "model", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = ["user__username", "model", "note"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Generation")
+    def generation_link(self, obj: LedgerEntry) -> str:
+        if obj.generation_id is None:
+            return "—"
+        url = reverse("admin:generations_generation_change", args=[obj.generation_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.generation_id)
+
+    @admin.display(description="Held Δ (USD)")
+    def reserved(self, obj: LedgerEntry) -> str:
+        return format_usd(obj.reserved_usd)
+
+    @admin.display(description="Spent Δ (USD)")
+    def charged(self, obj: LedgerEntry) -> str:
+        return format_usd(obj.charged_usd)

@@ -1,0 +1,216 @@
+"""Prices, budgets and the ledger.
+
+- :class:`ModelPrice`: the editable price table (one row per model id), seeded from each
+  provider's ``ModelSpec.price``.
+- :class:`BudgetDefaults` (one row) and :class:`DefaultModelLimit`: what a new user gets.
+- :class:`Quota` and :class:`QuotaModelLimit`: one user's budget, caps and the running
+  totals of the current period. The quota row is also the lock that serialises that
+  user's reservations (``select_for_update``).
+- :class:`LedgerEntry`: every reservation, charge and refund. A quota's totals always
+  equal the sums of its ledger rows for the current period (:func:`.services.recompute`).
+
+Money is ``Decimal`` USD: budgets to the cent, costs and totals to a millionth.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+
+from fluxweb.providers.pricing import Basis, Price
+
+from .periods import Period
+
+USD = {"max_digits": 12, "decimal_places": 6}
+BUDGET_USD = {"max_digits": 10, "decimal_places": 2}
+
+
+class ModelPrice(models.Model):
+    """An admin-editable price for one model id; see :class:`~fluxweb.providers.pricing.Price`
+    for the three bases. Estimates read this row and fall back to ``ModelSpec.price``."""
+
+    model_id = models.CharField(max_length=64, unique=True, help_text="e.g. deepinfra/flux-1-schnell")
+    basis = models.CharField(max_length=16, choices=[(b.value, b.value) for b in Basis], default=Basis.PIXEL_STEP.value)
+    usd_per_unit = models.DecimalField(
+        **USD, help_text="USD per unit: per 1024² px per N steps, per image, or per server hour"
+    )
+    steps_per_unit = models.PositiveIntegerField(
+        default=1, help_text="pixel_step only: the steps one unit pays for (dev: 25)"
+    )
+    images_per_hour = models.PositiveIntegerField(
+        null=True, blank=True, help_text="hour only: how many images an hour of server makes (assumed)"
+    )
+    source = models.CharField(max_length=200, blank=True, help_text="where this price comes from")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model_id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(usd_per_unit__gte=0), name="price_not_negative"),
+            models.CheckConstraint(condition=models.Q(steps_per_unit__gte=1), name="price_steps_per_unit_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(basis=Basis.HOUR.value) | models.Q(images_per_hour__gte=1),
+                name="price_hourly_needs_throughput",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id}: {self.as_price().describe()}"
+
+    def as_price(self) -> Price:
+        return Price(
+            usd_per_unit=self.usd_per_unit,
+            steps_per_unit=self.steps_per_unit,
+            basis=Basis(self.basis),
+            images_per_hour=self.images_per_hour,
+        )
+
+    @classmethod
+    def from_price(cls, model_id: str, price: Price, source: str = "") -> ModelPrice:
+        return cls(
+            model_id=model_id,
+            basis=price.basis,
+            usd_per_unit=price.usd_per_unit,
+            steps_per_unit=price.steps_per_unit,
+            images_per_hour=price.images_per_hour,
+            source=source,
+        )
+
+
+class BudgetFields(models.Model):
+    """What a budget is made of; shared by the defaults and each user's quota."""
+
+    budget_usd = models.DecimalField(
+        **BUDGET_USD, null=True, blank=True, help_text="USD per period; blank means no money limit"
+    )
+    period = models.CharField(max_length=16, choices=Period.choices, default=Period.MONTHLY)
+    images_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="at most this many images a day (blank: no cap)"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class BudgetDefaults(BudgetFields):
+    """The one row of defaults copied into each new user's :class:`Quota`."""
+
+    class Meta:
+        verbose_name = verbose_name_plural = "budget defaults for new users"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="budget_defaults_singleton")]
+
+    def __str__(self) -> str:
+        return "Defaults for new users"
+
+    @classmethod
+    def load(cls) -> BudgetDefaults:
+        """The defaults row, created with $5.00 a month if missing."""
+        defaults, _ = cls.objects.get_or_create(pk=1, defaults={"budget_usd": Decimal("5.00")})
+        return defaults
+
+
+class Quota(BudgetFields):
+    """One user's budget and caps, with the current period's running totals (USD).
+
+    ``reserved_usd`` is held for generations still queued or running; ``spent_usd`` is
+    what finished ones cost. Both only change under this row's lock, inside the same
+    transaction as the ledger row that explains the change.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota")
+    period_started_at = models.DateTimeField(help_text="start of the period the totals belong to")
+    reserved_usd = models.DecimalField(**USD, default=Decimal(0))
+    spent_usd = models.DecimalField(**USD, default=Decimal(0))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(reserved_usd__gte=0), name="quota_reserved_not_negative"),
+            models.CheckConstraint(condition=models.Q(budget_usd__gte=0), name="quota_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"quota of {self.user}"
+
+
+class ModelLimit(models.Model):
+    """At most ``images_per_day`` images of one model a day."""
+
+    model_id = models.CharField(max_length=64)
+    images_per_day = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.model_id}: {self.images_per_day}/day"
+
+
+class DefaultModelLimit(ModelLimit):
+    defaults = models.ForeignKey(BudgetDefaults, on_delete=models.CASCADE, related_name="model_limits")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["defaults", "model_id"], name="default_limit_unique")]
+
+
+class QuotaModelLimit(ModelLimit):
+    quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="model_limits")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["quota", "model_id"], name="quota_limit_unique")]
+
+
+class LedgerEntry(models.Model):
+    """One change to a user's money: a reservation, the charge that settles it, or a refund.
+
+    Signed deltas (USD): a reservation holds ``+estimate`` (``reserved_usd``); a charge
+    releases it (``reserved_usd = -estimate``) and spends the cost (``charged_usd``); a
+    refund releases it and spends nothing. ``period_started_at`` is the quota period the
+    reservation counted against; its charge or refund count against the same one.
+    """
+
+    class Kind(models.TextChoices):
+        RESERVE = "reserve", "Reservation"
+        CHARGE = "charge", "Charge"
+        REFUND = "refund", "Refund"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ledger_entries"
+    )
+    generation = models.ForeignKey(
+        "generations.Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entries"
+    )
+    model = models.CharField(max_length=64, help_text="fluxweb model id")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    reserved_usd = models.DecimalField(**USD, default=Decimal(0), help_text="change to the amount held")
+    charged_usd = models.DecimalField(**USD, default=Decimal(0), help_text="change to the amount spent")
+    period_started_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            # Usage reports and the admin's ledger filters.
+            models.Index(fields=["user", "created_at"], name="ledger_user_time"),
+            models.Index(fields=["model", "created_at"], name="ledger_model_time"),
+            models.Index(fields=["created_at"], name="ledger_time"),
+        ]
+        constraints = [
+            # A generation is reserved, charged and refunded at most once each.
+            models.UniqueConstraint(fields=["generation", "kind"], name="ledger_once_per_generation"),
+            models.CheckConstraint(condition=models.Q(kind__in=["reserve", "charge", "refund"]), name="ledger_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.model})"
+
+    @property
+    def amount_usd(self) -> Decimal:
+        """The change to what the user has used (reserved + spent)."""
+        return self.reserved_usd + self.charged_usd

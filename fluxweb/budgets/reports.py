@@ -1,0 +1,205 @@
+"""Usage reports: spend per user and per model per day, totals, estimate vs actual.
+
+All money comes from the ledger (``charged_usd`` is what was spent, ``reserved_usd`` what
+is still held), except estimate-vs-actual, which compares each succeeded generation's
+estimate with the cost its provider reported. Days are local dates (``TIME_ZONE``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from fluxweb.generations.models import Generation
+
+from .models import LedgerEntry
+
+ZERO = Decimal(0)
+PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class UsageFilter:
+    """Which ledger rows a report covers: local dates ``start``..``end`` inclusive,
+    optionally one user (id) and one model id."""
+
+    start: date
+    end: date
+    user_id: int | None = None
+    model: str = ""
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    def entries(self) -> QuerySet[LedgerEntry]:
+        rows = LedgerEntry.objects.filter(created_at__gte=self.since, created_at__lt=self.until)
+        if self.user_id is not None:
+            rows = rows.filter(user_id=self.user_id)
+        if self.model:
+            rows = rows.filter(model=self.model)
+        return rows
+
+    def generations(self) -> QuerySet[Generation]:
+        rows = Generation.objects.filter(created_at__gte=self.since, created_at__lt=self.until)
+        if self.user_id is not None:
+            rows = rows.filter(author_id=self.user_id)
+        if self.model:
+            rows = rows.filter(model=self.model)
+        return rows
+
+
+@dataclass
+class Totals:
+    """One row of a totals table (USD)."""
+
+    name: str
+    spent_usd: Decimal = ZERO
+    reserved_usd: Decimal = ZERO
+    charges: int = 0
+    refunds: int = 0
+
+
+@dataclass
+class EstimateVsActual:
+    """Succeeded generations of one model: estimates against reported costs (USD)."""
+
+    model: str
+    generations: int
+    estimated_usd: Decimal
+    reported: int  # how many had a provider-reported cost
+    estimated_of_reported_usd: Decimal
+    actual_usd: Decimal
+
+    @property
+    def difference_percent(self) -> Decimal | None:
+        """How far actual costs were from their estimates, in percent (None if unknown)."""
+        if not self.reported or not self.estimated_of_reported_usd:
+            return None
+        return ((self.actual_usd - self.estimated_of_reported_usd) / self.estimated_of_reported_usd * 100).quantize(
+            Decimal("0.1")
+        )
+
+
+@dataclass
+class UsageReport:
+    """Everything the usage page shows for one :class:`UsageFilter`."""
+
+    filter: UsageFilter
+    spend_by_user: dict[str, dict[date, Decimal]] = field(default_factory=dict)
+    spend_by_model: dict[str, dict[date, Decimal]] = field(default_factory=dict)
+    users: list[Totals] = field(default_factory=list)
+    models: list[Totals] = field(default_factory=list)
+    estimates: list[EstimateVsActual] = field(default_factory=list)
+
+    @property
+    def total_spent_usd(self) -> Decimal:
+        return sum((row.spent_usd for row in self.users), ZERO)
+
+    @property
+    def total_reserved_usd(self) -> Decimal:
+        return sum((row.reserved_usd for row in self.users), ZERO)
+
+
+def _money(value: Any) -> Decimal:
+    return (Decimal(value or 0)).quantize(PLACES) + ZERO
+
+
+def _username(values: dict[str, Any]) -> str:
+    return values.get("user__username") or "deleted user"
+
+
+def build_report(usage: UsageFilter) -> UsageReport:
+    """Aggregate the ledger and generations for ``usage`` (a handful of grouped queries)."""
+    report = UsageReport(usage)
+    entries = usage.entries()
+    daily = entries.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+
+    by_user: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    for row in daily.values("day", "user__username").annotate(spent=Sum("charged_usd")).order_by():
+        by_user[_username(row)][row["day"]] = _money(row["spent"])
+    by_model: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    for row in daily.values("day", "model").annotate(spent=Sum("charged_usd")).order_by():
+        by_model[row["model"]][row["day"]] = _money(row["spent"])
+    report.spend_by_user, report.spend_by_model = dict(sorted(by_user.items())), dict(sorted(by_model.items()))
+
+    sums = {
+        "spent": Sum("charged_usd"),
+        "reserved": Sum("reserved_usd"),
+        "charges": Count("id", filter=Q(kind=LedgerEntry.Kind.CHARGE)),
+        "refunds": Count("id", filter=Q(kind=LedgerEntry.Kind.REFUND)),
+    }
+    for key, target, name in (("user__username", report.users, _username), ("model", report.models, None)):
+        for row in entries.values(key).annotate(**sums).order_by(key):
+            target.append(
+                Totals(
+                    name=name(row) if name else row[key],
+                    spent_usd=_money(row["spent"]),
+                    reserved_usd=_money(row["reserved"]),
+                    charges=row["charges"],
+                    refunds=row["refunds"],
+                )
+            )
+
+    succeeded = usage.generations().filter(status=Generation.Status.SUCCEEDED)
+    reported = Q(actual_cost_usd__isnull=False)
+    for row in (
+        succeeded.values("model")
+        .annotate(
+            generations=Count("id"),
+            estimated=Sum("estimated_cost_usd"),
+            reported=Count("id", filter=reported),
+            estimated_of_reported=Sum("estimated_cost_usd", filter=reported),
+            actual=Sum("actual_cost_usd"),
+        )
+        .order_by("model")
+    ):
+        report.estimates.append(
+            EstimateVsActual(
+                model=row["model"],
+                generations=row["generations"],
+                estimated_usd=_money(row["estimated"]),
+                reported=row["reported"],
+                estimated_of_reported_usd=_money(row["estimated_of_reported"]),
+                actual_usd=_money(row["actual"]),
+            )
+        )
+    return report
+
+
+CSV_HEADER = [
+    "created_at", "user", "model", "kind", "generation_id", "reserved_usd", "charged_usd",
+    "period_started_at", "note",
+]
+
+
+def csv_rows(usage: UsageFilter) -> Any:
+    """The ledger rows of ``usage`` for CSV export, oldest first, header first."""
+    yield CSV_HEADER
+    for entry in usage.entries().select_related("user").order_by("created_at", "id").iterator():
+        yield [
+            entry.created_at.isoformat(),
+            entry.user.get_username() if entry.user else "",
+            entry.model,
+            entry.kind,
+            entry.generation_id or "",
+            f"{entry.reserved_usd:f}",
+            f"{entry.charged_usd:f}",
+            entry.period_started_at.isoformat(),
+            entry.note,
+        ]

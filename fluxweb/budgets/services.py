@@ -1,0 +1,333 @@
+"""Budget rules: reserve on submit, settle on success, refund on failure.
+
+Every change to a user's money happens in one transaction that holds the lock on that
+user's :class:`Quota` row (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
+serialise writers instead), writes one :class:`LedgerEntry` and moves the quota's totals
+with ``F()`` expressions. So concurrent submits by one user are checked one after the
+other against up-to-date totals, and the totals always equal the ledger's sums.
+
+Hooks in :mod:`fluxweb.generations.services`: :func:`reserve` (+ ``Reservation.attach``)
+in ``submit_generation``, :func:`settle` where ``run_generation`` marks success,
+:func:`refund` inside ``fail_generation``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Round
+from django.utils import timezone
+
+from fluxweb.generations.models import Generation
+from fluxweb.providers.base import ModelSpec
+from fluxweb.providers.pricing import USD_PLACES
+
+from .models import BudgetDefaults, LedgerEntry, Quota, QuotaModelLimit
+from fluxweb.core.money import format_usd
+from .periods import Period, period_end, period_start
+from .prices import estimate_cost
+
+ZERO = Decimal(0)
+
+
+def _plus(field: str, delta: Decimal) -> Round:
+    """``field + delta`` computed by the database. Rounded to the column's 6 places because
+    SQLite keeps decimals as binary floats, whose errors would otherwise pile up."""
+    return Round(F(field) + delta, 6)
+
+
+class QuotaExceeded(Exception):
+    """A request does not fit the user's budget or caps; nothing was reserved.
+
+    ``message`` is a sentence for the user saying what is left and what the request
+    needs; ``needed_usd``/``remaining_usd`` are set when money is the reason.
+    """
+
+    def __init__(self, message: str, *, needed_usd: Decimal | None = None, remaining_usd: Decimal | None = None):
+        super().__init__(message)
+        self.message = message
+        self.needed_usd = needed_usd
+        self.remaining_usd = remaining_usd
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """A user's budget as of ``now`` (USD), without writing anything.
+
+    ``remaining_usd`` is None when there is no money limit; it can be negative when
+    reported costs exceeded the estimates. ``resets_at`` is None for period "none".
+    """
+
+    budget_usd: Decimal | None
+    spent_usd: Decimal
+    reserved_usd: Decimal
+    period: str
+    resets_at: datetime | None
+    images_per_day: int | None = None
+    images_today: int | None = None
+
+    @property
+    def used_usd(self) -> Decimal:
+        return self.spent_usd + self.reserved_usd
+
+    @property
+    def remaining_usd(self) -> Decimal | None:
+        return None if self.budget_usd is None else self.budget_usd - self.used_usd
+
+    @property
+    def used_fraction(self) -> float:
+        """Share of the budget used, 0..1 (for usage bars only; not money)."""
+        if not self.budget_usd:
+            return 1.0 if self.budget_usd is not None and self.used_usd > 0 else 0.0
+        return float(min(Decimal(1), max(ZERO, self.used_usd / self.budget_usd)))
+
+    @property
+    def period_label(self) -> str:
+        return {Period.NONE: "budget"}.get(self.period, f"{Period(self.period).label.split()[0].lower()} budget")
+
+    def shortfall(self, estimate_usd: Decimal | None) -> str | None:
+        """Why a request costing ``estimate_usd`` would be refused for money, or None."""
+        remaining = self.remaining_usd
+        if estimate_usd is None or remaining is None or estimate_usd <= 0 or estimate_usd <= remaining:
+            return None
+        resets = f" It resets on {timezone.localtime(self.resets_at):%-d %b %Y}." if self.resets_at else ""
+        return (
+            f"This request needs {format_usd(estimate_usd)}, but only {format_usd(max(remaining, ZERO))} "
+            f"of your {self.period_label} is left.{resets}"
+        )
+
+
+@dataclass
+class Reservation:
+    """Money held for a request about to be created: ``amount_usd`` is the estimate.
+
+    Call :meth:`attach` with the new generation in the same transaction.
+    """
+
+    amount_usd: Decimal
+    entry: LedgerEntry | None = None
+
+    def attach(self, generation: Generation) -> None:
+        """Tie the reservation's ledger row to ``generation`` (so settle/refund find it)."""
+        if self.entry is not None:
+            LedgerEntry.objects.filter(pk=self.entry.pk).update(generation=generation)
+            self.entry.generation = generation
+
+
+# --- quotas --------------------------------------------------------------------------
+
+
+def quota_for(user: Any, now: datetime | None = None) -> Quota:
+    """The user's :class:`Quota`, created from :class:`BudgetDefaults` (with its per-model
+    limits) the first time. Safe when two requests create it at once."""
+    now = now or timezone.now()
+    defaults = BudgetDefaults.load()
+    quota, created = Quota.objects.get_or_create(
+        user=user,
+        defaults={
+            "budget_usd": defaults.budget_usd,
+            "period": defaults.period,
+            "images_per_day": defaults.images_per_day,
+            "period_started_at": period_start(defaults.period, now),
+        },
+    )
+    if created:
+        QuotaModelLimit.objects.bulk_create(
+            QuotaModelLimit(quota=quota, model_id=limit.model_id, images_per_day=limit.images_per_day)
+            for limit in defaults.model_limits.all()
+        )
+    return quota
+
+
+def _locked_quota(user: Any, now: datetime) -> Quota:
+    """The user's quota row, locked until the transaction ends, rolled into the period
+    containing ``now`` (totals start again at zero). Call inside ``transaction.atomic``."""
+    pk = quota_for(user, now).pk
+    quota = Quota.objects.select_for_update().get(pk=pk)
+    start = period_start(quota.period, now)
+    if start > quota.period_started_at:
+        Quota.objects.filter(pk=pk).update(period_started_at=start, reserved_usd=ZERO, spent_usd=ZERO)
+        quota.period_started_at, quota.reserved_usd, quota.spent_usd = start, ZERO, ZERO
+    return quota
+
+
+def status_of(quota: Quota, now: datetime | None = None, *, with_images: bool = False) -> BudgetStatus:
+    """:class:`BudgetStatus` of a quota row as of ``now`` (a period that has ended by now
+    counts as a fresh one). ``with_images`` adds today's image count (one query)."""
+    now = now or timezone.now()
+    start = max(quota.period_started_at, period_start(quota.period, now))
+    fresh = start > quota.period_started_at
+    return BudgetStatus(
+        budget_usd=quota.budget_usd,
+        spent_usd=ZERO if fresh else quota.spent_usd,
+        reserved_usd=ZERO if fresh else quota.reserved_usd,
+        period=quota.period,
+        resets_at=period_end(quota.period, start),
+        images_per_day=quota.images_per_day,
+        images_today=images_since(quota.user_id, period_start(Period.DAILY, now)) if with_images else None,
+    )
+
+
+def budget_status(user: Any, now: datetime | None = None) -> BudgetStatus | None:
+    """The signed-in ``user``'s :class:`BudgetStatus` (None for anonymous users). Reads only:
+    a user without a quota row yet is shown the defaults they will get."""
+    if user is None or not user.is_authenticated:
+        return None
+    now = now or timezone.now()
+    quota = Quota.objects.filter(user=user).first()
+    if quota is None:
+        defaults = BudgetDefaults.objects.filter(pk=1).first() or BudgetDefaults(budget_usd=Decimal("5.00"))
+        quota = Quota(
+            user=user, budget_usd=defaults.budget_usd, period=defaults.period,
+            images_per_day=defaults.images_per_day, period_started_at=period_start(defaults.period, now),
+        )
+    return status_of(quota, now, with_images=True)
+
+
+def images_since(user_id: int | None, since: datetime, model_id: str | None = None) -> int:
+    """Images the user asked for since ``since`` (of ``model_id`` if given), not counting
+    failed generations (their reservation was refunded)."""
+    generations = Generation.objects.filter(author_id=user_id, created_at__gte=since).exclude(
+        status=Generation.Status.FAILED
+    )
+    if model_id is not None:
+        generations = generations.filter(model=model_id)
+    return generations.aggregate(total=Sum("num_images"))["total"] or 0
+
+
+# --- reserve / settle / refund -----------------------------------------------------------
+
+
+def reserve(
+    user: Any, spec: ModelSpec, *, width: int, height: int, steps: int | None, num_images: int,
+    now: datetime | None = None,
+) -> Reservation:
+    """Check the request against the user's budget and caps and hold its estimate.
+
+    Must run inside the transaction that then creates the generation (and enqueues it on
+    commit): the quota row stays locked until that transaction ends. Without a user the
+    estimate is returned and nothing is held. Raises :class:`QuotaExceeded`.
+    """
+    amount = estimate_cost(spec, width, height, steps, num_images)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Reservation(amount)
+    now = now or timezone.now()
+    with transaction.atomic():
+        quota = _locked_quota(user, now)
+        _check(quota, spec, amount, num_images, now)
+        entry = LedgerEntry.objects.create(
+            user=user, model=spec.id, kind=LedgerEntry.Kind.RESERVE, reserved_usd=amount,
+            period_started_at=quota.period_started_at, note=f"{num_images} × {width}×{height}",
+        )
+        Quota.objects.filter(pk=quota.pk).update(reserved_usd=_plus("reserved_usd", amount))
+    return Reservation(amount, entry)
+
+
+def _check(quota: Quota, spec: ModelSpec, amount: Decimal, num_images: int, now: datetime) -> None:
+    status = status_of(quota, now)
+    message = status.shortfall(amount)
+    if message:
+        raise QuotaExceeded(message, needed_usd=amount, remaining_usd=status.remaining_usd)
+    day = period_start(Period.DAILY, now)
+    if quota.images_per_day is not None:
+        used = images_since(quota.user_id, day)
+        if used + num_images > quota.images_per_day:
+            raise QuotaExceeded(
+                f"You can make {quota.images_per_day} images a day and have made {used} today; "
+                f"this request makes {num_images}."
+            )
+    limit = QuotaModelLimit.objects.filter(quota=quota, model_id=spec.id).first()
+    if limit is not None:
+        used = images_since(quota.user_id, day, spec.id)
+        if used + num_images > limit.images_per_day:
+            raise QuotaExceeded(
+                f"You can make {limit.images_per_day} {spec.label} images a day and have made "
+                f"{used} today; this request makes {num_images}."
+            )
+
+
+def settle(generation: Generation) -> LedgerEntry | None:
+    """Charge a succeeded generation: its ``actual_cost_usd`` when the provider reported
+    one, else its estimate; releases the reservation. Idempotent; None when there was
+    nothing to settle (no reservation, or already settled/refunded)."""
+    actual = generation.actual_cost_usd
+    charged = actual if actual is not None else generation.estimated_cost_usd
+    note = "cost reported by the provider" if actual is not None else "estimate (no cost reported)"
+    return _finish(generation, LedgerEntry.Kind.CHARGE, charged, note)
+
+
+def refund(generation: Generation) -> LedgerEntry | None:
+    """Release a failed (or cancelled) generation's reservation in full. Idempotent; None
+    when there was nothing to refund."""
+    return _finish(generation, LedgerEntry.Kind.REFUND, ZERO, (generation.error or "")[:200])
+
+
+def _finish(generation: Generation, kind: str, charged: Decimal, note: str) -> LedgerEntry | None:
+    reservation = LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.RESERVE).first()
+    if reservation is None:
+        return None
+    with transaction.atomic():
+        quota = Quota.objects.select_for_update().filter(user_id=reservation.user_id).first()
+        if LedgerEntry.objects.filter(generation=generation).exclude(kind=LedgerEntry.Kind.RESERVE).exists():
+            return None
+        held = reservation.reserved_usd
+        entry = LedgerEntry.objects.create(
+            user_id=reservation.user_id, generation=generation, model=reservation.model, kind=kind,
+            reserved_usd=-held, charged_usd=charged, period_started_at=reservation.period_started_at,
+            note=note,
+        )
+        if quota is not None and quota.period_started_at == reservation.period_started_at:
+            Quota.objects.filter(pk=quota.pk).update(
+                reserved_usd=_plus("reserved_usd", -held), spent_usd=_plus("spent_usd", charged)
+            )
+    return entry
+
+
+# --- admin operations ----------------------------------------------------------------------
+
+
+def set_budget(quotas: Iterable[Quota], budget_usd: Decimal | None, period: str | None = None) -> int:
+    """Give ``quotas`` a new budget (None: no money limit) and optionally a new period."""
+    changes: dict[str, Any] = {"budget_usd": budget_usd}
+    if period:
+        changes["period"] = period
+    return Quota.objects.filter(pk__in=[q.pk for q in quotas]).update(**changes)
+
+
+def reset_period(quotas: Iterable[Quota], now: datetime | None = None) -> int:
+    """Start a fresh period now for ``quotas``: totals go to zero. Generations still in
+    flight settle against the period they were reserved in, not the new one."""
+    now = now or timezone.now()
+    return Quota.objects.filter(pk__in=[q.pk for q in quotas]).update(
+        period_started_at=now, reserved_usd=ZERO, spent_usd=ZERO
+    )
+
+
+def ledger_totals(quota: Quota) -> tuple[Decimal, Decimal]:
+    """(reserved, spent) USD of the quota's current period, summed from the ledger."""
+    sums = LedgerEntry.objects.filter(user_id=quota.user_id, period_started_at=quota.period_started_at).aggregate(
+        reserved=Sum("reserved_usd"), spent=Sum("charged_usd")
+    )
+    return _exact(sums["reserved"]), _exact(sums["spent"])
+
+
+def _exact(total: Decimal | None) -> Decimal:
+    # SQLite sums decimals as floats; the ledger's values all have 6 places.
+    return (total or ZERO).quantize(USD_PLACES) + ZERO
+
+
+def recompute(quota: Quota) -> bool:
+    """Set the quota's totals to the ledger's sums (under its lock). True if they differed."""
+    with transaction.atomic():
+        locked = Quota.objects.select_for_update().get(pk=quota.pk)
+        reserved, spent = ledger_totals(locked)
+        if (reserved, spent) == (locked.reserved_usd, locked.spent_usd):
+            return False
+        Quota.objects.filter(pk=quota.pk).update(reserved_usd=reserved, spent_usd=spent)
+        return True

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from fluxweb.providers.pricing import FLUX_DEV, FLUX_SCHNELL, FREE
+from fluxweb.providers.pricing import FLUX_DEV, FLUX_SCHNELL, FREE, per_image
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,9 @@ def test_estimate_is_decimal_rounded_to_a_millionth():
     cost = FLUX_SCHNELL.estimate(100, 100, 1, 1)  # 0.0005 × 0.009537 ≈ 0.00000477
     assert isinstance(cost, Decimal)
     assert cost == Decimal("0.000005")
+
+
+def test_flat_per_image_price_ignores_size_and_steps():
+    price = per_image("0.008")
+    assert price.estimate(512, 512, 1, 1) == Decimal("0.008")
+    assert price.estimate(2048, 2048, 8, 3) == Decimal("0.024")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("fluxweb.generations.urls")),
     path("", include("fluxweb.gallery.urls")),
+    path("", include("fluxweb.providerstatus.urls")),
 ]

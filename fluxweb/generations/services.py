@@ -217,7 +217,7 @@ def poll_generation(generation_id: int) -> Generation | None:
             outcome = provider.poll(job)
         except RetryableProviderError as exc:
             if timezone.now() >= deadline:
-                raise ProviderError(f"{provider.label} did not finish in time ({exc.reason})") from exc
+                raise ProviderError(f"{provider.label} did not finish in time; last error: {exc.reason}") from exc
             logger.info("generation %s: polling %s failed, will retry: %s", generation_id, provider.label, exc.reason)
             outcome = job
         if isinstance(outcome, PendingJob):

@@ -109,7 +109,9 @@ def deepinfra_openai(settings) -> Iterator[openai_images_emulator.OpenAIImagesEm
     emulator = openai_images_emulator.OpenAIImagesEmulator(api_key=DEEPINFRA_KEY)
     with serve(emulator) as base_url:
         emulator.base_url = base_url
-        emulator.env = {"DEEPINFRA_API_KEY": DEEPINFRA_KEY, "DEEPINFRA_BASE_URL": base_url, "DEEPINFRA_OPENAI": "1"}
+        emulator.env = {
+            "DEEPINFRA_API_KEY": DEEPINFRA_KEY, "DEEPINFRA_BASE_URL": base_url, "DEEPINFRA_OPENAI": "1",
+        }
         settings.DEEPINFRA_API_KEY, settings.DEEPINFRA_BASE_URL = DEEPINFRA_KEY, base_url
         settings.DEEPINFRA_OPENAI = True
         yield emulator
@@ -123,8 +125,11 @@ def openai_images(settings) -> Iterator[openai_images_emulator.OpenAIImagesEmula
     emulator = openai_images_emulator.OpenAIImagesEmulator(prefix="/v1", models=models)
     with serve(emulator) as base_url:
         emulator.base_url = base_url
-        emulator.env = {"OPENAI_IMAGES_BASE_URL": f"{base_url}/v1", "OPENAI_IMAGES_API_KEY": openai_images_emulator.API_KEY,
-                        "OPENAI_IMAGES_MODELS": ",".join(models)}
+        emulator.env = {
+            "OPENAI_IMAGES_BASE_URL": f"{base_url}/v1",
+            "OPENAI_IMAGES_API_KEY": openai_images_emulator.API_KEY,
+            "OPENAI_IMAGES_MODELS": ",".join(models),
+        }
         settings.OPENAI_IMAGES_BASE_URL = f"{base_url}/v1"
         settings.OPENAI_IMAGES_API_KEY = openai_images_emulator.API_KEY
         settings.OPENAI_IMAGES_MODELS = list(models)

@@ -57,9 +57,10 @@ def test_dev_sends_guidance_scale(provider, aimlapi):
 def test_documented_limits_are_accepted_at_both_ends(provider, aimlapi, model_id):
     model = {m.id: m for m in provider.models()}[model_id]
     for side in (model.width.minimum, model.width.maximum):
-        provider.generate(request_for(provider, model_id, width=side, height=side, num_inference_steps=model.steps.maximum,
-                                      seed=model.seed.minimum, num_images=model.num_images.maximum,
-                                      guidance_scale=model.guidance_scale[1] if model.guidance_scale else None))
+        guidance = model.guidance_scale[1] if model.guidance_scale else None
+        provider.generate(request_for(provider, model_id, width=side, height=side, seed=model.seed.minimum,
+                                      num_inference_steps=model.steps.maximum,
+                                      num_images=model.num_images.maximum, guidance_scale=guidance))
     assert len(aimlapi.requests) == 2
 
 

@@ -51,7 +51,8 @@ def test_sends_the_documented_request_without_steps_or_seed(provider, deepinfra_
     (sent,) = deepinfra_openai.requests
     assert (sent.method, sent.path) == ("POST", "/v1/openai/images/generations")
     assert sent.headers["authorization"] == f"Bearer {DEEPINFRA_KEY}"
-    assert sent.json() == {"model": "black-forest-labs/FLUX-1-schnell", "prompt": "An astronaut riding a horse on Mars",
+    assert sent.json() == {"model": "black-forest-labs/FLUX-1-schnell",
+                           "prompt": "An astronaut riding a horse on Mars",
                            "n": 2, "size": "512x384", "response_format": "b64_json"}
 
 

@@ -218,7 +218,8 @@ def poll_generation(generation_id: int) -> Generation | None:
         except RetryableProviderError as exc:
             if timezone.now() >= deadline:
                 raise ProviderError(f"{provider.label} did not finish in time; last error: {exc.reason}") from exc
-            logger.info("generation %s: polling %s failed, will retry: %s", generation_id, provider.label, exc.reason)
+            logger.info("generation %s: polling %s failed, will retry: %s",
+                        generation_id, provider.label, exc.reason)
             outcome = job
         if isinstance(outcome, PendingJob):
             if timezone.now() >= deadline:

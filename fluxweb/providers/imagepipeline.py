@@ -115,7 +115,9 @@ class ImagePipelineProvider:
             raise InvalidResponseError(f"{NAME} returned a malformed answer")
         return payload
 
-    def _outcome(self, payload: dict[str, Any], seed: Any, known_id: str | None = None) -> GenerationResult | PendingJob:
+    def _outcome(
+        self, payload: dict[str, Any], seed: Any, known_id: str | None = None
+    ) -> GenerationResult | PendingJob:
         status = payload.get("status")
         job_id = payload.get("id", known_id)
         metadata = {"job_id": str(job_id)[:100]} if job_id is not None else {}

@@ -100,7 +100,9 @@ def openai_model(slug: str, provider_label: str, api_name: str, model_label: str
     is_dev = "dev" in api_name.lower()
     model_id = f"{slug}/{api_name}" if model_label is None else f"{slug}/{_short(api_name)}"
     if len(model_id) > MAX_MODEL_ID:
-        raise ImproperlyConfigured(f"the model name {api_name!r} is too long (model ids have at most {MAX_MODEL_ID} characters)")
+        raise ImproperlyConfigured(
+            f"the model name {api_name!r} is too long (model ids have at most {MAX_MODEL_ID} characters)"
+        )
     return ModelSpec(
         id=model_id,
         provider=slug,

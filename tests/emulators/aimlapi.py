@@ -32,7 +32,10 @@ PATH = "/v1/images/generations"
 PRESETS = {"square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"}
 PRESET_SIZES = {"landscape_4_3": (1024, 768)}
 LIMITS = {"flux/schnell": (64, 1536), "flux/dev": (512, 1536)}
-CREDITS_MESSAGE = "You've run out of credits. Please top up your balance or update your payment method to continue."
+CREDITS_MESSAGE = (
+    "You've run out of credits. Please top up your balance or update your payment method to continue."
+)
+BAD_KEY_MESSAGE = "This request requires a valid API key. You can create a new API key on the dashboard."
 
 
 def error(status: int, message: str) -> Response:
@@ -51,7 +54,7 @@ class AIMLAPIEmulator(BaseEmulator):
         if request.method != "POST" or request.path.split("?")[0] != PATH:
             return error(404, "Cannot find route")
         if request.headers.get("authorization") != f"Bearer {API_KEY}":
-            return error(401, "This request requires a valid API key. You can create a new API key on the dashboard.")
+            return error(401, BAD_KEY_MESSAGE)
         try:
             body = request.json()
         except ValueError:
@@ -62,7 +65,7 @@ class AIMLAPIEmulator(BaseEmulator):
 
         fault = self.take_fault()
         if fault == "401":
-            return error(401, "This request requires a valid API key. You can create a new API key on the dashboard.")
+            return error(401, BAD_KEY_MESSAGE)
         if fault == "403-credits":
             return error(403, CREDITS_MESSAGE)
         if fault == "429":
@@ -129,7 +132,8 @@ def validate(body: object) -> list[str]:
     model = body.get("model")
     if model not in LIMITS:
         return [f"Invalid enum value. Expected 'flux/schnell' | 'flux/dev', received '{model}'"]
-    allowed = {"model", "prompt", "image_size", "num_images", "seed", "num_inference_steps", "enable_safety_checker"}
+    allowed = {"model", "prompt", "image_size", "num_images", "seed", "num_inference_steps",
+               "enable_safety_checker"}
     if model == "flux/dev":
         allowed.add("guidance_scale")
     problems += [f"Unrecognized key: '{key}'" for key in sorted(set(body) - allowed)]
@@ -149,7 +153,8 @@ def validate(body: object) -> list[str]:
         problems.append("num_images: 1–4")
     if "seed" in body and not _int_in(body["seed"], 1, None):
         problems.append("seed: integer, minimum 1")
-    if "num_inference_steps" in body and not _int_in(body["num_inference_steps"], 1, 50 if model == "flux/dev" else None):
+    max_steps = 50 if model == "flux/dev" else None  # schnell: no maximum since 2025-11-25
+    if "num_inference_steps" in body and not _int_in(body["num_inference_steps"], 1, max_steps):
         problems.append("num_inference_steps: out of range")
     if "guidance_scale" in body:
         value = body["guidance_scale"]
@@ -159,4 +164,6 @@ def validate(body: object) -> list[str]:
 
 
 def _int_in(value: object, low: int, high: int | None) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return value >= low and (high is None or value <= high)

@@ -27,7 +27,8 @@ SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
 
 
 def openai_error(status: int, message: str, type_: str, code: str | None = None) -> Response:
-    return Response.json({"error": {"message": message, "type": type_, "param": None, "code": code}}, status=status)
+    error = {"message": message, "type": type_, "param": None, "code": code}
+    return Response.json({"error": error}, status=status)
 
 
 class OpenAIImagesEmulator(BaseEmulator):
@@ -47,7 +48,8 @@ class OpenAIImagesEmulator(BaseEmulator):
         try:
             body = request.json()
         except ValueError:
-            return Response.json({"detail": [{"loc": ["body"], "msg": "invalid json", "type": "value_error"}]}, 422)
+            return Response.json({"detail": [{"loc": ["body"], "msg": "invalid json", "type": "value_error"}]},
+                                 status=422)
         problems = self.validate(body)
         if problems:
             return Response.json({"detail": [{"loc": ["body", f], "msg": m, "type": "value_error"}
@@ -59,13 +61,15 @@ class OpenAIImagesEmulator(BaseEmulator):
         if fault == "403":
             return Response.json({"detail": {"error": "Not authenticated"}}, status=403)
         if fault == "insufficient-quota":
-            return openai_error(429, "You exceeded your current quota.", "insufficient_quota", "insufficient_quota")
+            return openai_error(429, "You exceeded your current quota.", "insufficient_quota",
+                                "insufficient_quota")
         if fault == "429":
             return openai_error(429, "Rate limited", "rate_limit_error")
         if fault == "500":
             return Response(500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"})
         if fault == "malformed":
-            return Response(200, b'{"created": 1707000000, "data": [{"b64_json": "/9j/', {"Content-Type": "application/json"})
+            truncated = b'{"created": 1707000000, "data": [{"b64_json": "/9j/'
+            return Response(200, truncated, {"Content-Type": "application/json"})
         if fault == "html":
             return Response(200, b"<html><body>proxy login</body></html>", {"Content-Type": "text/html"})
 

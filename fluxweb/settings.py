@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "fluxweb.gallery",
     "fluxweb.api",
     "fluxweb.budgets",
+    "fluxweb.providerstatus",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,21 @@ FLUXWEB_DEMO_PROVIDER = env.bool("FLUXWEB_DEMO_PROVIDER", default=True)
 FLUXWEB_DEMO_DELAY = env.float("FLUXWEB_DEMO_DELAY", default=1.0)
 DEEPINFRA_API_KEY = env.str("DEEPINFRA_API_KEY", default="")
 DEEPINFRA_BASE_URL = env.str("DEEPINFRA_BASE_URL", default="https://api.deepinfra.com")
+# DeepInfra's OpenAI-compatible images endpoint too ({DEEPINFRA_BASE_URL}/v1/openai), same key.
+DEEPINFRA_OPENAI = env.bool("DEEPINFRA_OPENAI", default=False)
+AIMLAPI_API_KEY = env.str("AIMLAPI_API_KEY", default="")
+AIMLAPI_BASE_URL = env.str("AIMLAPI_BASE_URL", default="https://api.aimlapi.com")
+SEGMIND_API_KEY = env.str("SEGMIND_API_KEY", default="")
+SEGMIND_BASE_URL = env.str("SEGMIND_BASE_URL", default="https://api.segmind.com")
+IMAGEPIPELINE_API_KEY = env.str("IMAGEPIPELINE_API_KEY", default="")
+IMAGEPIPELINE_BASE_URL = env.str("IMAGEPIPELINE_BASE_URL", default="https://api.imagepipeline.io")
+# The dedicated server FLUX runs on (ImagePipeline serves generate/v3 + FLUX only there).
+IMAGEPIPELINE_SERVER_ID = env.str("IMAGEPIPELINE_SERVER_ID", default="")
+# Any other OpenAI-style POST {base}/images/generations (Together, a LiteLLM proxy, ...):
+# base URL including its version prefix (https://api.together.xyz/v1), key, model names.
+OPENAI_IMAGES_BASE_URL = env.str("OPENAI_IMAGES_BASE_URL", default="")
+OPENAI_IMAGES_API_KEY = env.str("OPENAI_IMAGES_API_KEY", default="")
+OPENAI_IMAGES_MODELS = env.list("OPENAI_IMAGES_MODELS", default=[])
 
 # Outbound HTTP to providers: seconds for connect / whole request, bytes per image.
 FLUXWEB_PROVIDER_CONNECT_TIMEOUT = env.float("FLUXWEB_PROVIDER_CONNECT_TIMEOUT", default=10.0)
@@ -157,6 +173,10 @@ FLUXWEB_PROVIDER_TIMEOUT = env.float("FLUXWEB_PROVIDER_TIMEOUT", default=120.0)
 FLUXWEB_PROVIDER_ATTEMPTS = env.int("FLUXWEB_PROVIDER_ATTEMPTS", default=3)
 FLUXWEB_MAX_IMAGE_BYTES = env.int("FLUXWEB_MAX_IMAGE_BYTES", default=32 * 1024 * 1024)
 FLUXWEB_MAX_IMAGE_PIXELS = env.int("FLUXWEB_MAX_IMAGE_PIXELS", default=4096 * 4096)
+# Providers that answer "pending" (ImagePipeline): seconds between status polls, and
+# seconds after which a job still pending fails.
+FLUXWEB_PENDING_POLL_INTERVAL = env.float("FLUXWEB_PENDING_POLL_INTERVAL", default=2.0)
+FLUXWEB_PENDING_TIMEOUT = env.float("FLUXWEB_PENDING_TIMEOUT", default=600.0)
 
 # Live gallery: how often (seconds) each web process looks for changed generations.
 FLUXWEB_LIVE_POLL_INTERVAL = env.float("FLUXWEB_LIVE_POLL_INTERVAL", default=0.5)

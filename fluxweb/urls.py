@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("fluxweb.gallery.urls")),
     path("", include("fluxweb.api.urls")),
     path("", include("fluxweb.budgets.urls")),
+    path("", include("fluxweb.providerstatus.urls")),
 ]

@@ -8,6 +8,10 @@ import pytest
 import stamina
 from django.test import Client
 
+from tests.emulators import aimlapi as aimlapi_emulator
+from tests.emulators import imagepipeline as imagepipeline_emulator
+from tests.emulators import openai_images as openai_images_emulator
+from tests.emulators import segmind as segmind_emulator
 from tests.emulators.deepinfra import API_KEY as DEEPINFRA_KEY
 from tests.emulators.deepinfra import DeepInfraEmulator
 from tests.emulators.server import serve
@@ -57,4 +61,79 @@ def deepinfra(settings) -> Iterator[DeepInfraEmulator]:
         settings.DEEPINFRA_API_KEY = DEEPINFRA_KEY
         settings.DEEPINFRA_BASE_URL = base_url
         emulator.base_url = base_url
+        yield emulator
+
+
+@pytest.fixture
+def aimlapi(settings) -> Iterator[aimlapi_emulator.AIMLAPIEmulator]:
+    """An AIML API emulator on loopback, configured as the AIML provider (``.env`` for
+    child processes)."""
+    emulator = aimlapi_emulator.AIMLAPIEmulator()
+    with serve(emulator) as base_url:
+        emulator.base_url = base_url
+        emulator.env = {"AIMLAPI_API_KEY": aimlapi_emulator.API_KEY, "AIMLAPI_BASE_URL": base_url}
+        settings.AIMLAPI_API_KEY, settings.AIMLAPI_BASE_URL = aimlapi_emulator.API_KEY, base_url
+        yield emulator
+
+
+@pytest.fixture
+def segmind(settings) -> Iterator[segmind_emulator.SegmindEmulator]:
+    """A Segmind emulator on loopback, configured as the Segmind provider."""
+    emulator = segmind_emulator.SegmindEmulator()
+    with serve(emulator) as base_url:
+        emulator.base_url = base_url
+        emulator.env = {"SEGMIND_API_KEY": segmind_emulator.API_KEY, "SEGMIND_BASE_URL": base_url}
+        settings.SEGMIND_API_KEY, settings.SEGMIND_BASE_URL = segmind_emulator.API_KEY, base_url
+        yield emulator
+
+
+@pytest.fixture
+def imagepipeline(settings) -> Iterator[imagepipeline_emulator.ImagePipelineEmulator]:
+    """An ImagePipeline emulator on loopback, configured as the ImagePipeline provider
+    with its dedicated server id; pending jobs are polled again at once."""
+    emulator = imagepipeline_emulator.ImagePipelineEmulator()
+    with serve(emulator) as base_url:
+        emulator.base_url = base_url
+        emulator.env = {
+            "IMAGEPIPELINE_API_KEY": imagepipeline_emulator.API_KEY, "IMAGEPIPELINE_BASE_URL": base_url,
+            "IMAGEPIPELINE_SERVER_ID": imagepipeline_emulator.SERVER_ID, "FLUXWEB_PENDING_POLL_INTERVAL": "0",
+        }
+        settings.IMAGEPIPELINE_API_KEY = imagepipeline_emulator.API_KEY
+        settings.IMAGEPIPELINE_BASE_URL = base_url
+        settings.IMAGEPIPELINE_SERVER_ID = imagepipeline_emulator.SERVER_ID
+        settings.FLUXWEB_PENDING_POLL_INTERVAL = 0
+        yield emulator
+
+
+@pytest.fixture
+def deepinfra_openai(settings) -> Iterator[openai_images_emulator.OpenAIImagesEmulator]:
+    """DeepInfra's OpenAI-compatible mount (``/v1/openai``) on loopback, enabled through
+    ``DEEPINFRA_OPENAI`` with the DeepInfra key and base URL."""
+    emulator = openai_images_emulator.OpenAIImagesEmulator(api_key=DEEPINFRA_KEY)
+    with serve(emulator) as base_url:
+        emulator.base_url = base_url
+        emulator.env = {
+            "DEEPINFRA_API_KEY": DEEPINFRA_KEY, "DEEPINFRA_BASE_URL": base_url, "DEEPINFRA_OPENAI": "1",
+        }
+        settings.DEEPINFRA_API_KEY, settings.DEEPINFRA_BASE_URL = DEEPINFRA_KEY, base_url
+        settings.DEEPINFRA_OPENAI = True
+        yield emulator
+
+
+@pytest.fixture
+def openai_images(settings) -> Iterator[openai_images_emulator.OpenAIImagesEmulator]:
+    """A generic OpenAI-style endpoint (a proxy at ``/v1``) configured through
+    ``OPENAI_IMAGES_*`` with two model names."""
+    models = ("black-forest-labs/FLUX.1-schnell", "flux-dev")
+    emulator = openai_images_emulator.OpenAIImagesEmulator(prefix="/v1", models=models)
+    with serve(emulator) as base_url:
+        emulator.base_url = base_url
+        emulator.env = {
+            "OPENAI_IMAGES_BASE_URL": f"{base_url}/v1",
+            "OPENAI_IMAGES_API_KEY": openai_images_emulator.API_KEY,
+            "OPENAI_IMAGES_MODELS": ",".join(models),
+        }
+        settings.OPENAI_IMAGES_BASE_URL = f"{base_url}/v1"
+        settings.OPENAI_IMAGES_API_KEY = openai_images_emulator.API_KEY
+        settings.OPENAI_IMAGES_MODELS = list(models)
         yield emulator

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+# Provider settings of the developer's shell never leak into the processes under test.
+PROVIDER_PREFIXES = ("DEEPINFRA_", "AIMLAPI_", "SEGMIND_", "IMAGEPIPELINE_", "OPENAI_IMAGES_")
 
 
 def database_url() -> str:
@@ -36,7 +38,7 @@ def database_url() -> str:
 
 def app_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: the test database and media, demo without delay."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPINFRA_", "PYTEST_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES + ("PYTEST_",))}
     env.update(
         DATABASE_URL=database_url(),
         DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT),

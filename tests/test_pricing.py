@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from fluxweb.providers.pricing import FLUX_DEV, FLUX_SCHNELL, FREE
+from fluxweb.providers.pricing import FLUX_DEV, FLUX_SCHNELL, FREE, per_image
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,9 @@ def test_money_is_shown_at_its_real_precision(value, shown):
     from fluxweb.gallery.templatetags.fluxweb import usd
 
     assert usd(value) == shown
+
+
+def test_flat_per_image_price_ignores_size_and_steps():
+    price = per_image("0.008")
+    assert price.estimate(512, 512, 1, 1) == Decimal("0.008")
+    assert price.estimate(2048, 2048, 8, 3) == Decimal("0.024")

@@ -3,6 +3,11 @@
 ``submit_generation`` runs in the web request (validate → rows → enqueue on commit);
 ``run_generation`` runs in the worker. A provider failure never leaves a generation
 queued or running: it ends ``failed`` with a readable reason.
+
+Providers that answer "pending" (ImagePipeline) do not hold a worker while they work: the
+generation stays ``running`` with the job in ``provider_metadata["pending"]``, and
+``poll_generation`` tasks, each scheduled ``poll_after`` seconds ahead, ask again until the
+job finishes, fails, or passes ``FLUXWEB_PENDING_TIMEOUT`` seconds.
 """
 
 from __future__ import annotations
@@ -10,12 +15,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import stamina
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from fluxweb.budgets import services as budgets
 from fluxweb.providers.base import (
@@ -29,6 +36,7 @@ from fluxweb.providers.base import (
 )
 from fluxweb.providers.images import check_image
 from fluxweb.providers.registry import get_registry
+from fluxweb.providerstatus import recording as provider_status
 
 from .models import GeneratedImage, Generation, Prompt
 
@@ -123,12 +131,11 @@ def run_generation(generation_id: int) -> Generation | None:
         provider = registry.provider_for(spec)
         outcome = call_provider(provider, build_request(generation, spec))
         if isinstance(outcome, PendingJob):
-            raise ProviderError(f"{provider.label} answered 'pending', which fluxweb does not support yet")
-        store_images(generation, outcome, provider.label)
-        with transaction.atomic():  # success and its charge commit together
-            if generation.mark_succeeded(seed=outcome.seed, actual_cost_usd=outcome.cost_usd, metadata=outcome.metadata):
-                budgets.settle(generation)
-        outcome_name = "succeeded"
+            wait_for_job(generation, outcome)
+            outcome_name = "pending"
+        else:
+            finish_generation(generation, outcome, provider)
+            outcome_name = "succeeded"
     except ProviderError as exc:
         fail_generation(generation, exc.reason)
         outcome_name = "failed"
@@ -158,7 +165,93 @@ def fail_generation(generation: Generation, reason: str) -> bool:
         failed = generation.mark_failed(reason)
         if failed:
             budgets.refund(generation)
+    if failed:
+        provider_status.record_failure(generation.provider, reason)
     return failed
+
+
+def finish_generation(generation: Generation, result: GenerationResult, provider: Provider) -> None:
+    """Store ``result``'s images and mark the generation succeeded with the provider's
+    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images."""
+    store_images(generation, result, provider.label)
+    with transaction.atomic():  # success and its charge commit together
+        succeeded = generation.mark_succeeded(seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata)
+        if succeeded:
+            budgets.settle(generation)
+    if succeeded:
+        provider_status.record_success(generation.provider, result.metadata)
+
+
+def wait_for_job(generation: Generation, job: PendingJob, deadline: datetime | None = None) -> bool:
+    """Keep ``generation`` running while its provider works on ``job``: remember the job
+    in ``provider_metadata["pending"]`` (id, provider metadata, deadline) and schedule
+    ``poll_generation`` ``job.poll_after`` seconds from now, never after the deadline.
+
+    ``deadline`` defaults to now + ``FLUXWEB_PENDING_TIMEOUT`` seconds (the first wait).
+    Returns False, scheduling nothing, if the generation is no longer running.
+    """
+    from .tasks import poll_generation
+
+    now = timezone.now()
+    if deadline is None:
+        deadline = now + timedelta(seconds=settings.FLUXWEB_PENDING_TIMEOUT)
+    metadata = {
+        **generation.provider_metadata,
+        "job_id": job.job_id,
+        "pending": {"job_id": job.job_id, "metadata": job.metadata, "deadline": deadline.isoformat()},
+    }
+    # No updated_at stamp: the card does not change while the job waits.
+    if not Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
+        provider_metadata=metadata
+    ):
+        return False
+    generation.provider_metadata = metadata
+    run_after = min(now + timedelta(seconds=max(0.0, job.poll_after)), deadline)
+    poll_generation.using(run_after=run_after).enqueue(generation.pk)
+    return True
+
+
+def poll_generation(generation_id: int) -> Generation | None:
+    """Worker side: ask the provider once about a pending generation's job.
+
+    The job finished → images stored, succeeded; the job failed → failed with the
+    provider's reason; still pending (or a retryable error such as a 5xx) → polled again
+    later, unless the deadline has passed, which fails it with a readable reason.
+    Returns None when the generation is not waiting on a job (finished meanwhile).
+    """
+    generation = Generation.objects.select_related("prompt").get(pk=generation_id)
+    pending = generation.provider_metadata.get("pending")
+    if generation.status != Generation.Status.RUNNING or not isinstance(pending, dict):
+        logger.info("generation %s is %s and not pending; no poll", generation_id, generation.status)
+        return None
+    job = PendingJob(job_id=pending["job_id"], poll_after=settings.FLUXWEB_PENDING_POLL_INTERVAL,
+                     metadata=pending.get("metadata") or {})
+    deadline = datetime.fromisoformat(pending["deadline"])
+    try:
+        provider = get_registry().providers.get(generation.provider)
+        if provider is None:
+            raise ProviderError(f"the provider {generation.provider} is no longer enabled on this server")
+        try:
+            outcome = provider.poll(job)
+        except RetryableProviderError as exc:
+            if timezone.now() >= deadline:
+                raise ProviderError(f"{provider.label} did not finish in time; last error: {exc.reason}") from exc
+            logger.info("generation %s: polling %s failed, will retry: %s",
+                        generation_id, provider.label, exc.reason)
+            outcome = job
+        if isinstance(outcome, PendingJob):
+            if timezone.now() >= deadline:
+                timeout = settings.FLUXWEB_PENDING_TIMEOUT
+                raise ProviderError(f"{provider.label} did not finish the image within {timeout:g} seconds")
+            wait_for_job(generation, outcome, deadline)
+        else:
+            finish_generation(generation, outcome, provider)
+    except ProviderError as exc:
+        fail_generation(generation, exc.reason)
+    except Exception:
+        logger.exception("polling generation %s crashed", generation_id)
+        fail_generation(generation, "fluxweb hit an internal error while waiting for this generation")
+    return generation
 
 
 def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:

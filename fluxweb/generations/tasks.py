@@ -12,3 +12,11 @@ def generate_images(generation_id: int) -> str | None:
     """Run generation ``generation_id`` on its provider; returns its final status."""
     generation = services.run_generation(generation_id)
     return generation.status if generation else None
+
+
+@task
+def poll_generation(generation_id: int) -> str | None:
+    """Ask the provider again about pending generation ``generation_id`` (scheduled with
+    ``run_after`` by :func:`services.wait_for_job`); returns its status afterwards."""
+    generation = services.poll_generation(generation_id)
+    return generation.status if generation else None

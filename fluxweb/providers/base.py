@@ -27,6 +27,8 @@ class Range:
         return self.minimum <= value <= self.maximum and value % self.step == 0
 
     def describe(self) -> str:
+        if self.minimum == self.maximum:
+            return f"exactly {self.minimum}"
         text = f"{self.minimum}–{self.maximum}"
         return f"{text}, a multiple of {self.step}" if self.step > 1 else text
 

@@ -8,6 +8,7 @@ local servers through their base URLs; nothing here is mocked in tests.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,19 +43,28 @@ class ProviderHTTP:
         self.base_url = base_url.rstrip("/")
         self.headers = {"User-Agent": USER_AGENT, **headers}
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, path: str, *, max_bytes: int | None = None, **kwargs: Any) -> httpx.Response:
         """Send ``method`` to ``base_url + path``; return the response whatever its status.
 
-        Raises :class:`RetryableProviderError` for timeouts and connection errors.
+        The body is read up to ``max_bytes`` (default :func:`max_answer_bytes`); a longer
+        body raises :class:`InvalidResponseError`. Raises :class:`RetryableProviderError`
+        for timeouts and connection errors.
         """
         url = self.base_url + path
+        limit = max_answer_bytes() if max_bytes is None else max_bytes
         try:
-            with httpx.Client(timeout=default_timeout(), headers=self.headers) as client:
-                return client.request(method, url, **kwargs)
+            with (
+                httpx.Client(timeout=default_timeout(), headers=self.headers) as client,
+                client.stream(method, url, **kwargs) as response,
+            ):
+                body = _read_capped(response, limit, f"{self.name} sent an answer larger than {limit} bytes")
         except httpx.TimeoutException as exc:
             raise RetryableProviderError(f"{self.name} did not answer in time") from exc
         except httpx.TransportError as exc:
             raise RetryableProviderError(f"could not connect to {self.name}") from exc
+        # The body is already decompressed: keep every header but the encoding.
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=response.request)
 
     def download(self, url: str) -> bytes:
         """Fetch an image URL the provider returned, with a byte cap.
@@ -75,19 +85,32 @@ class ProviderHTTP:
             ):
                 if response.status_code != 200:
                     raise error_for_status(self.name, response.status_code, "")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise InvalidResponseError(
-                            f"{self.name} returned an image larger than {limit} bytes"
-                        )
-                    chunks.append(chunk)
-                return b"".join(chunks)
+                return _read_capped(response, limit, f"{self.name} returned an image larger than {limit} bytes")
         except httpx.TimeoutException as exc:
             raise RetryableProviderError(f"downloading the image from {self.name} timed out") from exc
         except httpx.TransportError as exc:
             raise RetryableProviderError(f"could not download the image from {self.name}") from exc
+
+
+def max_answer_bytes() -> int:
+    """Bytes accepted in one API answer: room for four base64 images at the image cap
+    (``FLUXWEB_MAX_IMAGE_BYTES`` × 4 × 4/3) plus 64 KiB of JSON around them."""
+    return settings.FLUXWEB_MAX_IMAGE_BYTES * 16 // 3 + 64 * 1024
+
+
+def _read_capped(response: httpx.Response, limit: int, message: str) -> bytes:
+    """The whole (decompressed) body of a streamed response, or InvalidResponseError
+    with ``message`` once it passes ``limit`` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise InvalidResponseError(message)
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidResponseError(message)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def error_for_status(name: str, status: int, detail: str) -> ProviderError:
@@ -138,3 +161,16 @@ def error_detail(response: httpx.Response, limit: int = 200) -> str:
     if isinstance(message, list) and message and isinstance(message[0], dict):
         message = "; ".join(str(item.get("msg", "")) for item in message)
     return str(message)[:limit] if isinstance(message, (str, int, float)) else ""
+
+
+_MESSAGE_FIELD = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.){1,300})"')
+
+
+def message_field(response: httpx.Response, limit: int = 200) -> str:
+    """:func:`error_detail`, or else the ``"message"`` string found in a body that is not
+    valid JSON (AIML's documented error example lacks commas, ``providers.md`` §1.4)."""
+    detail = error_detail(response, limit)
+    if detail:
+        return detail
+    match = _MESSAGE_FIELD.search(response.text[:4096])
+    return match.group(1).replace('\\"', '"')[:limit] if match else ""

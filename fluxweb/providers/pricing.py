@@ -90,6 +90,11 @@ class Price:
         return f"{amount} per 1024² px per {steps}"
 
 
+def per_image(usd: str) -> Price:
+    """A flat price of ``usd`` (a decimal string) per image, whatever its size and steps."""
+    return Price.per_image(Decimal(usd))
+
+
 FREE = Price(Decimal("0"))
 FLUX_SCHNELL = Price(Decimal("0.0005"), steps_per_unit=1)
 FLUX_DEV = Price(Decimal("0.009"), steps_per_unit=25)

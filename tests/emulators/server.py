@@ -6,9 +6,12 @@ tests can assert on the exact wire format. No mocking: providers talk real HTTP 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,7 +97,8 @@ class _Server(ThreadingHTTPServer):
 def serve(emulator: Emulator) -> Iterator[str]:
     """Run ``emulator`` on 127.0.0.1 on a free port; yields its base URL."""
     server = _Server(("127.0.0.1", 0), _handler_for(emulator))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval makes shutdown (each test's teardown) quick.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -111,3 +115,74 @@ def run_forever(emulator: Emulator, port: int) -> None:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+
+
+@functools.cache
+def bomb_png() -> bytes:
+    """A small PNG (a few KB) that decodes to 25 megapixels: over the default pixel cap."""
+    buffer = io.BytesIO()
+    Image.new("1", (5000, 5000)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class BaseEmulator:
+    """What every provider emulator shares: it records API requests (``requests``) and
+    image downloads (``downloads``), injects ``fault`` into the next ``fault_times``
+    answers (None = all), delays answers by ``latency`` seconds, and serves the images it
+    makes from its own host under ``/files/`` (``base_url`` is set by the test fixture).
+
+    Image faults understood by :meth:`image`: ``"truncated"``, ``"not-image"``, ``"bomb"``.
+    Subclasses implement ``handle_api``.
+    """
+
+    FILES = "/files/"
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.downloads: list[Request] = []
+        self.fault: str | None = None
+        self.fault_times: int | None = None
+        self.latency = 0.0
+        self.base_url = ""
+        self._files: dict[str, tuple[bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith(self.FILES):
+            self.downloads.append(request)
+            found = self._files.get(request.path)
+            if found is None:
+                return Response(404, b"not found", {"Content-Type": "text/plain"})
+            return Response(200, found[0], {"Content-Type": found[1]})
+        self.requests.append(request)
+        if self.latency:
+            time.sleep(self.latency)
+        return self.handle_api(request)
+
+    def handle_api(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def take_fault(self) -> str | None:
+        """The fault for this answer, counting down ``fault_times``."""
+        with self._lock:
+            if self.fault is None or self.fault_times == 0:
+                return None
+            if self.fault_times is not None:
+                self.fault_times -= 1
+            return self.fault
+
+    def image(self, width: int, height: int, fault: str | None, fmt: str = "PNG", seed: int = 0) -> bytes:
+        """The image bytes to return, spoiled as ``fault`` says."""
+        if fault == "bomb":
+            return bomb_png()
+        if fault == "not-image":
+            return b"<html><body>this is not an image</body></html>"
+        data = png_bytes(width, height, colour=(seed % 256, 90, 160), fmt=fmt)
+        return data[: len(data) // 2] if fault == "truncated" else data
+
+    def file_url(self, data: bytes, content_type: str = "image/png") -> str:
+        """Serve ``data`` from this emulator; returns its absolute URL."""
+        extension = {"image/png": "png", "image/jpeg": "jpeg"}.get(content_type, "bin")
+        path = f"{self.FILES}{uuid.uuid4().hex}.{extension}"
+        self._files[path] = (data, content_type)
+        return self.base_url + path

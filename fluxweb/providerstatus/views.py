@@ -1,0 +1,53 @@
+"""The provider status page (staff only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from fluxweb.providers.base import ModelSpec
+from fluxweb.providers.registry import SETUPS, get_registry
+
+from .models import ProviderStatus
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    """One provider as the page shows it."""
+
+    slug: str
+    label: str
+    configured: bool
+    needs: tuple[str, ...]
+    models: list[ModelSpec]
+    status: ProviderStatus | None
+
+
+def provider_rows() -> list[ProviderRow]:
+    """Every known provider in registry order, with its enabled models and recorded status."""
+    registry = get_registry()
+    statuses = {status.slug: status for status in ProviderStatus.objects.all()}
+    rows = []
+    for setup in SETUPS:
+        provider = registry.providers.get(setup.slug)
+        rows.append(ProviderRow(
+            slug=setup.slug,
+            label=provider.label if provider else setup.label,
+            configured=provider is not None,
+            needs=setup.needs,
+            models=provider.models() if provider else [],
+            status=statuses.get(setup.slug),
+        ))
+    return rows
+
+
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    """Each provider: configured or not, last success, last error, credits left."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can see the provider status.")
+    return render(request, "providerstatus/status.html", {"rows": provider_rows()})

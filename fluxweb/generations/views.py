@@ -29,7 +29,7 @@ def create(request: HttpRequest) -> HttpResponse:
         if request.htmx:
             response = render(request, "generations/_form.html", {"form": form})
             return reswap(retarget(response, "#generation-form"), "outerHTML")
-        return render(request, "gallery/home.html", gallery_context(form), status=400)
+        return render(request, "gallery/home.html", gallery_context(request, form), status=400)
     generation = submit_generation(request.user, form.cleaned_data)
     if not request.htmx:
         messages.success(request, "Queued. Your image will appear in the gallery.")

@@ -53,3 +53,16 @@ def deepinfra(settings) -> Iterator[DeepInfraEmulator]:
         settings.DEEPINFRA_BASE_URL = base_url
         emulator.base_url = base_url
         yield emulator
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-password-123")
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    client = Client()
+    client.force_login(alice)
+    return client
+

@@ -49,6 +49,17 @@ class FilterForm(forms.Form):
         self.fields["model"].choices = [("", "Any model")] + [(m.id, m.label) for m in registry.models.values()]
         self.is_valid()
 
+    def select_options(self) -> dict[str, list[tuple[str, str, bool]]]:
+        """``{field: [(value, label, selected), ...]}`` of the select fields, for a template
+        that writes the <option>s itself (Django's widget templates cost ~0.3 ms per
+        option, and the author list grows with the team)."""
+        options = {}
+        for name in ("author", "provider", "model", "status"):
+            current = str(self.data.get(name, ""))
+            options[name] = [(str(value), str(label), str(value) == current)
+                             for value, label in self.fields[name].choices]
+        return options
+
     @property
     def values(self) -> dict[str, Any]:
         """The valid, non-empty filters."""

@@ -45,8 +45,8 @@ def gallery_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: in
 
 def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: int = HISTORY_PAGE_SIZE) -> Page:
     """Distinct prompts, most recently used first, each with ``use_count``, ``last_used_at``,
-    ``authors`` (sorted usernames) and ``latest`` (up to HISTORY_IMAGES newest
-    succeeded generations that pass the filters, images prefetched). Three queries."""
+    ``authors`` (sorted usernames) and ``latest`` (those of the HISTORY_IMAGES newest
+    generations passing the filters that have images, images prefetched). Three queries."""
     usernames = (
         Generation.objects.filter(prompt=OuterRef("pk"), author__isnull=False)
         .order_by()
@@ -62,7 +62,9 @@ def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: in
         return page
     latest = (
         filters.generations(Generation.objects.all(), user, search=False)
-        .filter(prompt__in=[prompt.pk for prompt in page.items], status=Generation.Status.SUCCEEDED)
+        # No status condition here: "succeeded" matches almost every row, and it would tempt
+        # SQLite's planner into the status index; generations without images are skipped below.
+        .filter(prompt__in=[prompt.pk for prompt in page.items])
         .annotate(rank=Window(RowNumber(), partition_by=F("prompt_id"), order_by=[F("created_at").desc(), F("id").desc()]))
         .filter(rank__lte=HISTORY_IMAGES)
         .order_by("-created_at", "-id")
@@ -70,7 +72,8 @@ def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: in
     )
     by_prompt: dict[int, list[Generation]] = defaultdict(list)
     for generation in latest:
-        by_prompt[generation.prompt_id].append(generation)
+        if generation.images.all():
+            by_prompt[generation.prompt_id].append(generation)
     for prompt in page.items:
         prompt.latest = by_prompt[prompt.pk]
         prompt.author_names = sorted(prompt.authors.split(",")) if prompt.authors else []

@@ -137,3 +137,16 @@ def openai_images(settings) -> Iterator[openai_images_emulator.OpenAIImagesEmula
         settings.OPENAI_IMAGES_API_KEY = openai_images_emulator.API_KEY
         settings.OPENAI_IMAGES_MODELS = list(models)
         yield emulator
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-password-123")
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    client = Client()
+    client.force_login(alice)
+    return client
+

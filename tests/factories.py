@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from fluxweb.generations.models import Generation, Prompt
+from fluxweb.generations.services import run_generation
 
 
 def make_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any) -> Generation:
@@ -20,4 +21,17 @@ def make_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrid
         "estimated_cost_usd": Decimal("0"),
     }
     fields.update(overrides)
-    return Generation.objects.create(author=author, prompt=Prompt.objects.for_text(prompt), **fields)
+    prompt_row = Prompt.objects.for_text(prompt)
+    Prompt.objects.record_use(prompt_row.pk)
+    return Generation.objects.create(author=author, prompt=prompt_row, **fields)
+
+
+def make_finished_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any) -> Generation:
+    """A generation run through the real worker code with the demo provider (images and
+    thumbnails stored in the test's MEDIA_ROOT)."""
+    overrides.setdefault("width", 64)
+    overrides.setdefault("height", 64)
+    generation = make_generation(author, prompt, **overrides)
+    run_generation(generation.pk)
+    generation.refresh_from_db()
+    return generation

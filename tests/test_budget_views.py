@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -33,8 +34,14 @@ def test_home_form_shows_estimate_and_what_is_left(member, member_client):
     set_price(usd="0.01")
     set_quota(member, "0.50")
     page = member_client.get("/").content.decode()
-    assert 'id="estimate"' in page and "$0.01<" in page
-    assert "Left: <output>$0.50</output> of $0.50 (monthly budget" in page
+    # The page asks for its estimate as soon as it loads (hx-trigger="load, ...").
+    assert 'id="estimate"' in page and 'hx-trigger="load, input from:closest form' in page
+    form = re.search(r'<form id="generation-form".*?</form>', page, re.S).group(0)
+    values = dict(re.findall(r'name="(width|height|num_inference_steps|num_images)" value="(\d+)"', form))
+    model = re.search(r'<option value="([^"]+)" selected>', form).group(1)
+    partial = member_client.get("/generations/estimate/", {**values, "model": model}).content.decode()
+    assert "$0.01<" in partial
+    assert "Left: <output>$0.50</output> of $0.50 (monthly budget" in partial
 
 
 def test_estimate_partial_warns_before_submitting(member, member_client):

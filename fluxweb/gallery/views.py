@@ -1,37 +1,90 @@
-"""Gallery views: the home page (form + shared gallery), one card, images, live stream."""
+"""Gallery views: the home page (form + filtered shared gallery, infinite scroll), one
+card, and the live stream. Files are in files.py, the detail view in detail.py, the
+prompt history in history.py."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from fluxweb.generations.forms import GenerationForm
-from fluxweb.generations.models import GeneratedImage, Generation
+from fluxweb.generations.models import Generation, Prompt
 
+from .filters import FilterForm
+from .keyset import Cursor
 from .live import changes_since, hub, latest_version
-
-PAGE_SIZE = 48
+from .queries import PAGE_SIZE, gallery_page
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
-    """The generation form above the shared gallery, newest first."""
-    return render(request, "gallery/home.html", gallery_context(GenerationForm()))
+    """The generation form above the shared gallery, newest first, filtered by the URL's
+    query (see FilterForm); ``cursor`` starts after a given card (the no-JS "older" link);
+    ``remix=<generation id>`` / ``reuse=<prompt id>`` prefill the form.
+
+    HTMX requests (the filter form) get only the results partial; history restores get
+    the whole page.
+    """
+    form, remix_of = prefilled_form(request)
+    context = gallery_context(request, form)
+    context["remix_of"] = remix_of
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "gallery/home.html#results", context)
+    return render(request, "gallery/home.html", context)
 
 
-def gallery_context(form: GenerationForm) -> dict[str, object]:
+@require_GET
+def page(request: HttpRequest) -> HttpResponse:
+    """The next page of cards plus the next "load more" link (infinite scroll)."""
+    filters = FilterForm(request.GET)
+    cursor = Cursor.decode(request.GET.get("cursor"))
+    return render(request, "gallery/_page.html", page_context(request, filters, cursor))
+
+
+def prefilled_form(request: HttpRequest) -> tuple[GenerationForm, Generation | None]:
+    """The generation form, prefilled from ``?remix=<generation id>`` (every parameter,
+    seed included) or ``?reuse=<prompt id>`` (the prompt text); unknown ids are ignored."""
+    remix, reuse = request.GET.get("remix", ""), request.GET.get("reuse", "")
+    if remix.isdigit():
+        generation = Generation.objects.select_related("prompt").filter(pk=remix).first()
+        if generation is not None:
+            values = {k: v for k, v in generation.form_values().items() if v is not None}
+            return GenerationForm(initial=values), generation
+    if reuse.isdigit():
+        prompt = Prompt.objects.filter(pk=reuse).first()
+        if prompt is not None:
+            return GenerationForm(initial={"prompt": prompt.text}), None
+    return GenerationForm(), None
+
+
+def page_context(request: HttpRequest, filters: FilterForm, cursor: Cursor | None) -> dict[str, Any]:
+    page = gallery_page(request.user, filters, cursor, PAGE_SIZE)
+    next_query = filters.query_string(cursor=page.next_cursor.encode()) if page.next_cursor else ""
+    return {"filters": filters, "page": page, "cursor": cursor, "next_query": next_query}
+
+
+def gallery_context(request: HttpRequest, form: GenerationForm) -> dict[str, object]:
     """What the home page needs; also used to re-render it with a form's errors."""
+    filters = FilterForm(request.GET)
+    cursor = Cursor.decode(request.GET.get("cursor"))
     latest = latest_version()
     return {
         "form": form,
-        "generations": Generation.objects.for_gallery()[:PAGE_SIZE],
+        **page_context(request, filters, cursor),
+        # New cards from the live stream go on top only of the unfiltered first page.
+        "live_insert": not filters.is_filtered and cursor is None,
         "live_since": latest.isoformat() if latest else "",
+        # The form's estimate and budget line load by htmx, keeping the page's queries down.
+        "defer_estimate": True,
     }
 
 
@@ -40,15 +93,6 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     """One gallery card, as the live stream sends it."""
     generation = get_object_or_404(Generation.objects.for_gallery(), pk=pk)
     return render(request, "gallery/_card.html", {"generation": generation})
-
-
-@require_GET
-def image(request: HttpRequest, pk: int) -> FileResponse:
-    """An image file, only to logged-in users (the storage itself is never public)."""
-    record = get_object_or_404(GeneratedImage, pk=pk)
-    response = FileResponse(record.file.open("rb"), content_type=record.content_type)
-    response["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
 
 
 async def events(request: HttpRequest) -> StreamingHttpResponse:

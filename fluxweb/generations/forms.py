@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import cached_property
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from fluxweb.budgets.prices import estimate_cost
@@ -121,7 +122,7 @@ class GenerationForm(forms.Form):
             label = self.fields[name].label or name.replace("_", " ").capitalize()
             self.add_error(name, f"{label} must be {bounds.describe()} for {spec.label}.")
 
-    @property
+    @cached_property
     def initial_estimate(self) -> Decimal | None:
         """Estimated USD of the unbound form's initial values (price table, see
         :func:`fluxweb.budgets.prices.estimate_cost`)."""

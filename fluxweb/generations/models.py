@@ -15,11 +15,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models
-from django.db.models.functions import Now
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections, models
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from fluxweb.providers.registry import get_registry
+
+
+# Text search configuration of the GIN index on Prompt.text (migration 0002).
+SEARCH_CONFIG = "english"
+
+
+def prompt_search_vector() -> SearchVector:
+    """The tsvector expression the ``prompt_text_search`` GIN index is built on; queries must
+    use this exact expression for PostgreSQL to use the index."""
+    return SearchVector("text", config=SEARCH_CONFIG)
 
 
 class PromptQuerySet(models.QuerySet["Prompt"]):
@@ -27,6 +39,36 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
         """The one Prompt row for ``text``, created if new (safe under concurrent submits)."""
         prompt, _ = self.get_or_create(text_hash=Prompt.hash_text(text), defaults={"text": text})
         return prompt
+
+    def search(self, text: str) -> PromptQuerySet:
+        """Prompts matching the words of ``text``.
+
+        PostgreSQL: full-text search (English stemming, web-search syntax: ``"quoted
+        phrase"``, ``-not``, ``or``) through the GIN index. Elsewhere (SQLite): every word
+        must occur in the prompt, case-insensitively. Blank text matches everything.
+        """
+        if not text.split():
+            return self
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            return self.annotate(search_vector=prompt_search_vector()).filter(search_vector=query)
+        condition = Q()
+        for word in text.split():
+            condition &= Q(text__icontains=word.strip('"'))
+        return self.filter(condition)
+
+    def record_use(self, prompt_id: int) -> None:
+        """Count one more generation of the prompt and stamp ``last_used_at`` (DB clock)."""
+        self.filter(pk=prompt_id).update(use_count=F("use_count") + 1, last_used_at=Now())
+
+    def recount(self, prompt_ids: list[int]) -> None:
+        """Recompute ``use_count`` and ``last_used_at`` from the generations that remain
+        (after deleting some)."""
+        remaining = Generation.objects.filter(prompt=OuterRef("pk")).order_by().values("prompt")
+        self.filter(pk__in=prompt_ids).update(
+            use_count=Coalesce(Subquery(remaining.annotate(n=Count("pk")).values("n")), 0),
+            last_used_at=Subquery(remaining.annotate(last=Max("created_at")).values("last")),
+        )
 
 
 class Prompt(models.Model):
@@ -39,8 +81,20 @@ class Prompt(models.Model):
     text = models.TextField()
     text_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
+    # Kept by submit_generation / delete_generation so the prompt history pages through an
+    # index instead of aggregating every generation.
+    use_count = models.PositiveIntegerField(default=0, help_text="generations that used this prompt")
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="when the latest one was submitted")
 
     objects = PromptQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # The prompt history: most recently used first (keyset on last_used_at, id).
+            models.Index(fields=["-last_used_at", "-id"], name="prompt_recent"),
+        ]
+        # PostgreSQL also has the GIN index "prompt_text_search" on prompt_search_vector(),
+        # created by migration 0002 on PostgreSQL only (SQLite has no GIN).
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -53,7 +107,10 @@ class Prompt(models.Model):
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def for_gallery(self) -> GenerationQuerySet:
         """Newest first, with what a gallery card shows, in a constant number of queries."""
-        return self.select_related("author", "prompt").prefetch_related("images").order_by("-created_at", "-id")
+        # The images are ordered on their own columns: the model's default ordering
+        # ("generation", "index") would join the generation table back in.
+        images = models.Prefetch("images", queryset=GeneratedImage.objects.order_by("generation_id", "index"))
+        return self.select_related("author", "prompt").prefetch_related(images).order_by("-created_at", "-id")
 
 
 class Generation(models.Model):
@@ -95,6 +152,7 @@ class Generation(models.Model):
     estimated_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
     actual_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     provider_metadata = models.JSONField(default=dict, blank=True)
+    pinned = models.BooleanField(default=False, help_text="highlighted for the whole team (admins set it)")
 
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -110,6 +168,14 @@ class Generation(models.Model):
             models.Index(fields=["-created_at", "-id"], name="generation_newest"),
             # The live gallery's "what changed since" poll (fluxweb/gallery/live.py).
             models.Index(fields=["updated_at"], name="generation_updated"),
+            # Gallery filters, newest first within the filter (fluxweb/gallery/filters.py).
+            models.Index(fields=["author", "-created_at", "-id"], name="generation_author_newest"),
+            models.Index(fields=["model", "-created_at", "-id"], name="generation_model_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="generation_status_newest"),
+            models.Index(fields=["prompt", "-created_at", "-id"], name="generation_prompt_newest"),
+            models.Index(
+                fields=["-created_at", "-id"], condition=models.Q(pinned=True), name="generation_pinned_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -150,6 +216,39 @@ class Generation(models.Model):
         """Whole seconds queued or running so far (or in total, once finished)."""
         end = self.finished_at or timezone.now()
         return max(0, int((end - self.waiting_since).total_seconds()))
+
+    @property
+    def queued_seconds(self) -> float | None:
+        """Seconds from submit until a worker started it (None until then)."""
+        return (self.started_at - self.created_at).total_seconds() if self.started_at else None
+
+    @property
+    def run_seconds(self) -> float | None:
+        """Seconds from start to finish (None until finished after starting)."""
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    def form_values(self) -> dict[str, Any]:
+        """Every parameter as GenerationForm values (prompt, negative prompt, model, width,
+        height, steps, guidance, seed, images): remixing starts from these."""
+        return {
+            "prompt": self.prompt.text,
+            "negative_prompt": self.negative_prompt,
+            "model": self.model,
+            "width": self.width,
+            "height": self.height,
+            "num_inference_steps": self.num_inference_steps,
+            "guidance_scale": self.guidance_scale,
+            "seed": self.seed,
+            "num_images": self.num_images,
+        }
+
+    def set_pinned(self, pinned: bool) -> None:
+        """Pin or unpin for the whole team; bumps ``updated_at`` so open galleries get the
+        card again through the live stream."""
+        Generation.objects.filter(pk=self.pk).update(pinned=pinned, updated_at=Now())
+        self.refresh_from_db(fields=["pinned", "updated_at"])
 
     def _transition(self, from_statuses: tuple[str, ...], **changes: Any) -> bool:
         """Apply ``changes`` only if the row is still in one of ``from_statuses``.
@@ -194,8 +293,15 @@ def image_upload_to(instance: GeneratedImage, filename: str) -> str:
     return f"generations/{instance.generation_id}/{secrets.token_urlsafe(16)}.{extension}"
 
 
+def thumbnail_upload_to(instance: GeneratedImage, filename: str) -> str:
+    """``generations/<id>/<random>.thumb.webp``, next to its original."""
+    return f"generations/{instance.generation_id}/{secrets.token_urlsafe(16)}.thumb.webp"
+
+
 class GeneratedImage(models.Model):
-    """One image file of a generation, as stored (size in pixels measured from the file)."""
+    """One image file of a generation, as stored (size in pixels measured from the file),
+    with its WebP ``thumbnail`` for the gallery (blank for images stored before thumbnails).
+    """
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
     index = models.PositiveSmallIntegerField()
@@ -204,6 +310,7 @@ class GeneratedImage(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size_bytes = models.PositiveIntegerField()
+    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=255, blank=True)
 
     class Meta:
         ordering = ["generation", "index"]

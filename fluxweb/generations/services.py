@@ -21,6 +21,7 @@ from typing import Any
 import stamina
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ from fluxweb.providers.registry import get_registry
 from fluxweb.providerstatus import recording as provider_status
 
 from .models import GeneratedImage, Generation, Prompt
+from .thumbnails import make_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +67,11 @@ def submit_generation(author: Any, data: dict[str, Any], source: str = Generatio
             author, spec, width=data["width"], height=data["height"],
             steps=data.get("num_inference_steps"), num_images=data["num_images"],
         )
+        prompt = Prompt.objects.for_text(data["prompt"])
+        Prompt.objects.record_use(prompt.pk)
         generation = Generation.objects.create(
             author=author,
-            prompt=Prompt.objects.for_text(data["prompt"]),
+            prompt=prompt,
             negative_prompt=data.get("negative_prompt", ""),
             provider=spec.provider,
             model=spec.id,
@@ -255,8 +259,9 @@ def poll_generation(generation_id: int) -> Generation | None:
 
 
 def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:
-    """Check every image (format, decodability, caps) and save it through the default
-    storage. Raises :class:`ProviderError` if any image is bad; nothing is saved then."""
+    """Check every image (format, decodability, caps) and save it, with its WebP thumbnail,
+    through the default storage. Raises :class:`ProviderError` if any image is bad;
+    nothing is saved then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
     checked = [check_image(data, provider_label) for data in result.images]
@@ -275,6 +280,34 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
             height=image.height,
             size_bytes=len(image.data),
         )
+        record.thumbnail.save("thumb.webp", ContentFile(make_thumbnail(image.data)), save=False)
         record.file.save(f"image.{image.extension}", ContentFile(image.data), save=True)
         stored.append(record)
     return stored
+
+
+def delete_generation(generation: Generation) -> None:
+    """Delete a generation, its images' rows and their files (originals and thumbnails).
+
+    The files go once the transaction commits, so a rolled-back delete keeps them; the
+    prompt's history counters are recomputed from the generations left.
+    """
+    names = [
+        name
+        for image in generation.images.all()
+        for name in (image.file.name, image.thumbnail.name)
+        if name
+    ]
+    with transaction.atomic():
+        prompt_id = generation.prompt_id
+        generation.delete()
+        Prompt.objects.recount([prompt_id])
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete %s from storage", name, exc_info=True)

@@ -47,7 +47,7 @@ def _form_errors(request: HttpRequest, form: GenerationForm) -> HttpResponse:
     if request.htmx:
         response = render(request, "generations/_form.html", {"form": form, "estimate": form.estimate()})
         return reswap(retarget(response, "#generation-form"), "outerHTML")
-    return render(request, "gallery/home.html", gallery_context(form), status=400)
+    return render(request, "gallery/home.html", gallery_context(request, form), status=400)
 
 
 @require_GET

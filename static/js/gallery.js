@@ -1,5 +1,6 @@
 // Live gallery: put each card the server streams (SSE event "generation") in place,
-// newest version wins, and tick the "elapsed" counters of queued/running cards.
+// newest version wins (new cards only on the unfiltered first page), and tick the
+// "elapsed" counters of queued/running cards.
 (function () {
   "use strict";
 
@@ -11,10 +12,15 @@
     var existing = document.getElementById(card.id);
     if (existing) {
       if ((existing.dataset.version || "") > (card.dataset.version || "")) return;
+      // Streamed cards are the same for everyone: keep this user's star as shown.
+      var oldStar = existing.querySelector(".star-form");
+      var newStar = card.querySelector(".star-form");
+      if (oldStar && newStar) newStar.replaceWith(oldStar);
       existing.replaceWith(card);
     } else {
       var cards = document.getElementById("gallery-cards");
-      if (!cards) return;
+      // Filtered or older pages only update the cards they show.
+      if (!cards || cards.dataset.liveInsert === "false") return;
       var empty = document.getElementById("gallery-empty");
       if (empty) empty.remove();
       cards.prepend(card);

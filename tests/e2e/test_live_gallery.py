@@ -23,14 +23,15 @@ def carol(django_user_model):
 
 
 def submit(page, model_label: str, width: str, height: str, prompt: str = T_REX) -> None:
-    page.get_by_label("Prompt", exact=True).fill(prompt)
+    form = page.locator("#generation-form")  # the gallery's filter bar has its own "Model"
+    form.get_by_label("Prompt", exact=True).fill(prompt)
     # Choosing a model re-renders the form with that model's limits: wait for the new form.
     old_form = page.locator("#generation-form").element_handle()
-    page.get_by_label("Model").select_option(label=model_label)
+    form.get_by_label("Model").select_option(label=model_label)
     page.wait_for_function("form => !form.isConnected", arg=old_form)
-    page.get_by_label("Width (px)").fill(width)
-    page.get_by_label("Height (px)").fill(height)
-    page.get_by_role("button", name="Generate").click()
+    form.get_by_label("Width (px)").fill(width)
+    form.get_by_label("Height (px)").fill(height)
+    form.get_by_role("button", name="Generate").click()
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,10 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     image = card.locator("img.card__image")
     expect(image).to_be_visible(timeout=20_000)
     assert page.evaluate("window.notReloaded") is True
-    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [int(width), int(height)]
+    # The gallery shows a thumbnail (longest side ≤ 384 px) with the original's proportions.
+    thumb_width, thumb_height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert max(thumb_width, thumb_height) <= 384
+    assert abs(thumb_width / thumb_height - int(width) / int(height)) < 0.02
     expect(card).to_contain_text(f"{width}×{height}")
 
     # The teammate's open gallery got the same card, image included, with no reload.
@@ -63,6 +67,12 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     expect(teammate_card).to_contain_text(T_REX)
     expect(teammate_card.locator("img.card__image")).to_be_visible(timeout=20_000)
     screenshot(page, "gallery-" + ("deepinfra" if "DeepInfra" in model_label else "demo"))
+
+    # The detail page serves the original, of the requested size.
+    card.locator("a.card__image-link").first.click()
+    original = page.locator(".detail__image img").first
+    expect(original).to_be_visible()
+    assert original.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [int(width), int(height)]
 
 
 def test_failure_shows_the_reason_in_plain_words(app, alice, deepinfra):

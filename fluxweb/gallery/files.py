@@ -1,0 +1,55 @@
+"""Image files, only to logged-in users (the storage itself is never public): the
+original, its gallery thumbnail, and the original as a download with a readable name."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from fluxweb.generations.models import GeneratedImage
+from fluxweb.generations.thumbnails import CONTENT_TYPE as THUMBNAIL_TYPE
+from fluxweb.providers.images import EXTENSIONS
+
+CACHE_CONTROL = "private, max-age=86400, immutable"
+SLUG_LENGTH = 60
+
+
+@require_GET
+def image(request: HttpRequest, pk: int) -> FileResponse:
+    """The original file, shown on the detail view."""
+    record = get_object_or_404(GeneratedImage, pk=pk)
+    return _file(record.file, record.content_type)
+
+
+@require_GET
+def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    """The WebP thumbnail (the original for images stored before thumbnails existed)."""
+    record = get_object_or_404(GeneratedImage, pk=pk)
+    if record.thumbnail:
+        return _file(record.thumbnail, THUMBNAIL_TYPE)
+    return _file(record.file, record.content_type)
+
+
+@require_GET
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    """The original as an attachment named ``<prompt-slug>-<generation id>-<n>.<ext>``."""
+    record = get_object_or_404(GeneratedImage.objects.select_related("generation__prompt"), pk=pk)
+    response = _file(record.file, record.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{download_name(record)}"'
+    return response
+
+
+def download_name(record: GeneratedImage) -> str:
+    """``a-lighthouse-at-dusk-42-1.png``: prompt slug (≤ 60 chars), generation id, image
+    number (1-based), extension from the stored content type. ASCII only."""
+    slug = slugify(record.generation.prompt.text)[:SLUG_LENGTH].strip("-") or "image"
+    extension = EXTENSIONS.get(record.content_type, record.file.name.rsplit(".", 1)[-1])
+    return f"{slug}-{record.generation_id}-{record.index + 1}.{extension}"
+
+
+def _file(field, content_type: str) -> FileResponse:
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = CACHE_CONTROL
+    return response

@@ -52,4 +52,8 @@ def deepinfra(settings) -> Iterator[DeepInfraEmulator]:
         settings.DEEPINFRA_API_KEY = DEEPINFRA_KEY
         settings.DEEPINFRA_BASE_URL = base_url
         emulator.base_url = base_url
-        yield emulator
+        try:
+            yield emulator
+        finally:
+            if emulator.gate is not None:  # let held calls end before the server stops
+                emulator.gate.set()

@@ -69,9 +69,10 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 
 
 @contextmanager
-def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """``manage.py db_worker`` as the Procfile runs it, polling fast."""
-    args = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subprocess.Popen]:
+    """``manage.py worker`` (db_worker plus the sweep) as the Procfile runs it, polling fast.
+    A test may signal or kill the process; it is stopped at the end if still running."""
+    args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
     with _process(args, env, log) as process:
         yield process
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from environs import Env
+from marshmallow.validate import OneOf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -215,7 +216,7 @@ TASKS = {
 
 # Logs go to stderr; LOG_FORMAT=json writes one JSON object per line with the record's
 # structured fields (e.g. generation_id, provider, model, latency_s, outcome).
-LOG_FORMAT = env.str("LOG_FORMAT", default="plain", validate=lambda value: value in ("plain", "json"))
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain", validate=OneOf(["plain", "json"]))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

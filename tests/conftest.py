@@ -11,6 +11,7 @@ from django.test import Client
 from tests.emulators.deepinfra import API_KEY as DEEPINFRA_KEY
 from tests.emulators.deepinfra import DeepInfraEmulator
 from tests.emulators.server import serve
+from tests.s3 import s3, s3_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from tests.s3 import s3, s3_server  # noqa: F401 (fixtures)
 def _isolated_settings(settings, tmp_path):
     settings.FLUXWEB_DEMO_DELAY = 0
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real password hashing costs ~1 s per user; tests make many users and logins.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Templates render {% static %} without a collectstatic manifest in tests.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -38,6 +38,7 @@ class DeepInfraEmulator:
         self.fault: str | None = None
         self.fault_times: int | None = None
         self.latency = 0.0
+        self.api_key = API_KEY  # the key it accepts
         self.gate: threading.Event | None = None
         self.in_flight = 0
         self._lock = threading.Lock()
@@ -69,7 +70,7 @@ class DeepInfraEmulator:
         if request.method != "POST" or not request.path.startswith(prefix):
             return Response.json({"detail": "Not Found"}, status=404)
         model = request.path[len(prefix):].split("?")[0]
-        if request.headers.get("authorization", "").lower() != f"bearer {API_KEY}":
+        if request.headers.get("authorization", "").lower() != f"bearer {self.api_key}".lower():
             return Response.json({"detail": {"error": "Not authenticated"}}, status=403)
         if model not in PRICES:
             return Response.json({"error": "Model not found"}, status=404)

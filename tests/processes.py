@@ -36,7 +36,10 @@ def database_url() -> str:
 
 def app_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: the test database and media, demo without delay."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPINFRA_", "PYTEST_"))}
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("DEEPINFRA_", "PYTEST_")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DATABASE_URL=database_url(),
         DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT),

@@ -3,15 +3,10 @@ SSE, all under the Content-Security-Policy, with no violation reported."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.processes import app_env, web_server, worker
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +20,9 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def test_live_gallery_works_under_the_csp(settings, django_user_model, tmp_path):
+def test_live_gallery_works_under_the_csp(settings, django_user_model, tmp_path, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what the server checks
     django_user_model.objects.create_user("dana", password="dana-password-123")
     env = app_env()

@@ -44,7 +44,12 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def image(request: HttpRequest, pk: int) -> FileResponse:
-    """An image file, only to logged-in users (the storage itself is never public)."""
+    """An image file, only to logged-in users (the storage itself is never public).
+
+    Streamed from the default storage, also when that is a private S3 bucket, rather than
+    redirecting to a presigned URL: the Content-Security-Policy stays ``img-src 'self'``,
+    no bucket URL ever reaches a browser, and any S3-compatible store works the same.
+    """
     record = get_object_or_404(GeneratedImage, pk=pk)
     response = FileResponse(record.file.open("rb"), content_type=record.content_type)
     response["Cache-Control"] = "private, max-age=86400, immutable"

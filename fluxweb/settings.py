@@ -1,16 +1,22 @@
 """Django settings for fluxweb, read from the environment.
 
 Every setting has a development default so the app runs with nothing set; production
-(``DJANGO_DEBUG=0``) refuses to start without the variables it needs. Parsing errors
-stop start-up with the variable's name (environs raises ``EnvError``).
+(``DJANGO_DEBUG=0``) refuses to start without the variables it needs and turns on the
+HTTPS-only protections (``manage.py check --deploy`` is clean). Parsing errors stop
+start-up with the variable's name (environs raises ``EnvError``). docs/deployment.md
+lists every variable.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from environs import Env
+from marshmallow.validate import OneOf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -19,20 +25,43 @@ env = Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
-_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0 (generate one with "
-        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
-    )
+# What production (DJANGO_DEBUG=0) cannot start without, with a hint for each.
+REQUIRED_IN_PRODUCTION = {
+    "DJANGO_SECRET_KEY": "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`",
+    "DJANGO_ALLOWED_HOSTS": "the host names the site is served under, comma-separated, e.g. images.example.com",
+    "DATABASE_URL": "e.g. postgres://user:password@host:5432/fluxweb",
+}
+if not DEBUG:
+    _missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="").strip()]
+    if _missing:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG=0 (production) needs these environment variables, which are not set:\n"
+            + "\n".join(f"  {name}: {REQUIRED_IN_PRODUCTION[name]}" for name in _missing)
+            + "\nSee docs/deployment.md."
+        )
 
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
-if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG=0.")
+_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS-only protections (on by default in production) ------------------------------
+# The web server (uvicorn --proxy-headers) takes the scheme from the proxy's
+# X-Forwarded-Proto, so request.is_secure() is true behind a TLS-terminating proxy.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Platform health checks call /healthz over plain HTTP inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# Seconds browsers remember "HTTPS only" for this host; 0 turns HSTS off.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Only has an effect once someone submits the (apex) domain to the browsers' preload list.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,7 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "fluxweb.core",
+    "fluxweb.ops",
     "fluxweb.generations",
     "fluxweb.gallery",
     "fluxweb.api",
@@ -54,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the outcome of the login views (django-axes' requirement).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fluxweb.urls"
@@ -79,17 +113,27 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
 ]
 
-# Database: SQLite file by default, DATABASE_URL (postgres://...) switches.
+# Database: SQLite file by default (development), DATABASE_URL (postgres://...) switches.
+# Seconds a connection is kept between requests (0 = per request); ignored with the pool.
+_CONN_MAX_AGE = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# psycopg 3 connection pool per process: max connections (0 = no pool). PostgreSQL only.
+DATABASE_POOL_MAX_SIZE = env.int("DJANGO_DB_POOL_MAX_SIZE", default=0)
 DATABASES = {
     "default": env.dj_db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=0
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=0 if DATABASE_POOL_MAX_SIZE else _CONN_MAX_AGE,
     )
 }
+if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": DATABASE_POOL_MAX_SIZE, "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker write concurrently: WAL lets readers proceed and
     # IMMEDIATE transactions take the write lock up front instead of failing mid-way.
@@ -108,6 +152,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses logins while the username + address pair is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: lock out password guessing. A team often shares one office address, so the
+# lock is per username *and* address: a guesser cannot lock the whole office out.
+AXES_FAILURE_LIMIT = env.int("FLUXWEB_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("FLUXWEB_LOGIN_COOLOFF", default=15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client address is REMOTE_ADDR, which uvicorn already sets from X-Forwarded-For for
+# trusted proxies (FORWARDED_ALLOW_IPS); never read forwarding headers a client can forge.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -128,6 +189,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- S3-compatible media (django-storages), when a bucket is named ------------------------
+# The bucket stays private: no ACLs are set, and any URL handed out is presigned (s3v4)
+# for FLUXWEB_MEDIA_URL_EXPIRY seconds. The gallery streams images through its own
+# authenticated view (fluxweb/gallery/views.py), so browsers never talk to the bucket.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+# "path" for most S3-compatible servers (MinIO, Garage); "virtual" or "auto" for AWS.
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="auto")
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = env.int("FLUXWEB_MEDIA_URL_EXPIRY", default=60)
+AWS_DEFAULT_ACL = None
+AWS_S3_FILE_OVERWRITE = False
+AWS_LOCATION = env.str("AWS_LOCATION", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+
 # Background work: django.tasks with the database backend; `manage.py db_worker` runs it.
 TASKS = {
     "default": {
@@ -136,13 +217,42 @@ TASKS = {
     }
 }
 
+# Logs go to stderr; LOG_FORMAT=json writes one JSON object per line with the record's
+# structured fields (e.g. generation_id, provider, model, latency_s, outcome).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain", validate=OneOf(["plain", "json"]))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # httpx logs request lines at INFO/DEBUG; keep them (and any header) out of the logs.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}
+
+# --- Content-Security-Policy (Django's own middleware) -----------------------------------
+# No inline script anywhere: htmx and our JS come from our static files, and htmx's own
+# indicator <style> is turned off in base.html's htmx-config. Inline styles only with the
+# nonce (the admin uses it).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    # The admin's change list has one small <style> carrying the per-response nonce.
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
 }
 
 # --- Providers (fluxweb/providers/registry.py reads these) ------------------------------
@@ -187,5 +297,15 @@ FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
 # and seconds a returned image link stays valid.
 FLUXWEB_API_WAIT_TIMEOUT = env.float("FLUXWEB_API_WAIT_TIMEOUT", default=120.0)
 FLUXWEB_API_LINK_TTL = env.int("FLUXWEB_API_LINK_TTL", default=3600)
+
+# --- Stuck work (fluxweb/ops/sweep.py) ---------------------------------------------------
+# Seconds a generation may stay "running" before the sweep treats its worker as dead.
+# Default: every provider attempt timing out, plus the waits between them, plus a minute.
+FLUXWEB_STUCK_AFTER = env.float(
+    "FLUXWEB_STUCK_AFTER",
+    default=FLUXWEB_PROVIDER_ATTEMPTS * (FLUXWEB_PROVIDER_CONNECT_TIMEOUT + FLUXWEB_PROVIDER_TIMEOUT + 20) + 60,
+)
+# Seconds between two sweeps (each worker keeps one sweep scheduled in the task queue).
+FLUXWEB_SWEEP_INTERVAL = env.float("FLUXWEB_SWEEP_INTERVAL", default=60.0)
 
 env.seal()

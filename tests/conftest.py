@@ -15,6 +15,7 @@ from tests.emulators import segmind as segmind_emulator
 from tests.emulators.deepinfra import API_KEY as DEEPINFRA_KEY
 from tests.emulators.deepinfra import DeepInfraEmulator
 from tests.emulators.server import serve
+from tests.s3 import s3, s3_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,11 @@ def deepinfra(settings) -> Iterator[DeepInfraEmulator]:
         settings.DEEPINFRA_API_KEY = DEEPINFRA_KEY
         settings.DEEPINFRA_BASE_URL = base_url
         emulator.base_url = base_url
-        yield emulator
+        try:
+            yield emulator
+        finally:
+            if emulator.gate is not None:  # let held calls end before the server stops
+                emulator.gate.set()
 
 
 @pytest.fixture

@@ -38,7 +38,10 @@ def database_url() -> str:
 
 def app_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: the test database and media, demo without delay."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES + ("PYTEST_",))}
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(PROVIDER_PREFIXES + ("PYTEST_",)) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DATABASE_URL=database_url(),
         DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT),
@@ -71,9 +74,10 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 
 
 @contextmanager
-def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """``manage.py db_worker`` as the Procfile runs it, polling fast."""
-    args = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subprocess.Popen]:
+    """``manage.py worker`` (db_worker plus the sweep) as the Procfile runs it, polling fast.
+    A test may signal or kill the process; it is stopped at the end if still running."""
+    args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
     with _process(args, env, log) as process:
         yield process
 

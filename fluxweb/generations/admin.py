@@ -17,7 +17,7 @@ class GenerationAdmin(admin.ModelAdmin):
     search_fields = ["prompt__text", "author__username"]
     list_select_related = ["author", "prompt"]
     raw_id_fields = ["prompt"]
-    readonly_fields = ["created_at", "started_at", "finished_at", "updated_at"]
+    readonly_fields = ["created_at", "started_at", "provider_called_at", "finished_at", "updated_at", "requeues"]
     inlines = [GeneratedImageInline]
 
 

@@ -118,6 +118,9 @@ class Generation(models.Model):
 
     Lifecycle: ``queued`` → ``running`` → ``succeeded`` | ``failed``, each change
     stamping ``updated_at`` (and ``started_at``/``finished_at``). Costs are USD.
+    ``provider_called_at`` is stamped just before the provider is asked, so the stuck-work
+    sweep (fluxweb/ops/sweep.py) knows whether a generation whose worker died may have
+    been made (and charged) already; ``requeues`` counts the sweep's re-runs.
     """
 
     class Status(models.TextChoices):
@@ -156,6 +159,12 @@ class Generation(models.Model):
 
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
+    provider_called_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the worker started asking the provider"
+    )
+    requeues = models.PositiveSmallIntegerField(
+        default=0, help_text="times the sweep put it back in the queue after its worker died"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(db_default=Now())
 
@@ -264,6 +273,21 @@ class Generation(models.Model):
     def mark_running(self) -> bool:
         """Claim a queued generation for this worker; False if someone else has it."""
         return self._transition((self.Status.QUEUED,), status=self.Status.RUNNING, started_at=Now())
+
+    def mark_provider_called(self) -> bool:
+        """Record that the provider call is about to start (only while running)."""
+        return self._transition((self.Status.RUNNING,), provider_called_at=Now())
+
+    def requeue(self) -> bool:
+        """Put a running generation whose worker died back in the queue (before its
+        provider call started); False if it is no longer running. The caller enqueues."""
+        return self._transition(
+            (self.Status.RUNNING,),
+            status=self.Status.QUEUED,
+            started_at=None,
+            provider_called_at=None,
+            requeues=models.F("requeues") + 1,
+        )
 
     def mark_succeeded(self, *, seed: int | None, actual_cost_usd: Decimal | None, metadata: dict) -> bool:
         """Record success; the provider's reported ``seed`` and cost (USD) win when given."""

@@ -133,7 +133,10 @@ def run_generation(generation_id: int) -> Generation | None:
         except KeyError:
             raise ProviderError(f"the model {generation.model} is not enabled on this server") from None
         provider = registry.provider_for(spec)
-        outcome = call_provider(provider, build_request(generation, spec))
+        request = build_request(generation, spec)
+        # From here on a dead worker may have been charged for: the sweep won't retry it.
+        generation.mark_provider_called()
+        outcome = call_provider(provider, request)
         if isinstance(outcome, PendingJob):
             wait_for_job(generation, outcome)
             outcome_name = "pending"

@@ -46,8 +46,13 @@ class App:
     base_url: str
     browser: Browser
 
-    def login(self, username: str, password: str) -> Page:
-        page = self.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    def login(self, username: str, password: str, init_script: str | None = None) -> Page:
+        """A fresh browser context logged in through the login form; ``init_script`` runs
+        in every page before its own scripts."""
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
         page.goto(f"{self.base_url}/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)

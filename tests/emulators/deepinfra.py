@@ -28,13 +28,19 @@ PRICES = {  # model → (USD per unit, steps per unit), DeepInfra model pages
 class DeepInfraEmulator:
     """Set ``fault`` to one of: ``"401"``, ``"422"``, ``"429"``, ``"500"``, ``"malformed"``,
     ``"no-images"``, ``"not-image"``, ``"truncated"``; ``fault_times`` limits how many
-    requests get it (None = all). ``latency`` delays answers (seconds)."""
+    requests get it (None = all). ``latency`` delays answers (seconds). ``gate``, when set
+    to a :class:`threading.Event`, holds every answer until the test sets it, so a test can
+    act (signal a worker, count concurrent calls) while calls are in flight; ``in_flight``
+    counts requests received and not yet answered."""
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.fault: str | None = None
         self.fault_times: int | None = None
         self.latency = 0.0
+        self.api_key = API_KEY  # the key it accepts
+        self.gate: threading.Event | None = None
+        self.in_flight = 0
         self._lock = threading.Lock()
 
     def _take_fault(self) -> str | None:
@@ -46,14 +52,25 @@ class DeepInfraEmulator:
             return self.fault
 
     def handle(self, request: Request) -> Response:
-        self.requests.append(request)
-        if self.latency:
-            time.sleep(self.latency)
+        with self._lock:
+            self.requests.append(request)
+            self.in_flight += 1
+        try:
+            if self.gate is not None:
+                self.gate.wait(timeout=120)
+            if self.latency:
+                time.sleep(self.latency)
+            return self._answer(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, request: Request) -> Response:
         prefix = "/v1/inference/"
         if request.method != "POST" or not request.path.startswith(prefix):
             return Response.json({"detail": "Not Found"}, status=404)
         model = request.path[len(prefix):].split("?")[0]
-        if request.headers.get("authorization", "").lower() != f"bearer {API_KEY}":
+        if request.headers.get("authorization", "").lower() != f"bearer {self.api_key}".lower():
             return Response.json({"detail": {"error": "Not authenticated"}}, status=403)
         if model not in PRICES:
             return Response.json({"error": "Model not found"}, status=404)

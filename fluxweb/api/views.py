@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.generations.models import GeneratedImage, Generation
 from fluxweb.generations.services import submit_generation
 from fluxweb.providers.registry import get_registry
@@ -33,8 +34,9 @@ UNAUTHORIZED = ("Invalid or missing API token. Create one at /tokens/ and send i
 @login_not_required
 @require_POST
 async def images_generations(request: HttpRequest) -> HttpResponse:
-    """Create images like OpenAI's ``POST /v1/images/generations``; waits for the worker up
-    to ``FLUXWEB_API_WAIT_TIMEOUT`` seconds, then answers 504 with the generation id."""
+    """Create images like OpenAI's ``POST /v1/images/generations``, charged to the token
+    owner's budget; waits for the worker up to ``FLUXWEB_API_WAIT_TIMEOUT`` seconds, then
+    answers 504 with the generation id. Over budget: 429 ``insufficient_quota``."""
     user = await sync_to_async(user_for_request)(request)
     if user is None:
         return api_error(401, UNAUTHORIZED, code="invalid_api_key")
@@ -46,7 +48,11 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
         parsed = await sync_to_async(parse_images_request)(body)
     except InvalidParameter as exc:
         return api_error(400, exc.message, param=exc.param)
-    generation = await sync_to_async(submit_generation)(user, parsed.cleaned_data, source=Generation.Source.API)
+    try:
+        generation = await sync_to_async(submit_generation)(user, parsed.cleaned_data, source=Generation.Source.API)
+    except QuotaExceeded as exc:
+        # OpenAI answers an exhausted quota with 429 insufficient_quota; so do we.
+        return api_error(429, exc.message, type="insufficient_quota", code="insufficient_quota")
     generation = await wait_until_finished(generation.pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
     if not generation.is_finished:
         return api_error(

@@ -2,6 +2,7 @@
 
 import base64
 import io
+from decimal import Decimal
 
 import pytest
 from PIL import Image
@@ -127,3 +128,33 @@ def test_openapi_document_is_served_without_login(client):
     document = client.get("/v1/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {"/images/generations", "/models"}
+
+
+@pytest.mark.django_db
+def test_over_budget_is_429_insufficient_quota_and_nothing_is_queued(client, member, token):
+    from tests.budget_factories import set_price, set_quota
+
+    set_price(usd="0.05")
+    set_quota(member, "0.08")
+    response = post(client, {"model": "demo/placeholder", "prompt": "x", "size": "256x256", "n": 2}, token)
+    assert response.status_code == 429
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("insufficient_quota", "insufficient_quota")
+    assert "$0.10" in error["message"] and "$0.08" in error["message"]
+    assert Generation.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_generations_are_charged_to_the_token_owner(client, member, token, immediate_tasks):
+    from fluxweb.budgets.models import LedgerEntry
+    from fluxweb.budgets.services import budget_status
+    from tests.budget_factories import set_price, set_quota
+
+    set_price(usd="0.02")
+    set_quota(member, "1.00")
+    response = post(client, {"model": "demo/placeholder", "prompt": "x", "size": "256x256", "n": 2,
+                             "response_format": "b64_json"}, token)
+    assert response.status_code == 200
+    kinds = sorted(LedgerEntry.objects.filter(user=member).values_list("kind", flat=True))
+    assert kinds == ["charge", "reserve"]
+    assert budget_status(member).remaining_usd == Decimal("0.96")

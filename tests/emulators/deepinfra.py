@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 
-from .server import Request, Response, png_bytes
+from .server import BaseEmulator, Request, Response, png_bytes
 
 API_KEY = "test-deepinfra-key"
 PRICES = {  # model → (USD per unit, steps per unit), DeepInfra model pages
@@ -25,7 +25,7 @@ PRICES = {  # model → (USD per unit, steps per unit), DeepInfra model pages
 }
 
 
-class DeepInfraEmulator:
+class DeepInfraEmulator(BaseEmulator):
     """Set ``fault`` to one of: ``"401"``, ``"422"``, ``"429"``, ``"500"``, ``"malformed"``,
     ``"no-images"``, ``"not-image"``, ``"truncated"``; ``fault_times`` limits how many
     requests get it (None = all). ``latency`` delays answers (seconds). ``gate``, when set
@@ -34,22 +34,10 @@ class DeepInfraEmulator:
     counts requests received and not yet answered."""
 
     def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self.fault: str | None = None
-        self.fault_times: int | None = None
-        self.latency = 0.0
+        super().__init__()
         self.api_key = API_KEY  # the key it accepts
         self.gate: threading.Event | None = None
         self.in_flight = 0
-        self._lock = threading.Lock()
-
-    def _take_fault(self) -> str | None:
-        with self._lock:
-            if self.fault is None or self.fault_times == 0:
-                return None
-            if self.fault_times is not None:
-                self.fault_times -= 1
-            return self.fault
 
     def handle(self, request: Request) -> Response:
         with self._lock:
@@ -82,7 +70,7 @@ class DeepInfraEmulator:
         if errors:
             return Response.json({"detail": errors}, status=422)
 
-        fault = self._take_fault()
+        fault = self.take_fault()
         if fault == "401":
             return Response.json({"detail": {"error": "Invalid token"}}, status=401)
         if fault == "422":

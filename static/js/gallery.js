@@ -34,12 +34,30 @@
     upsertCard(event.detail.data);
   });
 
-  // The submit response prepends the new card; a card already shown by the stream wins.
+  // Keep one card per generation, the newest version: the stream can deliver a card
+  // before the submit response that prepends the same card in its queued state.
+  function keepNewest(id) {
+    var copies = document.querySelectorAll('[id="' + id + '"]');
+    if (copies.length < 2) return;
+    var newest = copies[0];
+    copies.forEach(function (card) {
+      if ((card.dataset.version || "") > (newest.dataset.version || "")) newest = card;
+    });
+    copies.forEach(function (card) { if (card !== newest) card.remove(); });
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "gallery-cards" && event.detail.shouldSwap) {
       var empty = document.getElementById("gallery-empty");
       if (empty) empty.remove();
     }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "gallery-cards") return;
+    event.detail.target.querySelectorAll(":scope > article.card").forEach(function (card) {
+      keepNewest(card.id);
+    });
   });
 
   function tick() {

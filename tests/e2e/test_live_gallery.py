@@ -90,3 +90,20 @@ def test_server_validation_errors_show_in_the_form(app, alice):
     expect(page.locator("#generation-form")).to_contain_text("This field is required.")
     expect(page.get_by_label("Width (px)")).to_have_value("512")
     expect(page.locator("#gallery-cards article")).to_have_count(0)
+
+
+def test_a_slow_submit_response_does_not_duplicate_a_card_the_stream_delivered(app, alice):
+    """The stream can beat the submit response: the late queued card must not come back."""
+    page = app.login(*alice)
+
+    def slow(route):
+        response = route.fetch()
+        page.wait_for_timeout(3000)  # the worker finishes and the stream delivers meanwhile
+        route.fulfill(response=response)
+
+    page.route("**/generations/new/", slow)
+    submit(page, "Demo (offline) placeholder, not FLUX", "256", "256")
+    page.wait_for_timeout(4500)
+    cards = page.locator("#gallery-cards article.card")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_have_class(re.compile(r"\bcard--succeeded\b"))

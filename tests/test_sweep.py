@@ -133,3 +133,26 @@ def test_the_provider_call_is_recorded_before_it_happens(member):
     Generation.objects.filter(pk=generation.pk).update(updated_at=Now())
     assert generation.mark_provider_called() is True
     assert generation.provider_called_at is not None
+
+
+def waiting_on_job(generation: Generation, deadline_in_minutes: int) -> Generation:
+    """Mark ``generation`` as waiting on a provider's pending job (services.wait_for_job)."""
+    deadline = timezone.now() + timedelta(minutes=deadline_in_minutes)
+    generation.provider_metadata = {"pending": {"job_id": "job-1", "metadata": {}, "deadline": deadline.isoformat()}}
+    generation.save(update_fields=["provider_metadata"])
+    return generation
+
+
+def test_a_pending_job_within_its_deadline_is_left_to_its_polls(member):
+    generation = waiting_on_job(stuck(member, called=True, minutes_ago=30), deadline_in_minutes=5)
+    report = sweep_stuck_work(stuck_after=60)
+    generation.refresh_from_db()
+    assert report.failed == [] and generation.status == Generation.Status.RUNNING
+
+
+def test_a_pending_job_long_past_its_deadline_is_failed(member):
+    # Its poll task was lost with a dead worker: nothing else would ever finish it.
+    generation = waiting_on_job(stuck(member, called=True, minutes_ago=30), deadline_in_minutes=-10)
+    report = sweep_stuck_work(stuck_after=60)
+    generation.refresh_from_db()
+    assert report.failed == [generation.pk] and generation.status == Generation.Status.FAILED

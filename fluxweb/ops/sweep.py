@@ -9,13 +9,17 @@ provider attempt timing out plus the waits between them).
 A stuck generation whose provider call had not started yet is put back in the queue, once;
 one whose call may have happened is failed through ``fail_generation`` (which returns its
 budget), since retrying could make, and charge for, the image twice.
+
+A generation waiting on a provider's pending job (ImagePipeline) legitimately stays
+``running`` until the job's own deadline (``FLUXWEB_PENDING_TIMEOUT``), polled by follow-up
+tasks; the sweep leaves it alone until that deadline plus ``FLUXWEB_STUCK_AFTER``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -50,10 +54,13 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
     (default ``FLUXWEB_STUCK_AFTER``). Safe to run anywhere, any number of times at once:
     every change is a conditional update."""
     stuck_after = settings.FLUXWEB_STUCK_AFTER if stuck_after is None else stuck_after
-    deadline = timezone.now() - timedelta(seconds=stuck_after)
+    now = timezone.now()
+    deadline = now - timedelta(seconds=stuck_after)
     report = SweepReport()
     stuck = Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=deadline)
     for generation in stuck.order_by("started_at"):
+        if _waiting_on_pending_job(generation, now - timedelta(seconds=stuck_after)):
+            continue
         if generation.provider_called_at is None and generation.requeues < MAX_REQUEUES:
             if _requeue(generation):
                 report.requeued.append(generation.pk)
@@ -81,6 +88,19 @@ def release_lost_tasks(started_before) -> int:
         exception_class_path=WORKER_LOST,
         traceback="The worker running this task stopped without finishing it (found by the sweep).",
     )
+
+
+def _waiting_on_pending_job(generation: Generation, cutoff: datetime) -> bool:
+    """Whether ``generation`` waits on a provider job whose deadline is after ``cutoff``
+    (see ``services.wait_for_job``); its poll tasks will finish or fail it."""
+    pending = generation.provider_metadata.get("pending")
+    if not isinstance(pending, dict):
+        return False
+    try:
+        job_deadline = datetime.fromisoformat(pending["deadline"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return job_deadline > cutoff
 
 
 def _requeue(generation: Generation) -> bool:

@@ -58,7 +58,8 @@ def cacheable(generation: Generation) -> bool:
 
 def cache_key(generation: Generation) -> str:
     """``card:<id>:<digest>`` where the digest covers every input of the card."""
-    columns = tuple(getattr(generation, field.attname) for field in Generation._meta.concrete_fields)
+    # From __dict__: a deferred column must not cost a query per card (it is keyed as absent).
+    columns = tuple(generation.__dict__.get(field.attname, "-") for field in Generation._meta.concrete_fields)
     author = generation.author.get_username() if generation.author_id else None
     prompt = generation.prompt
     images = tuple((i.pk, i.index, i.width, i.height) for i in generation.images.all())

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # SearchVectorField (the stored prompt tsvector); harmless on SQLite.
+    "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
     "axes",
@@ -117,6 +119,20 @@ TEMPLATES = [
         },
     },
 ]
+
+# Caches. "cards": the gallery's rendered cards (fluxweb/gallery/cards.py), keyed by a digest
+# of each card's data, so entries never go stale, they only expire. Local memory per process
+# by default (~2 kB a card, so 20,000 cards ≈ 40 MB per process); docs/gallery.md shows how to
+# share one Redis or Memcached between processes instead.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fluxweb-cards",
+        "TIMEOUT": env.int("FLUXWEB_CARD_CACHE_SECONDS", default=24 * 3600),
+        "OPTIONS": {"MAX_ENTRIES": env.int("FLUXWEB_CARD_CACHE_ENTRIES", default=20_000)},
+    },
+}
 
 # Database: SQLite file by default (development), DATABASE_URL (postgres://...) switches.
 # Seconds a connection is kept between requests (0 = per request); ignored with the pool.

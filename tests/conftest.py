@@ -34,6 +34,16 @@ def _isolated_settings(request, settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_card_cache() -> Iterator[None]:
+    # Test databases reuse ids after a rollback (SQLite); keys are digests of the whole
+    # card, so this is belt and braces, and keeps tests independent.
+    from django.core.cache import caches
+
+    caches["cards"].clear()
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_backoff_waits() -> Iterator[None]:
     # Retries keep their number of attempts but skip the sleeping between them.

@@ -3,7 +3,8 @@
 Each web process runs one :class:`LiveHub` while at least one browser is connected. The
 hub asks the database every ``FLUXWEB_LIVE_POLL_INTERVAL`` seconds which generations
 changed (one indexed query on ``updated_at``, whatever the number of browsers), renders
-each changed card once and hands the HTML to every connected SSE stream. Because the
+each changed card once (into the card cache that the pages read too, see
+fluxweb/gallery/cards.py) and hands the HTML to every connected SSE stream. Because the
 database is the only channel, web processes on any number of machines see every change
 made by any worker; there is no in-memory state to share between them.
 
@@ -23,9 +24,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
-from django.template.loader import render_to_string
 
 from fluxweb.generations.models import Generation
+
+from .cards import render_card, render_each  # noqa: F401 (render_card: one card, as the stream sends it)
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +49,16 @@ class CardEvent:
         return f"id: {self.version.isoformat()}\nevent: generation\n{data}\n\n"
 
 
-def render_card(generation: Generation) -> str:
-    return render_to_string("gallery/_card.html", {"generation": generation})
-
-
 def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL) -> list[CardEvent]:
     """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap,
     oldest change first. ``cursor=None`` means "nothing yet"."""
     queryset = Generation.objects.for_gallery().order_by("updated_at", "id")
     if cursor is not None:
         queryset = queryset.filter(updated_at__gt=cursor - OVERLAP)
-    return [CardEvent(g.pk, g.updated_at, render_card(g)) for g in queryset[:limit]]
+    generations = list(queryset[:limit])
+    # The same cached rendering as the pages (cards.py): a card rendered here for the
+    # stream is the one every page load serves afterwards, and vice versa.
+    return [CardEvent(g.pk, g.updated_at, html) for g, html in zip(generations, render_each(generations), strict=True)]
 
 
 def latest_version() -> datetime | None:

@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from fluxweb.generations.forms import GenerationForm
 from fluxweb.generations.models import Generation, Prompt
 
+from .cards import render_card
 from .filters import FilterForm
 from .keyset import Cursor
 from .live import changes_since, hub, latest_version
@@ -92,7 +93,7 @@ def gallery_context(request: HttpRequest, form: GenerationForm) -> dict[str, obj
 def card(request: HttpRequest, pk: int) -> HttpResponse:
     """One gallery card, as the live stream sends it."""
     generation = get_object_or_404(Generation.objects.for_gallery(), pk=pk)
-    return render(request, "gallery/_card.html", {"generation": generation})
+    return HttpResponse(render_card(generation, request))
 
 
 async def events(request: HttpRequest) -> StreamingHttpResponse:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.functional import cached_property
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.template.loader import get_template
 
 from fluxweb.budgets.prices import estimate_cost
 from fluxweb.providers.base import ModelSpec
@@ -40,6 +42,8 @@ class GenerationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Before the model's defaults go in: was the form given values of its own?
+        self._prefilled = bool(self.initial) or self.prefix is not None or self.auto_id != "id_%s"
         registry = get_registry()
         self.fields["model"].choices = [(m.id, m.label) for m in registry.models.values()]
         self.spec = self._selected_spec()
@@ -121,6 +125,19 @@ class GenerationForm(forms.Form):
         if value is not None and not bounds.contains(value):
             label = self.fields[name].label or name.replace("_", " ").capitalize()
             self.add_error(name, f"{label} must be {bounds.describe()} for {spec.label}.")
+
+    @cached_property
+    def markup_key(self) -> str | None:
+        """A key for caching the fields' HTML (``generations/_form.html``), or None when
+        it is not the same for everyone: bound (values, errors) or prefilled (remix,
+        reuse). The unbound form's HTML depends only on the enabled models (their limits
+        and defaults) and the templates, which the key digests."""
+        if self.is_bound or self._prefilled:
+            return None
+        templates = [get_template(name).template.source
+                     for name in ("generations/_fields.html", "generations/_field.html")]
+        specs = [repr(spec) for spec in get_registry().models.values()]
+        return hashlib.sha256(repr((templates, specs)).encode()).hexdigest()[:32]
 
     @cached_property
     def initial_estimate(self) -> Decimal | None:

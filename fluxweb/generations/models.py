@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import connections, models
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Now
@@ -29,8 +29,8 @@ SEARCH_CONFIG = "english"
 
 
 def prompt_search_vector() -> SearchVector:
-    """The tsvector expression the ``prompt_text_search`` GIN index is built on; queries must
-    use this exact expression for PostgreSQL to use the index."""
+    """The tsvector of a prompt's text. PostgreSQL stores it in ``Prompt.search_vector``
+    (a trigger, migration 0005) under the GIN index ``prompt_text_search``."""
     return SearchVector("text", config=SEARCH_CONFIG)
 
 
@@ -51,7 +51,9 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
             return self
         if connections[self.db].vendor == "postgresql":
             query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            return self.annotate(search_vector=prompt_search_vector()).filter(search_vector=query)
+            # The stored column: a page of a broad search checks many prompts one by one,
+            # and reading a stored tsvector is far cheaper than to_tsvector() on each text.
+            return self.filter(search_vector=query)
         condition = Q()
         for word in text.split():
             condition &= Q(text__icontains=word.strip('"'))
@@ -85,6 +87,10 @@ class Prompt(models.Model):
     # index instead of aggregating every generation.
     use_count = models.PositiveIntegerField(default=0, help_text="generations that used this prompt")
     last_used_at = models.DateTimeField(null=True, blank=True, help_text="when the latest one was submitted")
+    # PostgreSQL: to_tsvector('english', text), kept by a trigger (migration 0005) whatever
+    # writes the row (bulk_create too); searched through the GIN index "prompt_text_search".
+    # Always NULL on SQLite, which searches with LIKE.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PromptQuerySet.as_manager()
 
@@ -93,8 +99,8 @@ class Prompt(models.Model):
             # The prompt history: most recently used first (keyset on last_used_at, id).
             models.Index(fields=["-last_used_at", "-id"], name="prompt_recent"),
         ]
-        # PostgreSQL also has the GIN index "prompt_text_search" on prompt_search_vector(),
-        # created by migration 0002 on PostgreSQL only (SQLite has no GIN).
+        # PostgreSQL also has the GIN index "prompt_text_search" on search_vector, created by
+        # migration 0005 on PostgreSQL only (SQLite has no GIN).
 
     def __str__(self) -> str:
         return self.text[:80]

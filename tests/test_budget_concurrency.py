@@ -4,6 +4,7 @@ calling the real services at the same moment (no mocks, committed transactions).
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -24,20 +25,27 @@ SUBMITS = 100
 AFFORDABLE = 10
 
 
-def parallel_threads(wanted: int) -> int:
+def parallel_threads(wanted: int, at_least: int = 1, wait: float = 60.0) -> int:
     """How many threads may each hold a connection at once. SQLite: any number. PostgreSQL:
     ``wanted``, or fewer if the server's ``max_connections`` (default 100, shared with this
     test's own connection and whatever else runs on the server) would not fit them, keeping
-    a margin of 5. The jobs are then shared out, so all of them still run."""
+    a margin of 5. The jobs are then shared out, so all of them still run. While other
+    clients hold so many connections that fewer than ``at_least`` are free, waits for them
+    (up to ``wait`` seconds) rather than measuring a momentary peak."""
     if connection.vendor != "postgresql":
         return wanted
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity"
-            " WHERE backend_type = 'client backend'"
-        )
-        (free,) = cursor.fetchone()
-    return max(1, min(wanted, free - 5))
+    deadline = time.monotonic() + wait
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity"
+                " WHERE backend_type = 'client backend'"
+            )
+            (free,) = cursor.fetchone()
+        threads = max(1, min(wanted, free - 5))
+        if threads >= at_least or time.monotonic() > deadline:
+            return threads
+        time.sleep(1)
 
 
 def run_at_once(jobs: list[Callable[[], str]], threads: int) -> Counter[str]:
@@ -82,7 +90,7 @@ def test_simultaneous_submits_accept_exactly_what_the_budget_covers(member):
             return "refused"
         return "accepted"
 
-    threads = parallel_threads(SUBMITS)
+    threads = parallel_threads(SUBMITS, at_least=50)
     if connection.vendor == "postgresql":
         assert threads >= 50, f"only {threads} connections free on the server: not a meaningful test"
     outcomes = run_at_once([submit] * SUBMITS, threads)

@@ -97,6 +97,9 @@ class ThreadedWorker(Worker):
         while self.running:
             if not self._free.acquire(timeout=self.interval or 1.0):
                 continue  # every thread busy
+            if not self.running:  # told to stop while waiting for a free thread
+                self._free.release()
+                return
             self._wake.clear()  # before the query: a NOTIFY after it still wakes us
             close_old_connections()
             try:

@@ -305,6 +305,15 @@ FLUXWEB_PENDING_TIMEOUT = env.float("FLUXWEB_PENDING_TIMEOUT", default=600.0)
 
 # Live gallery: how often (seconds) each web process looks for changed generations.
 FLUXWEB_LIVE_POLL_INTERVAL = env.float("FLUXWEB_LIVE_POLL_INTERVAL", default=0.5)
+# On PostgreSQL, LISTEN/NOTIFY wakes workers and the live gallery the moment a task is
+# queued or a generation changes (fluxweb/ops/notify.py); polling stays as the fallback.
+FLUXWEB_PG_NOTIFY = env.bool("FLUXWEB_PG_NOTIFY", default=True)
+# Seconds between the live gallery's fallback polls while NOTIFY is listening.
+FLUXWEB_LIVE_NOTIFY_FALLBACK = env.float("FLUXWEB_LIVE_NOTIFY_FALLBACK", default=5.0)
+# Least seconds between two live-gallery queries, so a burst of changes costs few queries.
+FLUXWEB_LIVE_MIN_GAP = env.float("FLUXWEB_LIVE_MIN_GAP", default=0.05)
+# Tasks one `manage.py worker` process runs at once (threads; `--threads` overrides).
+FLUXWEB_WORKER_THREADS = env.int("FLUXWEB_WORKER_THREADS", default=16)
 # Seconds between SSE keep-alive comments (proxies drop idle connections).
 FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
 

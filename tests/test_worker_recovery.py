@@ -87,11 +87,11 @@ def test_three_workers_share_the_queue_and_run_each_generation_once(member_clien
     generations = [submit(member_client, prompt) for prompt in prompts]
     env = deepinfra_env(deepinfra)
     with (
-        worker(env, tmp_path / "worker-1.log"),
-        worker(env, tmp_path / "worker-2.log"),
-        worker(env, tmp_path / "worker-3.log"),
+        worker(env, tmp_path / "worker-1.log", "--threads", "1"),
+        worker(env, tmp_path / "worker-2.log", "--threads", "1"),
+        worker(env, tmp_path / "worker-3.log", "--threads", "1"),
     ):
-        # Three calls held open at once: one per worker (each runs one task at a time).
+        # Three calls held open at once: one per worker (one thread each).
         wait_for(lambda: deepinfra.in_flight >= 3, timeout=60)
         deepinfra.gate.set()
         wait_for(lambda: all(finished(g) for g in generations), timeout=120)

@@ -6,7 +6,11 @@ changed (one indexed query on ``updated_at``, whatever the number of browsers), 
 each changed card once (into the card cache that the pages read too, see
 fluxweb/gallery/cards.py) and hands the HTML to every connected SSE stream. Because the
 database is the only channel, web processes on any number of machines see every change
-made by any worker; there is no in-memory state to share between them.
+made by any worker; there is no in-memory state to share between them. On PostgreSQL a
+NOTIFY from a trigger on the generations table (fluxweb/ops/notify.py) wakes the hub at
+once, so it looks right after each change and otherwise only every
+``FLUXWEB_LIVE_NOTIFY_FALLBACK`` seconds; still one query per wake per process, and at
+most one per ``FLUXWEB_LIVE_MIN_GAP`` seconds.
 
 ``updated_at`` comes from the database clock and is written inside each transaction, so
 a row can commit slightly after a later-stamped one. The hub therefore re-reads a short
@@ -26,6 +30,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
 from fluxweb.generations.models import Generation
+from fluxweb.ops import notify
 
 from .cards import render_card, render_each  # noqa: F401 (render_card: one card, as the stream sends it)
 
@@ -89,10 +94,29 @@ class LiveHub:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        listener = None
+        if notify.available():
+            listener = notify.Listener([notify.GENERATIONS], lambda: loop.call_soon_threadsafe(wake.set))
+            listener.start()
+        try:
+            await self._fan_out(loop, wake, listener)
+        finally:
+            if listener:
+                listener.stop()
+
+    async def _fan_out(self, loop: asyncio.AbstractEventLoop, wake: asyncio.Event,
+                       listener: notify.Listener | None) -> None:
         cursor = await loop.run_in_executor(self._executor, self._latest)
         sent: dict[int, datetime] = {}
         while self.subscribers:
-            await asyncio.sleep(settings.FLUXWEB_LIVE_POLL_INTERVAL)
+            listening = listener is not None and listener.connected.is_set()
+            timeout = settings.FLUXWEB_LIVE_NOTIFY_FALLBACK if listening else settings.FLUXWEB_LIVE_POLL_INTERVAL
+            try:
+                await asyncio.wait_for(wake.wait(), timeout)
+            except TimeoutError:
+                pass
+            wake.clear()  # before the query: a change committed during it wakes us again
             events = await loop.run_in_executor(self._executor, self._poll, cursor)
             for event in events:
                 previous = sent.get(event.generation_id)
@@ -108,6 +132,7 @@ class LiveHub:
             if cursor is not None:
                 horizon = cursor - OVERLAP * 2
                 sent = {pk: version for pk, version in sent.items() if version > horizon}
+            await asyncio.sleep(settings.FLUXWEB_LIVE_MIN_GAP)
 
     def _latest(self) -> datetime | None:
         close_old_connections()

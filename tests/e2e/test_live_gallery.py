@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+LOADED = "img => img.complete && img.naturalWidth > 0"  # visible is not yet decoded
 T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."
 
 
@@ -57,6 +58,7 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     expect(image).to_be_visible(timeout=20_000)
     assert page.evaluate("window.notReloaded") is True
     # The gallery shows a thumbnail (longest side ≤ 384 px) with the original's proportions.
+    page.wait_for_function(LOADED, arg=image.element_handle())
     thumb_width, thumb_height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert max(thumb_width, thumb_height) <= 384
     assert abs(thumb_width / thumb_height - int(width) / int(height)) < 0.02
@@ -72,6 +74,7 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     card.locator("a.card__image-link").first.click()
     original = page.locator(".detail__image img").first
     expect(original).to_be_visible()
+    page.wait_for_function(LOADED, arg=original.element_handle())
     assert original.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [int(width), int(height)]
 
 

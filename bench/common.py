@@ -1,0 +1,171 @@
+"""What the speed benchmarks share: Django set up on the benchmark database, the machine
+line each one prints, fluxweb's processes started as the Procfile starts them, and a
+DeepInfra emulator with a fixed latency. Used by bench/latency.py, throughput.py, submit.py
+and live.py; bin/bench runs them all.
+
+The database is ``BENCH_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/fluxweb_bench),
+never the development one; it is migrated on start and reused between runs.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fluxweb_bench")
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fluxweb.settings")
+os.environ.setdefault("DJANGO_MEDIA_ROOT", str(ROOT / "var" / "bench-media"))
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+# As in production (DEBUG off: no query log, cached templates), but over plain HTTP on loopback.
+os.environ.update(
+    DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,
+    DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver", DJANGO_SECURE_SSL_REDIRECT="0",
+    DJANGO_SESSION_COOKIE_SECURE="0", DJANGO_CSRF_COOKIE_SECURE="0",
+    DJANGO_STATIC_ROOT=str(ROOT / "var" / "bench-static"),
+)
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+for _name in [n for n in os.environ if n.startswith(("DEEPINFRA_", "AIMLAPI_", "SEGMIND_", "IMAGEPIPELINE_"))]:
+    del os.environ[_name]
+os.environ["DEEPINFRA_API_KEY"] = "test-deepinfra-key"  # the emulator's; enables the FLUX models here
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from tests.emulators.deepinfra import API_KEY, DeepInfraEmulator  # noqa: E402
+from tests.emulators.server import serve  # noqa: E402
+from tests.processes import free_port  # noqa: E402
+
+LOGS = ROOT / "var" / "bench-logs"
+MODEL = "deepinfra/flux-1-schnell"
+
+
+def setup_database() -> None:
+    """Migrate the benchmark database and forget tasks left over from an earlier run."""
+    from django_tasks_db.models import DBTaskResult
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    DBTaskResult.objects.all().delete()
+
+
+def machine() -> str:
+    """One line: CPUs, load average now, Python, database server."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version") if connection.vendor == "postgresql" else cursor.execute(
+            "SELECT 'SQLite ' || sqlite_version()")
+        server = cursor.fetchone()[0]
+    vendor = "PostgreSQL " if connection.vendor == "postgresql" else ""
+    return (f"machine: {os.cpu_count()} CPUs, load average {load} (1/5/15 min), Python {platform.python_version()}, "
+            f"{vendor}{server.split()[0] if vendor else server}, {platform.machine()} {platform.system()}")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (0–100), inclusive method."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def verdict(value: float, target: float, higher_is_better: bool = False) -> str:
+    ok = value >= target if higher_is_better else value <= target
+    return "met" if ok else "NOT met"
+
+
+def app_env(emulator_url: str, **extra: str) -> dict[str, str]:
+    """Environment of a fluxweb process on the benchmark database with DeepInfra → emulator."""
+    env = dict(os.environ)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(DATABASE_URL=DATABASE_URL, DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=emulator_url,
+               PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], name: str) -> Iterator[subprocess.Popen]:
+    """Run ``args`` from the project root, output to var/bench-logs/NAME.log; SIGTERM at the end."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with (LOGS / f"{name}.log").open("wb") as log:
+        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield child
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def worker_args() -> list[str]:
+    """The Procfile's worker line with its defaults."""
+    return [sys.executable, "manage.py", "worker", "--no-reload", "--interval", "1",
+            "--threads", os.environ.get("FLUXWEB_WORKER_THREADS", "16")]
+
+
+@contextmanager
+def web(env: dict[str, str], name: str = "web") -> Iterator[str]:
+    """One uvicorn process serving the ASGI app; yields its base URL once it answers."""
+    import httpx
+
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--no-access-log"]
+    base_url = f"http://127.0.0.1:{port}"
+    with process(args, env, name) as child:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base_url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not start, see {LOGS / name}.log") from None
+                time.sleep(0.1)
+        yield base_url
+
+
+@contextmanager
+def emulator(latency: float) -> Iterator[tuple[DeepInfraEmulator, str]]:
+    """A DeepInfra emulator answering after ``latency`` seconds."""
+    fake = DeepInfraEmulator()
+    fake.latency = latency
+    with serve(fake) as url:
+        yield fake, url
+
+
+def bench_user(username: str = "bench", password: str = "bench-password-1"):
+    """A member with a budget no benchmark runs out of."""
+    from django.contrib.auth import get_user_model
+
+    from fluxweb.budgets.models import Quota
+
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_password(password)
+        user.save()
+    Quota.objects.filter(user=user).update(budget_usd=None, images_per_day=None)
+    return user
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process ``pid`` in MiB (/proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -1,0 +1,77 @@
+"""PostgreSQL LISTEN/NOTIFY: wake workers and live hubs at once instead of at their next poll.
+
+Triggers (migration ``ops.0001``) send ``NOTIFY`` on commit when a task becomes ready
+(:data:`TASKS`) and when any generation row changes (:data:`GENERATIONS`). A process that
+wants to know starts one :class:`Listener`: a daemon thread holding its own autocommit
+psycopg connection, which calls the subscribed callbacks from that thread. Notifications
+carry no data; receivers re-read the database, so a lost one only costs the fallback poll.
+On SQLite, or with ``FLUXWEB_PG_NOTIFY=0``, nothing listens and everyone polls as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import psycopg
+from psycopg import conninfo as pg_conninfo
+from psycopg import sql
+from django.conf import settings
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+TASKS = "fluxweb_tasks"
+GENERATIONS = "fluxweb_generations"
+RECONNECT_DELAY = 1.0  # seconds between attempts after the connection broke
+
+
+def available(alias: str = "default") -> bool:
+    """Whether notifications can be used: PostgreSQL and ``FLUXWEB_PG_NOTIFY`` on."""
+    return settings.FLUXWEB_PG_NOTIFY and connections[alias].vendor == "postgresql"
+
+
+def conninfo(alias: str = "default") -> str:
+    """A libpq connection string for database ``alias`` (pool and Django options left out)."""
+    conf = connections[alias].settings_dict
+    params = {"dbname": conf["NAME"], "user": conf["USER"], "password": conf["PASSWORD"],
+              "host": conf["HOST"], "port": conf["PORT"]}
+    return pg_conninfo.make_conninfo(**{k: v for k, v in params.items() if v})
+
+
+class Listener(threading.Thread):
+    """Calls ``callback()`` for each notification on ``channels`` (from this thread).
+
+    ``on_connect`` runs after every (re)connection: anything notified while the
+    connection was down is lost, so receivers should look once more then.
+    """
+
+    def __init__(self, channels: list[str], callback: Callable[[], None], alias: str = "default",
+                 on_connect: Callable[[], None] | None = None) -> None:
+        super().__init__(name="pg-listener", daemon=True)
+        self.channels, self.callback, self.on_connect = channels, callback, on_connect
+        self._conninfo = conninfo(alias)
+        self._stop = threading.Event()
+        self.connected = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    for channel in self.channels:
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    self.connected.set()
+                    if self.on_connect:
+                        self.on_connect()
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self.callback()
+            except psycopg.Error:
+                logger.warning("LISTEN connection lost; polling only until it is back", exc_info=True)
+            finally:
+                self.connected.clear()
+            self._stop.wait(RECONNECT_DELAY)

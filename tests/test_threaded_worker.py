@@ -1,0 +1,105 @@
+"""The worker runs several generations at once per process, drains on SIGTERM, and on
+PostgreSQL a NOTIFY wakes it (and the live hub) without waiting for its poll interval.
+
+The DeepInfra emulator's ``gate`` holds provider calls open, so the number in flight can
+be counted without timing guesswork. The NOTIFY tests set the poll intervals to 60 s and
+check that the work is done within a bounded wait far shorter than that.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import httpx
+import pytest
+from django.db import connection
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from fluxweb.generations.models import Generation
+from tests.processes import app_env, wait_for, web_server, worker
+from tests.test_worker_recovery import deepinfra_env, finished, submit, task_row
+
+pytestmark = pytest.mark.django_db(transaction=True)
+postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY is PostgreSQL's")
+
+
+def listening(channel: str) -> bool:
+    """Whether some process of this test database has LISTENed on ``channel``."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = %s",
+                       [f'LISTEN "{channel}"'])
+        return cursor.fetchone()[0] > 0
+
+
+def test_one_process_runs_as_many_generations_at_once_as_it_has_threads(member_client, deepinfra, tmp_path):
+    deepinfra.gate = threading.Event()
+    generations = [submit(member_client, f"Lighthouse number {i}, watercolour") for i in range(5)]
+    with worker(deepinfra_env(deepinfra), tmp_path / "worker.log", "--threads", "4"):
+        wait_for(lambda: deepinfra.in_flight >= 4, timeout=60)
+        statuses = sorted(task_row(g).status for g in generations)
+        assert deepinfra.in_flight == 4
+        assert statuses == [TaskResultStatus.READY] + [TaskResultStatus.RUNNING] * 4
+        deepinfra.gate.set()
+        wait_for(lambda: all(finished(g) for g in generations), timeout=60)
+    assert {g.status for g in generations} == {Generation.Status.SUCCEEDED}
+    assert len(deepinfra.requests) == 5
+
+
+def test_sigterm_finishes_every_running_generation_and_claims_no_more(member_client, deepinfra, tmp_path):
+    deepinfra.gate = threading.Event()
+    generations = [submit(member_client, f"Lighthouse number {i}, watercolour") for i in range(3)]
+    with worker(deepinfra_env(deepinfra), tmp_path / "worker.log", "--threads", "2") as process:
+        wait_for(lambda: deepinfra.in_flight >= 2, timeout=60)
+        process.send_signal(signal.SIGTERM)
+        deepinfra.gate.set()  # the provider answers after the worker was told to stop
+        assert process.wait(timeout=60) == 0
+    for generation in generations:
+        generation.refresh_from_db()
+    assert sorted(g.status for g in generations) == [Generation.Status.QUEUED] + [Generation.Status.SUCCEEDED] * 2
+    assert len(deepinfra.requests) == 2
+
+
+@postgres_only
+def test_notify_wakes_an_idle_worker_long_before_its_poll_interval(member_client, deepinfra, tmp_path):
+    env = deepinfra_env(deepinfra)
+    with worker(env, tmp_path / "worker.log", "--interval", "60") as process:
+        wait_for(lambda: listening("fluxweb_tasks"))
+        wait_for(lambda: not task_row_ready_exists())  # the start-up sweep ran; now idle
+        generation = submit(member_client)
+        # Well inside the 60 s interval: only the NOTIFY can have woken it.
+        wait_for(lambda: finished(generation), timeout=20)
+        assert process.poll() is None
+    assert generation.status == Generation.Status.SUCCEEDED, generation.error
+
+
+def task_row_ready_exists() -> bool:
+    return DBTaskResult.objects.ready().exists()
+
+
+@postgres_only
+def test_notify_wakes_the_live_hub_long_before_its_poll_interval(member_client, deepinfra, tmp_path):
+    generation = submit(member_client)  # no worker: it stays queued
+    env = app_env(FLUXWEB_LIVE_POLL_INTERVAL="60", FLUXWEB_LIVE_NOTIFY_FALLBACK="60")
+    with web_server(env, tmp_path / "web.log") as base_url:
+        http = httpx.Client(base_url=base_url, cookies={"sessionid": member_client.cookies["sessionid"].value})
+        seen: list[str] = []
+        connected = threading.Event()
+
+        def listen():
+            with http.stream("GET", "/gallery/events/", timeout=30) as stream:
+                for line in stream.iter_lines():
+                    connected.set()
+                    seen.append(line)
+                    if f'id="generation-{generation.pk}"' in line and "card--pinned" in line:
+                        return
+
+        reader = threading.Thread(target=listen, daemon=True)
+        reader.start()
+        assert connected.wait(timeout=20)
+        wait_for(lambda: listening("fluxweb_generations"))
+        generation.set_pinned(True)
+        reader.join(timeout=20)  # well inside the 60 s poll interval
+        assert not reader.is_alive(), "the hub did not push the change"
+    assert any(f'id="generation-{generation.pk}"' in line for line in seen)

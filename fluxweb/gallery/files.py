@@ -3,7 +3,7 @@ original, its gallery thumbnail, and the original as a download with a readable 
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
@@ -50,6 +50,14 @@ def download_name(record: GeneratedImage) -> str:
 
 
 def _file(field, content_type: str) -> FileResponse:
-    response = FileResponse(field.open("rb"), content_type=content_type)
+    """Stream ``field``'s file; 404 when the row has no file or storage no longer has it
+    (restored database, hand-cleaned bucket) instead of a server error."""
+    if not field:
+        raise Http404("This image has no file.")
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404("This image's file is missing from storage.") from None
+    response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = CACHE_CONTROL
     return response

@@ -14,7 +14,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +46,7 @@ from django.db import connection  # noqa: E402
 
 from tests.emulators.deepinfra import API_KEY, DeepInfraEmulator  # noqa: E402
 from tests.emulators.server import serve  # noqa: E402
-from tests.processes import free_port  # noqa: E402
+from tests import processes  # noqa: E402
 
 LOGS = ROOT / "var" / "bench-logs"
 MODEL = "deepinfra/flux-1-schnell"
@@ -97,19 +96,11 @@ def app_env(emulator_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], name: str) -> Iterator[subprocess.Popen]:
-    """Run ``args`` from the project root, output to var/bench-logs/NAME.log; SIGTERM at the end."""
+    """Run ``args`` from the project root, output to var/bench-logs/NAME.log; SIGTERM at the end
+    (a minute to drain: benchmarks stop workers with work in flight)."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    with (LOGS / f"{name}.log").open("wb") as log:
-        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield child
-        finally:
-            child.terminate()
-            try:
-                child.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+    with processes.process(args, env, LOGS / f"{name}.log", stop_timeout=60) as child:
+        yield child
 
 
 def worker_args() -> list[str]:
@@ -121,22 +112,8 @@ def worker_args() -> list[str]:
 @contextmanager
 def web(env: dict[str, str], name: str = "web") -> Iterator[str]:
     """One uvicorn process serving the ASGI app; yields its base URL once it answers."""
-    import httpx
-
-    port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1",
-            "--port", str(port), "--no-access-log"]
-    base_url = f"http://127.0.0.1:{port}"
-    with process(args, env, name) as child:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base_url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not start, see {LOGS / name}.log") from None
-                time.sleep(0.1)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with processes.web_server(env, LOGS / f"{name}.log", "--no-access-log", stop_timeout=60) as base_url:
         yield base_url
 
 

@@ -59,18 +59,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float = 10) -> Iterator[subprocess.Popen]:
+    """Run ``args`` from the project root with output to ``log``; at the end SIGTERM, and
+    SIGKILL if it has not exited within ``stop_timeout`` seconds."""
     with log.open("wb") as out:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            yield process
+            yield child
         finally:
-            process.terminate()
+            child.terminate()
             try:
-                process.wait(timeout=10)
+                child.wait(timeout=stop_timeout)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                child.kill()
+                child.wait()
 
 
 @contextmanager
@@ -78,24 +80,26 @@ def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subproc
     """``manage.py worker`` (db_worker plus the sweep) as the Procfile runs it, polling fast.
     A test may signal or kill the process; it is stopped at the end if still running."""
     args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
-    with _process(args, env, log) as process:
-        yield process
+    with process(args, env, log) as child:
+        yield child
 
 
 @contextmanager
-def web_server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """uvicorn serving the ASGI app; yields its base URL once it answers."""
+def web_server(env: dict[str, str], log: Path, *extra_args: str, stop_timeout: float = 10) -> Iterator[str]:
+    """uvicorn serving the ASGI app (``extra_args`` added to its command line); yields its
+    base URL once it answers."""
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+            *extra_args]
     base_url = f"http://127.0.0.1:{port}"
-    with _process(args, env, log) as process:
+    with process(args, env, log, stop_timeout) as child:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(f"{base_url}/accounts/login/", timeout=1)
+                httpx.get(f"{base_url}/healthz", timeout=1)
                 break
             except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
+                if child.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}") from None
                 time.sleep(0.1)
         yield base_url

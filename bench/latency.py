@@ -24,9 +24,8 @@ from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from fluxweb.generations.models import Generation
+from tests.browser import launch_chromium
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "bench-password-1"
 RECORDER = """() => {
   window.__bench = {click: null, loaded: {}, swapped: {}};
@@ -114,7 +113,7 @@ def main() -> None:
     bench_user(password=PASSWORD)
     rows: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
 
         def new_page() -> Page:
             return browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

@@ -10,7 +10,7 @@ from PIL import Image
 
 from fluxweb.gallery.live import render_card
 from fluxweb.gallery.models import Favourite
-from fluxweb.generations.models import GeneratedImage, Generation, Prompt
+from fluxweb.generations.models import GeneratedImage, Generation, GenerationDeletion, Prompt
 from fluxweb.generations.services import run_generation
 from tests.factories import make_finished_generation, make_generation
 
@@ -158,3 +158,18 @@ def test_prompt_history_counts_uses_authors_and_reuses_with_one_click(member, al
     filtered = member_client.get("/prompts/", {"q": "owl", "author": alice.pk}, HTTP_HX_REQUEST="true")
     assert "A snowy owl" in filtered.content.decode() and "Something else" not in filtered.content.decode()
     assert "<html" not in filtered.content.decode()
+
+
+def test_deleting_in_the_django_admin_also_removes_files_and_tells_open_galleries(
+        member, admin_client, django_capture_on_commit_callbacks):
+    generation = make_finished_generation(member)
+    pk = generation.pk
+    names = [n for image in generation.images.all() for n in (image.file.name, image.thumbnail.name)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/generations/generation/", {
+            "action": "delete_selected", "_selected_action": [pk], "post": "yes"})
+    assert response.status_code == 302
+    assert not Generation.objects.filter(pk=pk).exists()
+    assert not any(default_storage.exists(n) for n in names)
+    assert GenerationDeletion.objects.filter(generation_id=pk).exists()
+    assert Prompt.objects.get(pk=generation.prompt_id).use_count == 0

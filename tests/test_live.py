@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from fluxweb.gallery.live import OVERLAP, CardEvent, changes_since, latest_version
-from fluxweb.generations.models import Generation
+from fluxweb.gallery.live import DELETED, GENERATION, OVERLAP, CardEvent, changes_since, latest_version
+from fluxweb.generations.models import Generation, GenerationDeletion
+from fluxweb.generations.services import DELETION_RETENTION, delete_generation
 from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +43,47 @@ def test_prompt_markup_is_escaped_in_streamed_cards(member):
     make_generation(member, '<script>alert("x")</script>')
     (event,) = changes_since(None)
     assert "<script>" not in event.html and "&lt;script&gt;" in event.html
+
+
+def test_a_deletion_is_streamed_after_the_changes_before_it(member, django_capture_on_commit_callbacks):
+    kept, doomed = make_generation(member, "kept"), make_generation(member, "doomed")
+    cursor, doomed_id = max(kept.updated_at, doomed.updated_at), doomed.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_generation(doomed)
+    events = changes_since(cursor)
+    deletions = [e for e in events if e.kind == DELETED]
+    assert [e.generation_id for e in deletions] == [doomed_id]
+    assert events[-1] == deletions[0]  # oldest first: the deletion is the newest change
+    assert deletions[0].encode().endswith(f"event: deleted\ndata: generation-{doomed_id}\n\n")
+    assert doomed_id not in {e.generation_id for e in events if e.kind == GENERATION}
+
+
+def test_deletions_older_than_the_overlap_are_not_replayed(member):
+    doomed = make_generation(member, "doomed")
+    delete_generation(doomed)
+    GenerationDeletion.objects.update(deleted_at=doomed.updated_at - OVERLAP - timedelta(seconds=5))
+    assert [e for e in changes_since(doomed.updated_at) if e.kind == DELETED] == []
+
+
+def test_deletions_wait_behind_a_full_batch_of_changes(member):
+    # The hub's cursor moves to the newest event it got: a deletion newer than a full
+    # batch's last card must wait, or the changes between them would be skipped.
+    first, second = make_generation(member, "first"), make_generation(member, "second")
+    doomed = make_generation(member, "doomed")
+    doomed_id = doomed.pk
+    delete_generation(doomed)
+    Generation.objects.filter(pk=second.pk).update(updated_at=first.updated_at + timedelta(seconds=1))
+    GenerationDeletion.objects.update(deleted_at=first.updated_at + timedelta(seconds=2))
+    assert [(e.kind, e.generation_id) for e in changes_since(None, limit=2)] == [
+        (GENERATION, first.pk), (GENERATION, second.pk)]
+    assert [(e.kind, e.generation_id) for e in changes_since(None, limit=3)] == [
+        (GENERATION, first.pk), (GENERATION, second.pk), (DELETED, doomed_id)]
+
+
+def test_old_deletion_records_are_pruned_on_later_deletes(member):
+    delete_generation(make_generation(member, "long ago"))
+    GenerationDeletion.objects.update(deleted_at=timezone.now() - DELETION_RETENTION - timedelta(minutes=1))
+    recent = make_generation(member, "just now")
+    recent_id = recent.pk
+    delete_generation(recent)
+    assert list(GenerationDeletion.objects.values_list("generation_id", flat=True)) == [recent_id]

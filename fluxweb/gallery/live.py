@@ -2,15 +2,17 @@
 
 Each web process runs one :class:`LiveHub` while at least one browser is connected. The
 hub asks the database every ``FLUXWEB_LIVE_POLL_INTERVAL`` seconds which generations
-changed (one indexed query on ``updated_at``, whatever the number of browsers), renders
+changed (an indexed query on ``updated_at``, whatever the number of browsers), renders
 each changed card once (into the card cache that the pages read too, see
-fluxweb/gallery/cards.py) and hands the HTML to every connected SSE stream. Because the
+fluxweb/gallery/cards.py) and hands the HTML to every connected SSE stream. Deleted
+generations are read the same way from ``GenerationDeletion`` (a second query) and sent as
+``deleted`` events, so open galleries drop the card. Because the
 database is the only channel, web processes on any number of machines see every change
 made by any worker; there is no in-memory state to share between them. On PostgreSQL a
 NOTIFY from a trigger on the generations table (fluxweb/ops/notify.py) wakes the hub at
 once, so it looks right after each change and otherwise only every
-``FLUXWEB_LIVE_NOTIFY_FALLBACK`` seconds; still one query per wake per process, and at
-most one per ``FLUXWEB_LIVE_MIN_GAP`` seconds.
+``FLUXWEB_LIVE_NOTIFY_FALLBACK`` seconds; still one look (its two queries) per wake per
+process, and at most one per ``FLUXWEB_LIVE_MIN_GAP`` seconds.
 
 ``updated_at`` comes from the database clock and is written inside each transaction, so
 a row can commit slightly after a later-stamped one. The hub therefore re-reads a short
@@ -29,7 +31,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
-from fluxweb.generations.models import Generation
+from fluxweb.generations.models import Generation, GenerationDeletion
 from fluxweb.ops import notify
 
 from .cards import render_card, render_each  # noqa: F401 (render_card: one card, as the stream sends it)
@@ -40,30 +42,48 @@ OVERLAP = timedelta(seconds=3)
 MAX_EVENTS_PER_POLL = 200
 
 
+GENERATION = "generation"  # SSE event: a card, new or changed
+DELETED = "deleted"  # SSE event: the id of a card to remove
+
+
 @dataclass(frozen=True)
 class CardEvent:
-    """A generation's card as it is now; ``version`` is its ``updated_at``."""
+    """A generation's card as it is now (``kind`` GENERATION; ``version`` is its
+    ``updated_at``), or that it was deleted (``kind`` DELETED; ``version`` is when, and
+    ``html`` is empty)."""
 
     generation_id: int
     version: datetime
     html: str
+    kind: str = GENERATION
 
     def encode(self) -> str:
-        """The SSE wire form: ``id`` is the version (browsers echo it as Last-Event-ID)."""
-        data = "\n".join(f"data: {line}" for line in self.html.strip().splitlines())
-        return f"id: {self.version.isoformat()}\nevent: generation\n{data}\n\n"
+        """The SSE wire form: ``id`` is the version (browsers echo it as Last-Event-ID);
+        a deletion's data is the card's element id, ``generation-<id>``."""
+        if self.kind == DELETED:
+            data = f"data: generation-{self.generation_id}"
+        else:
+            data = "\n".join(f"data: {line}" for line in self.html.strip().splitlines())
+        return f"id: {self.version.isoformat()}\nevent: {self.kind}\n{data}\n\n"
 
 
 def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL) -> list[CardEvent]:
-    """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap,
-    oldest change first. ``cursor=None`` means "nothing yet"."""
+    """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap, and
+    deletions recorded since then, oldest first (two queries). ``cursor=None`` means
+    "nothing yet"."""
     queryset = Generation.objects.for_gallery().order_by("updated_at", "id")
+    deletions = GenerationDeletion.objects.order_by("deleted_at", "id")
     if cursor is not None:
         queryset = queryset.filter(updated_at__gt=cursor - OVERLAP)
+        deletions = deletions.filter(deleted_at__gt=cursor - OVERLAP)
     generations = list(queryset[:limit])
     # The same cached rendering as the pages (cards.py): a card rendered here for the
     # stream is the one every page load serves afterwards, and vice versa.
-    return [CardEvent(g.pk, g.updated_at, html) for g, html in zip(generations, render_each(generations), strict=True)]
+    events = [CardEvent(g.pk, g.updated_at, html) for g, html in zip(generations, render_each(generations), strict=True)]
+    if len(generations) == limit:  # more changes wait: deletions after them come next time
+        deletions = deletions.filter(deleted_at__lte=generations[-1].updated_at)
+    events += [CardEvent(d.generation_id, d.deleted_at, "", DELETED) for d in deletions[:limit]]
+    return sorted(events, key=lambda event: event.version)
 
 
 def latest_version() -> datetime | None:
@@ -108,7 +128,7 @@ class LiveHub:
     async def _fan_out(self, loop: asyncio.AbstractEventLoop, wake: asyncio.Event,
                        listener: notify.Listener | None) -> None:
         cursor = await loop.run_in_executor(self._executor, self._latest)
-        sent: dict[int, datetime] = {}
+        sent: dict[tuple[str, int], datetime] = {}
         while self.subscribers:
             listening = listener is not None and listener.connected.is_set()
             timeout = settings.FLUXWEB_LIVE_NOTIFY_FALLBACK if listening else settings.FLUXWEB_LIVE_POLL_INTERVAL
@@ -119,10 +139,11 @@ class LiveHub:
             wake.clear()  # before the query: a change committed during it wakes us again
             events = await loop.run_in_executor(self._executor, self._poll, cursor)
             for event in events:
-                previous = sent.get(event.generation_id)
+                key = (event.kind, event.generation_id)
+                previous = sent.get(key)
                 if previous is not None and previous >= event.version:
                     continue
-                sent[event.generation_id] = event.version
+                sent[key] = event.version
                 cursor = max(cursor, event.version) if cursor else event.version
                 for queue in list(self.subscribers):
                     if queue.full():  # a stuck client must not hold the others back
@@ -131,7 +152,7 @@ class LiveHub:
                         queue.put_nowait(event)
             if cursor is not None:
                 horizon = cursor - OVERLAP * 2
-                sent = {pk: version for pk, version in sent.items() if version > horizon}
+                sent = {key: version for key, version in sent.items() if version > horizon}
             await asyncio.sleep(settings.FLUXWEB_LIVE_MIN_GAP)
 
     def _latest(self) -> datetime | None:

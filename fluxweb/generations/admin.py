@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import GeneratedImage, Generation, Prompt
+from .services import delete_generation
 
 
 class GeneratedImageInline(admin.TabularInline):
@@ -19,6 +20,15 @@ class GenerationAdmin(admin.ModelAdmin):
     raw_id_fields = ["prompt"]
     readonly_fields = ["created_at", "started_at", "provider_called_at", "finished_at", "updated_at", "requeues"]
     inlines = [GeneratedImageInline]
+
+    # Through delete_generation, as the gallery deletes: files removed from storage, the
+    # prompt history recounted, open galleries told.
+    def delete_model(self, request, obj):
+        delete_generation(obj)
+
+    def delete_queryset(self, request, queryset):
+        for generation in queryset:
+            delete_generation(generation)
 
 
 @admin.register(Prompt)

@@ -39,7 +39,7 @@ from fluxweb.providers.images import check_image
 from fluxweb.providers.registry import get_registry
 from fluxweb.providerstatus import recording as provider_status
 
-from .models import GeneratedImage, Generation, Prompt
+from .models import GeneratedImage, Generation, GenerationDeletion, Prompt
 from .thumbnails import make_thumbnail
 
 logger = logging.getLogger(__name__)
@@ -289,11 +289,18 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
     return stored
 
 
+# How long deletions are remembered for the live gallery: a browser whose stream was cut
+# off for longer reloads its page anyway (its Last-Event-ID is older than any replay).
+DELETION_RETENTION = timedelta(days=1)
+
+
 def delete_generation(generation: Generation) -> None:
     """Delete a generation, its images' rows and their files (originals and thumbnails).
 
     The files go once the transaction commits, so a rolled-back delete keeps them; the
-    prompt's history counters are recomputed from the generations left.
+    prompt's history counters are recomputed from the generations left. A
+    :class:`GenerationDeletion` row is written in the same transaction, so open galleries
+    drop the card (the live stream sends it as a ``deleted`` event).
     """
     names = [
         name
@@ -303,8 +310,11 @@ def delete_generation(generation: Generation) -> None:
     ]
     with transaction.atomic():
         prompt_id = generation.prompt_id
+        deleted_id = generation.pk
         generation.delete()
         Prompt.objects.recount([prompt_id])
+        GenerationDeletion.objects.filter(deleted_at__lt=timezone.now() - DELETION_RETENTION).delete()
+        GenerationDeletion.objects.create(generation_id=deleted_id)
         transaction.on_commit(lambda: _delete_files(names))
 
 

@@ -1,14 +1,23 @@
 // Live gallery: put each card the server streams (SSE event "generation") in place,
-// newest version wins (new cards only on the unfiltered first page), and tick the
-// "elapsed" counters of queued/running cards.
+// newest version wins (new cards only on the unfiltered first page), drop the cards of
+// deleted generations (SSE event "deleted"), and tick the "elapsed" counters of
+// queued/running cards.
 (function () {
   "use strict";
+
+  // Ids of cards deleted while this page was open: a late copy must not bring one back.
+  var deleted = new Set();
+
+  function removeCard(id) {
+    deleted.add(id);
+    document.querySelectorAll('[id="' + id + '"]').forEach(function (card) { card.remove(); });
+  }
 
   function upsertCard(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
     var card = template.content.firstElementChild;
-    if (!card || !card.id) return;
+    if (!card || !card.id || deleted.has(card.id)) return;
     var existing = document.getElementById(card.id);
     if (existing) {
       if ((existing.dataset.version || "") > (card.dataset.version || "")) return;
@@ -29,9 +38,13 @@
   }
 
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
-    if (event.detail.type !== "generation") return;
-    event.preventDefault();
-    upsertCard(event.detail.data);
+    if (event.detail.type === "generation") {
+      event.preventDefault();
+      upsertCard(event.detail.data);
+    } else if (event.detail.type === "deleted") {
+      event.preventDefault();
+      if (/^generation-\d+$/.test(event.detail.data)) removeCard(event.detail.data);
+    }
   });
 
   // Keep one card per generation, the newest version: the stream can deliver a card

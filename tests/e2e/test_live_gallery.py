@@ -110,3 +110,20 @@ def test_a_slow_submit_response_does_not_duplicate_a_card_the_stream_delivered(a
     cards = page.locator("#gallery-cards article.card")
     expect(cards).to_have_count(1)
     expect(cards.first).to_have_class(re.compile(r"\bcard--succeeded\b"))
+
+
+def test_a_deleted_generation_leaves_every_open_gallery(app, alice, carol):
+    page = app.login(*alice)
+    teammate = app.login(*carol)
+    teammate.evaluate("window.notReloaded = true")
+    submit(page, "Demo (offline) placeholder, not FLUX", "256", "256", prompt="A heron in the fog, to be deleted")
+    teammate_card = teammate.locator("#gallery-cards article", has_text="A heron in the fog")
+    expect(teammate_card.locator("img.card__image")).to_be_visible(timeout=20_000)
+
+    page.locator("#gallery-cards article").first.get_by_role("link", name="Details").click()
+    page.locator("summary", has_text="Delete").click()
+    page.get_by_role("button", name="Delete permanently").click()
+    page.wait_for_url(f"{app.base_url}/")
+
+    expect(teammate_card).to_have_count(0, timeout=10_000)
+    assert teammate.evaluate("window.notReloaded") is True

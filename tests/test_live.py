@@ -1,13 +1,16 @@
 """The live gallery's change feed: what the SSE hub sends and how it encodes it."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection  # noqa: F401 (the skipif condition reads it)
 from django.utils import timezone
 
 from fluxweb.gallery.live import DELETED, GENERATION, OVERLAP, CardEvent, changes_since, latest_version
 from fluxweb.generations.models import Generation, GenerationDeletion
 from fluxweb.generations.services import DELETION_RETENTION, delete_generation
+from fluxweb.ops import notify
 from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +90,18 @@ def test_old_deletion_records_are_pruned_on_later_deletes(member):
     recent_id = recent.pk
     delete_generation(recent)
     assert list(GenerationDeletion.objects.values_list("generation_id", flat=True)) == [recent_id]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_deletion_wakes_the_live_hubs_on_postgresql(member):
+    generation = make_generation(member, "doomed")  # notified before anyone listens
+    woke = threading.Event()
+    listener = notify.Listener([notify.GENERATIONS], woke.set)
+    listener.start()
+    try:
+        assert listener.connected.wait(10)
+        delete_generation(generation)  # deleting a row fires no UPDATE/INSERT trigger of its own
+        assert woke.wait(10)
+    finally:
+        listener.stop()

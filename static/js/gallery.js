@@ -13,6 +13,11 @@
     document.querySelectorAll('[id="' + id + '"]').forEach(function (card) { card.remove(); });
   }
 
+  function createdAt(card) {
+    var time = card.querySelector(".card__meta time[datetime]");
+    return time ? Date.parse(time.getAttribute("datetime")) : 0;
+  }
+
   function upsertCard(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
@@ -30,6 +35,10 @@
       var cards = document.getElementById("gallery-cards");
       // Filtered or older pages only update the cards they show.
       if (!cards || cards.dataset.liveInsert === "false") return;
+      // Only new generations go on top: a change to an older one that this page does not
+      // show (an admin pinning it, say) belongs further down, on a page not loaded.
+      var newest = cards.querySelector(":scope > article.card");
+      if (newest && createdAt(card) < createdAt(newest)) return;
       var empty = document.getElementById("gallery-empty");
       if (empty) empty.remove();
       cards.prepend(card);

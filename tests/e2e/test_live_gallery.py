@@ -7,6 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from fluxweb.gallery.queries import PAGE_SIZE
+from fluxweb.generations.models import Generation
+from tests.factories import make_generation
+
 LOADED = "img => img.complete && img.naturalWidth > 0"  # visible is not yet decoded
 T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."
 
@@ -127,3 +131,21 @@ def test_a_deleted_generation_leaves_every_open_gallery(app, alice, carol):
 
     expect(teammate_card).to_have_count(0, timeout=10_000)
     assert teammate.evaluate("window.notReloaded") is True
+
+
+def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_top(app, alice, django_user_model):
+    """Only new generations are inserted on top; an old one pinned by an admin stays where it belongs."""
+    author = django_user_model.objects.get(username=alice[0])
+    generations = [make_generation(author, f"Old lighthouse {i}", status=Generation.Status.FAILED, error="test")
+                   for i in range(PAGE_SIZE + 1)]
+    oldest, newest = generations[0], generations[-1]
+    page = app.login(*alice)
+    cards = page.locator("#gallery-cards > article.card")
+    expect(cards).to_have_count(PAGE_SIZE)
+
+    oldest.set_pinned(True)  # off this page: its card must not be inserted
+    newest.set_pinned(True)  # on this page: seeing its badge proves the stream delivered both
+    expect(page.locator(f"#generation-{newest.pk} .badge--pinned")).to_be_visible(timeout=10_000)
+    expect(page.locator(f"#generation-{oldest.pk}")).to_have_count(0)
+    expect(cards).to_have_count(PAGE_SIZE)
+    expect(cards.first).to_have_id(f"generation-{newest.pk}")

@@ -156,3 +156,52 @@ def test_a_pending_job_long_past_its_deadline_is_failed(member):
     report = sweep_stuck_work(stuck_after=60)
     generation.refresh_from_db()
     assert report.failed == [generation.pk] and generation.status == Generation.Status.FAILED
+
+
+def lost(author, *, requeues: int = 0, minutes_ago: int = 30) -> Generation:
+    """A generation queued ``minutes_ago`` whose task row never made it (or vanished)."""
+    generation = make_generation(author)
+    Generation.objects.filter(pk=generation.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=minutes_ago), requeues=requeues)
+    generation.refresh_from_db()
+    return generation
+
+
+def test_a_queued_generation_whose_task_was_lost_is_enqueued_again_once(member, django_capture_on_commit_callbacks):
+    generation = lost(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep_stuck_work(stuck_after=60)
+    assert report.requeued == [generation.pk]
+    generation.refresh_from_db()
+    assert (generation.status, generation.requeues) == (Generation.Status.QUEUED, 1)
+    (task_row,) = DBTaskResult.objects.filter(task_path=generate_images.module_path)
+    assert task_row.args_kwargs["args"] == [generation.pk]
+    # Its task row now waits: the next sweep leaves it alone.
+    Generation.objects.filter(pk=generation.pk).update(updated_at=timezone.now() - timedelta(minutes=30))
+    assert sweep_stuck_work(stuck_after=60).requeued == []
+
+
+def test_a_queued_generation_lost_twice_is_failed_and_refunded(member):
+    from fluxweb.budgets.models import LedgerEntry
+    from fluxweb.budgets.services import reserve
+    from fluxweb.providers.registry import get_registry
+
+    spec = get_registry().model("demo/placeholder")
+    reservation = reserve(member, spec, width=256, height=256, steps=4, num_images=1)
+    generation = lost(member, requeues=1)
+    reservation.attach(generation)
+    report = sweep_stuck_work(stuck_after=60)
+    generation.refresh_from_db()
+    assert report.failed == [generation.pk]
+    assert generation.status == Generation.Status.FAILED and "lost its place in the queue" in generation.error
+    assert LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.REFUND).count() == 1
+
+
+def test_queued_generations_with_a_waiting_task_or_just_queued_are_left_alone(member, django_capture_on_commit_callbacks):
+    waiting = lost(member)
+    generate_images.enqueue(waiting.pk)  # a backlog: old, but its task row is READY
+    just_queued = make_generation(member, "just now")  # its task is enqueued on commit
+    report = sweep_stuck_work(stuck_after=60)
+    assert report.requeued == [] and report.failed == []
+    assert {g.status for g in Generation.objects.filter(pk__in=[waiting.pk, just_queued.pk])} == {
+        Generation.Status.QUEUED}

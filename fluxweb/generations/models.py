@@ -295,6 +295,11 @@ class Generation(models.Model):
             requeues=models.F("requeues") + 1,
         )
 
+    def requeue_lost(self) -> bool:
+        """Count one more trip through the queue for a generation still queued whose task
+        row was lost (the sweep enqueues it again); False if it is no longer queued."""
+        return self._transition((self.Status.QUEUED,), requeues=models.F("requeues") + 1)
+
     def mark_succeeded(self, *, seed: int | None, actual_cost_usd: Decimal | None, metadata: dict) -> bool:
         """Record success; the provider's reported ``seed`` and cost (USD) win when given."""
         changes: dict[str, Any] = {

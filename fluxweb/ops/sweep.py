@@ -10,6 +10,11 @@ A stuck generation whose provider call had not started yet is put back in the qu
 one whose call may have happened is failed through ``fail_generation`` (which returns its
 budget), since retrying could make, and charge for, the image twice.
 
+A generation still ``queued`` long after it was queued, with no task row waiting to run it,
+lost its place in the queue (say the web process died between committing it and enqueuing
+its task, or a task row was deleted by hand): it is enqueued again, once, and failed with
+its budget returned if that is lost too.
+
 A generation waiting on a provider's pending job (ImagePipeline) legitimately stays
 ``running`` until the job's own deadline (``FLUXWEB_PENDING_TIMEOUT``), polled by follow-up
 tasks; the sweep leaves it alone until that deadline plus ``FLUXWEB_STUCK_AFTER``.
@@ -66,6 +71,12 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
                 report.requeued.append(generation.pk)
         elif fail_generation(generation, _reason(generation)):
             report.failed.append(generation.pk)
+    for generation in lost_in_queue(deadline):
+        if generation.requeues < MAX_REQUEUES:
+            if _enqueue_again(generation):
+                report.requeued.append(generation.pk)
+        elif fail_generation(generation, LOST_IN_QUEUE):
+            report.failed.append(generation.pk)
     report.released_tasks = release_lost_tasks(deadline)
     if report.requeued or report.failed or report.released_tasks:
         logger.warning(
@@ -90,6 +101,33 @@ def release_lost_tasks(started_before) -> int:
     )
 
 
+def lost_in_queue(queued_before: datetime) -> list[Generation]:
+    """Generations queued (or last changed) before ``queued_before`` that no ``READY`` or
+    ``RUNNING`` generate_images task row will run: nothing would ever pick them up."""
+    from fluxweb.generations.tasks import generate_images
+
+    candidates = list(Generation.objects.filter(status=Generation.Status.QUEUED, updated_at__lt=queued_before))
+    if not candidates:
+        return []
+    waiting = DBTaskResult.objects.filter(
+        task_path=generate_images.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        args_kwargs__args__0__in=[g.pk for g in candidates],
+    ).values_list("args_kwargs__args__0", flat=True)
+    covered = set(waiting)
+    return [g for g in candidates if g.pk not in covered]
+
+
+def _enqueue_again(generation: Generation) -> bool:
+    from fluxweb.generations.tasks import generate_images
+
+    with transaction.atomic():
+        if not generation.requeue_lost():
+            return False
+        transaction.on_commit(lambda: generate_images.enqueue(generation.pk))
+    return True
+
+
 def _waiting_on_pending_job(generation: Generation, cutoff: datetime) -> bool:
     """Whether ``generation`` waits on a provider job whose deadline is after ``cutoff``
     (see ``services.wait_for_job``); its poll tasks will finish or fail it."""
@@ -111,6 +149,12 @@ def _requeue(generation: Generation) -> bool:
             return False
         transaction.on_commit(lambda: generate_images.enqueue(generation.pk))
     return True
+
+
+LOST_IN_QUEUE = (
+    "This generation lost its place in the queue twice and was never started; fluxweb gave up. "
+    "Nothing was charged. Try again."
+)
 
 
 def _reason(generation: Generation) -> str:

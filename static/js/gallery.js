@@ -90,4 +90,11 @@
     });
   }
   setInterval(tick, 1000);
+
+  // The filter form searches as one types ("input" events). The search box's "change",
+  // fired when it loses focus (say, by clicking a card's star), would search again for the
+  // same words and replace the results while the star's request is on its way.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("#filters input[type=search]")) event.stopPropagation();
+  }, true);
 })();

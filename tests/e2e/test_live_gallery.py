@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.budget_factories import set_price
+
 LOADED = "img => img.complete && img.naturalWidth > 0"  # visible is not yet decoded
 T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."
 
@@ -110,3 +112,34 @@ def test_a_slow_submit_response_does_not_duplicate_a_card_the_stream_delivered(a
     cards = page.locator("#gallery-cards article.card")
     expect(cards).to_have_count(1)
     expect(cards.first).to_have_class(re.compile(r"\bcard--succeeded\b"))
+
+
+def test_after_a_submit_the_form_keeps_what_was_typed_and_shows_the_budget_left(app, alice):
+    """The submit answers the card and the budget line, not the form: nothing typed is lost.
+    After errors, the next good submit clears them and still keeps the values."""
+    set_price("demo/placeholder", usd="0.25")  # per image; a new member has $5.00 a month
+    page = app.login(*alice)
+    expect(page.locator("#budget-remaining")).to_contain_text("Left: $5.00 of $5.00")
+    submit(page, "Demo (offline) placeholder, not FLUX", "640", "384", prompt="   ")
+    form = page.locator("#generation-form")
+    expect(form).to_contain_text("This field is required.")
+    form.get_by_label("Prompt", exact=True).fill(T_REX)
+    form.get_by_label("Seed").fill("4242")
+    form.get_by_label("Images").fill("2")
+    form.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("#gallery-cards article").first).to_contain_text(T_REX)
+    expect(page.locator("#budget-remaining")).to_contain_text("Left: $4.50 of $5.00")
+    expect(form).not_to_contain_text("This field is required.")
+    for label, value in (("Prompt", T_REX), ("Width (px)", "640"), ("Height (px)", "384"), ("Seed", "4242"),
+                         ("Images", "2")):
+        expect(form.get_by_label(label, exact=True)).to_have_value(value)
+    expect(form.get_by_label("Model")).to_have_value("demo/placeholder")
+
+    # Again, without errors shown this time: the form in the page is left as it is.
+    form.get_by_label("Prompt", exact=True).fill("A second prompt, typed but not reset")
+    form.get_by_role("button", name="Generate").click()
+    expect(page.locator("#budget-remaining")).to_contain_text("Left: $4.00 of $5.00")
+    expect(page.locator("#gallery-cards article")).to_have_count(2)
+    expect(form.get_by_label("Prompt", exact=True)).to_have_value("A second prompt, typed but not reset")
+    expect(form.get_by_label("Seed", exact=True)).to_have_value("4242")

@@ -150,10 +150,10 @@ def test_a_submit_that_does_not_fit_a_model_cap_says_so(member, member_client):
     assert Generation.objects.count() == 1
 
 
-# Session, user; transaction: price, locked quota, prompt upsert, generation, quota total,
+# Session, user; transaction: locked quota (with cap and price), prompt upsert, generation, quota total,
 # ledger row (+ its BEGIN/COMMIT, here SAVEPOINT/RELEASE inside the test's transaction);
 # the task row on commit. The budget line comes from the reservation (no more queries).
-SUBMIT_QUERIES = 11
+SUBMIT_QUERIES = 10
 
 
 @pytest.mark.parametrize("prompt", ["A new prompt", "A T-Rex relaxing on a beach"])

@@ -11,7 +11,7 @@ through its ``for_generation`` callback) in ``submit_generation``, :func:`settle
 ``run_generation`` marks success, :func:`refund` inside ``fail_generation``.
 
 The submit path is kept to few round trips (it is on every click of "Generate"): one
-locking read of the quota that also brings the model's cap, one count of today's images
+locking read of the quota that also brings the model's cap and price, one count of today's images
 only when a cap applies, then the ledger row (already pointing at its generation) and the
 quota's new totals; no savepoints when the caller already holds a transaction.
 """
@@ -37,7 +37,7 @@ from fluxweb.providers.pricing import USD_PLACES
 from .models import BudgetDefaults, LedgerEntry, Quota, QuotaModelLimit
 from fluxweb.core.money import format_usd
 from .periods import Period, period_end, period_start
-from .prices import estimate_cost
+from .prices import estimate_cost, estimate_with, price_columns, price_from_columns
 
 ZERO = Decimal(0)
 
@@ -152,11 +152,12 @@ def quota_for(user: Any, now: datetime | None = None) -> Quota:
 
 def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
     """The user's quota row, locked (``SELECT ... FOR UPDATE``) until the transaction ends,
-    with ``model_limit``: its images-per-day cap for ``model_id`` or None. One query; a
-    user without a quota row gets one from the defaults first (:func:`quota_for`)."""
+    with ``model_limit``: its images-per-day cap for ``model_id`` or None, and the model's
+    price row (:func:`~.prices.price_columns`). One query; a user without a quota row gets
+    one from the defaults first (:func:`quota_for`)."""
     cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values("images_per_day")[:1]
     # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that row too.
-    locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap))
+    locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap), **price_columns(model_id))
     try:
         return locked.get(user=user)
     except Quota.DoesNotExist:
@@ -225,12 +226,13 @@ def reserve(
     nothing is held. Raises :class:`QuotaExceeded` before writing anything (the caller's
     transaction stays usable).
     """
-    amount = estimate_cost(spec, width, height, steps, num_images)
     if user is None or not getattr(user, "is_authenticated", False):
+        amount = estimate_cost(spec, width, height, steps, num_images)
         return Reservation(amount, generation=for_generation(amount) if for_generation else None)
     now = now or timezone.now()
     with _transaction():
         quota = _locked_quota(user, spec.id, now)
+        amount = estimate_with(price_from_columns(quota, spec), spec, width, height, steps, num_images)
         images_today = _check(quota, spec, amount, num_images, now)
         generation = for_generation(amount) if for_generation else None
         _hold(quota, amount, now)

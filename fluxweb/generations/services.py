@@ -68,9 +68,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     :class:`~fluxweb.budgets.services.QuotaExceeded` (nothing created or enqueued) when
     the request does not fit the author's budget or caps.
 
-    On PostgreSQL this is one transaction of 6 statements when the author has no daily
-    cap (7 with one): price, locked quota, prompt upsert, generation, quota total, ledger
-    row; then the task row after commit.
+    One transaction of 5 statements when the author has no daily cap (6 with one): the
+    locked quota (bringing the price and the model cap), prompt upsert, generation, quota
+    total, ledger row; then the task row after commit.
     """
     from .tasks import generate_images
 

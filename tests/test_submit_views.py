@@ -3,12 +3,14 @@
 import re
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from fluxweb.budgets.models import QuotaModelLimit
 from fluxweb.generations.models import Generation
-from tests.budget_factories import set_price, set_quota
+from fluxweb.generations.services import submit_generation
+from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +57,16 @@ def test_htmx_submit_queues_the_generation_and_answers_its_card(member, member_c
     assert task.args_kwargs["args"] == [generation.pk]
 
 
-def test_task_is_enqueued_only_on_commit(member_client, django_capture_on_commit_callbacks):
+def test_the_task_row_commits_or_rolls_back_with_the_generation(member, member_client,
+                                                               django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")
-    assert DBTaskResult.objects.count() == 0 and len(callbacks) == 1
+    assert callbacks == []  # written in the submit's transaction, not after it
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [Generation.objects.get().pk]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit_generation(member, submit_data())
+        raise RuntimeError("anything failing before the commit")
+    assert Generation.objects.count() == 1 and DBTaskResult.objects.count() == 1
 
 
 def test_chosen_seed_is_kept(member_client):
@@ -150,17 +158,16 @@ def test_a_submit_that_does_not_fit_a_model_cap_says_so(member, member_client):
     assert Generation.objects.count() == 1
 
 
-# Session, user; transaction: locked quota (with cap and price), prompt upsert, generation, quota total,
-# ledger row (+ its BEGIN/COMMIT, here SAVEPOINT/RELEASE inside the test's transaction);
-# the task row on commit. The budget line comes from the reservation (no more queries).
+# Session, user; transaction: locked quota (with cap and price), prompt upsert, generation,
+# quota total, ledger row, task row (+ its BEGIN/COMMIT, here SAVEPOINT/RELEASE inside the
+# test's transaction). The budget line comes from the reservation (no more queries).
 SUBMIT_QUERIES = 10
 
 
 @pytest.mark.parametrize("prompt", ["A new prompt", "A T-Rex relaxing on a beach"])
-def test_htmx_submit_query_count(member_client, django_assert_max_num_queries, django_capture_on_commit_callbacks,
-                                 prompt):
+def test_htmx_submit_query_count(member_client, django_assert_max_num_queries, prompt):
     member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")  # the second prompt is now known
-    with django_assert_max_num_queries(SUBMIT_QUERIES), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_max_num_queries(SUBMIT_QUERIES):
         response = member_client.post("/generations/new/", {**FORM, "prompt": prompt}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and Generation.objects.count() == 2
-    assert DBTaskResult.objects.count() == 1  # enqueued inside the counted block (the first one never commits)
+    assert DBTaskResult.objects.count() == 2

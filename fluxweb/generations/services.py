@@ -1,6 +1,6 @@
 """Business rules for generations: submitting one, and running it on its provider.
 
-``submit_generation`` runs in the web request (validate → rows → enqueue on commit);
+``submit_generation`` runs in the web request (validate → rows and task row in one transaction);
 ``run_generation`` runs in the worker. A provider failure never leaves a generation
 queued or running: it ends ``failed`` with a readable reason.
 
@@ -59,8 +59,9 @@ class Submission:
 
 def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Submission:
     """Create a queued :class:`Generation` from a valid form's ``cleaned_data`` and
-    enqueue its task once the transaction commits. ``source`` says where it came from
-    (the browser or the API).
+    enqueue its task in the same transaction: workers see the task only once the
+    generation is committed, and a rollback leaves neither. ``source`` says where it came
+    from (the browser or the API).
 
     A blank seed becomes a random one within the model's range, so every generation
     records the seed it used. The estimate (USD, from the price table) is reserved
@@ -68,9 +69,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     :class:`~fluxweb.budgets.services.QuotaExceeded` (nothing created or enqueued) when
     the request does not fit the author's budget or caps.
 
-    One transaction of 5 statements when the author has no daily cap (6 with one): the
+    One transaction of 6 statements when the author has no daily cap (7 with one): the
     locked quota (bringing the price and the model cap), prompt upsert, generation, quota
-    total, ledger row; then the task row after commit.
+    total, ledger row, task row.
     """
     from .tasks import generate_images
 
@@ -103,7 +104,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
         )
         generation = reservation.generation
         assert generation is not None  # reserve calls create whenever it returns
-        transaction.on_commit(lambda: generate_images.enqueue(generation.pk))
+        # Not on_commit: a separate autocommit INSERT would cost a second commit (a WAL
+        # flush), and a crash between the two commits would leave a generation no task runs.
+        generate_images.enqueue(generation.pk)
     return Submission(generation, reservation.status)
 
 

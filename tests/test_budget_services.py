@@ -37,6 +37,20 @@ def test_submit_reserves_the_estimate_and_records_it(member):
     assert balances(member) == (Decimal("0.02"), 0)
 
 
+def test_submit_prices_from_the_table_row_or_else_the_provider_default(member):
+    from fluxweb.budgets.models import ModelPrice
+    from fluxweb.providers.registry import get_registry
+
+    set_quota(member, None)
+    set_price(usd="0.5")  # per image, for the demo model
+    data = submit_data(num_images=2)
+    assert submit_generation(member, data).estimated_cost_usd == Decimal("1.0")
+    ModelPrice.objects.filter(model_id="demo/placeholder").delete()
+    default = get_registry().model("demo/placeholder").price.estimate(256, 256, 4, 2)  # the demo is free
+    assert submit_generation(member, data).estimated_cost_usd == default != Decimal("1.0")
+    assert balances(member) == (Decimal("1.0") + default, 0)
+
+
 def test_over_budget_raises_says_why_and_creates_nothing(member, django_capture_on_commit_callbacks):
     set_price(usd="0.04")
     set_quota(member, "0.10")

@@ -1,10 +1,16 @@
 """Submitting from the browser: login, validation, enqueueing, HTMX and plain responses."""
 
+import re
+
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from fluxweb.budgets.models import QuotaModelLimit
 from fluxweb.generations.models import Generation
+from fluxweb.generations.services import submit_generation
+from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +51,22 @@ def test_htmx_submit_queues_the_generation_and_answers_its_card(member, member_c
     assert generation.seed is not None and 0 <= generation.seed < 2**31  # blank seed → recorded random seed
     html = response.content.decode()
     assert f'id="generation-{generation.pk}"' in html and "Queued" in html
-    assert 'hx-swap-oob="outerHTML:#generation-form"' in html
+    assert 'hx-swap-oob="outerHTML:#estimate"' in html  # the estimate and budget line, out of band
     task = DBTaskResult.objects.get()
     assert task.task_path == "fluxweb.generations.tasks.generate_images"
     assert task.args_kwargs["args"] == [generation.pk]
 
 
-def test_task_is_enqueued_only_on_commit(member_client, django_capture_on_commit_callbacks):
+def test_the_task_row_commits_or_rolls_back_with_the_generation(member, member_client,
+                                                               django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")
-    assert DBTaskResult.objects.count() == 0 and len(callbacks) == 1
+    assert callbacks == []  # written in the submit's transaction, not after it
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [Generation.objects.get().pk]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit_generation(member, submit_data())
+        raise RuntimeError("anything failing before the commit")
+    assert Generation.objects.count() == 1 and DBTaskResult.objects.count() == 1
 
 
 def test_chosen_seed_is_kept(member_client):
@@ -106,3 +118,56 @@ def test_gallery_is_shared_and_newest_first(member, member_client, admin_user):
     html = member_client.get("/").content.decode()
     assert html.index(f'id="generation-{newer.pk}"') < html.index(f'id="generation-{older.pk}"')
     assert "an old castle" in html and admin_user.username in html
+
+
+def test_htmx_submit_keeps_the_typed_form_and_shows_the_budget_left_after_it(member, member_client):
+    set_price(usd="0.01")
+    set_quota(member, "0.50", images_per_day=10)
+    response = member_client.post("/generations/new/", {**FORM, "seed": "77", "negative_prompt": "blur"},
+                                  HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    # The form in the page is left alone, so every value typed stays as it was.
+    assert "outerHTML:#generation-form" not in html and 'name="prompt"' not in html
+    estimate = re.search(r'<div hx-swap-oob="outerHTML:#estimate">(.*)</div>', html, re.S).group(1)
+    assert "Estimated cost:\n        <output>$0.02</output>" in estimate
+    assert "Left: <output>$0.48</output> of $0.50" in estimate and "2 of 10 images today" in estimate
+    # The same figures as a fresh read of the budget would show.
+    again = member_client.get("/generations/estimate/", FORM).content.decode()
+    assert "Left: <output>$0.48</output> of $0.50" in again and "2 of 10 images today" in again
+
+
+def test_a_submit_after_errors_sends_the_form_again_without_them_keeping_the_values(member_client):
+    errors = member_client.post("/generations/new/", {**FORM, "width": "99999"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Width (px) must be" in errors and 'name="errors_shown"' in errors
+    fixed = {**FORM, "width": "640", "seed": "12345", "errors_shown": "1"}
+    html = member_client.post("/generations/new/", fixed, HTTP_HX_REQUEST="true").content.decode()
+    assert Generation.objects.get().width == 640
+    form = re.search(r'<div hx-swap-oob="outerHTML:#generation-form">(.*)</div>', html, re.S).group(1)
+    assert "must be" not in form and 'name="errors_shown"' not in form
+    assert "A T-Rex relaxing on a beach</textarea>" in form
+    for name, value in (("width", "640"), ("height", "384"), ("seed", "12345"), ("num_images", "2")):
+        assert f'name="{name}" value="{value}"' in form
+
+
+def test_a_submit_that_does_not_fit_a_model_cap_says_so(member, member_client):
+    quota = set_quota(member, None)
+    QuotaModelLimit.objects.create(quota=quota, model_id="demo/placeholder", images_per_day=3)
+    member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")  # 2 of 3
+    html = member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true").content.decode()
+    assert "You can make 3 Demo (offline) placeholder, not FLUX images a day and have made 2 today" in html
+    assert Generation.objects.count() == 1
+
+
+# Session, user; transaction: locked quota (with cap and price), prompt upsert, generation,
+# quota total, ledger row, task row (+ its BEGIN/COMMIT, here SAVEPOINT/RELEASE inside the
+# test's transaction). The budget line comes from the reservation (no more queries).
+SUBMIT_QUERIES = 10
+
+
+@pytest.mark.parametrize("prompt", ["A new prompt", "A T-Rex relaxing on a beach"])
+def test_htmx_submit_query_count(member_client, django_assert_max_num_queries, prompt):
+    member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")  # the second prompt is now known
+    with django_assert_max_num_queries(SUBMIT_QUERIES):
+        response = member_client.post("/generations/new/", {**FORM, "prompt": prompt}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and Generation.objects.count() == 2
+    assert DBTaskResult.objects.count() == 2

@@ -4,6 +4,9 @@ else the provider's ``ModelSpec.price`` (the reference default)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+from django.db.models import Subquery
 
 from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.pricing import Price
@@ -12,6 +15,8 @@ from fluxweb.providers.registry import get_registry
 from .models import ModelPrice
 
 DEFAULT_SOURCE = "default from the provider module"
+# The ModelPrice columns a Price is made of.
+PRICE_FIELDS = ("basis", "usd_per_unit", "steps_per_unit", "images_per_hour")
 
 
 def price_for(spec: ModelSpec) -> Price:
@@ -20,10 +25,33 @@ def price_for(spec: ModelSpec) -> Price:
     return row.as_price() if row else spec.price
 
 
+def price_columns(model_id: str, prefix: str = "price_") -> dict[str, Subquery]:
+    """Annotations reading ``model_id``'s price row (``prefix`` + each of
+    :data:`PRICE_FIELDS`, all None without a row), so a query the caller makes anyway
+    brings the price along instead of :func:`price_for`'s own round trip. Read the result
+    with :func:`price_from_columns`."""
+    row = ModelPrice.objects.filter(model_id=model_id)
+    return {prefix + name: Subquery(row.values(name)[:1]) for name in PRICE_FIELDS}
+
+
+def price_from_columns(obj: Any, spec: ModelSpec, prefix: str = "price_") -> Price:
+    """The :class:`Price` in force for ``spec`` from an object annotated with
+    :func:`price_columns` (no query)."""
+    values = {name: getattr(obj, prefix + name) for name in PRICE_FIELDS}
+    if values["basis"] is None:
+        return spec.price
+    return ModelPrice(model_id=spec.id, **values).as_price()
+
+
+def estimate_with(price: Price, spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int) -> Decimal:
+    """Estimated USD for a request at ``price``: ``num_images`` images of ``width``×``height``
+    pixels at ``steps`` steps (None: the model's default)."""
+    return price.estimate(width, height, steps or spec.default_steps or 1, num_images)
+
+
 def estimate_cost(spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int) -> Decimal:
-    """Estimated USD for a request: ``num_images`` images of ``width``×``height`` pixels at
-    ``steps`` steps (None: the model's default), priced by :func:`price_for`."""
-    return price_for(spec).estimate(width, height, steps or spec.default_steps or 1, num_images)
+    """Estimated USD for a request (see :func:`estimate_with`), priced by :func:`price_for`."""
+    return estimate_with(price_for(spec), spec, width, height, steps, num_images)
 
 
 def ensure_prices() -> int:

@@ -6,21 +6,27 @@ serialise writers instead), writes one :class:`LedgerEntry` and moves the quota'
 with ``F()`` expressions. So concurrent submits by one user are checked one after the
 other against up-to-date totals, and the totals always equal the ledger's sums.
 
-Hooks in :mod:`fluxweb.generations.services`: :func:`reserve` (+ ``Reservation.attach``)
-in ``submit_generation``, :func:`settle` where ``run_generation`` marks success,
-:func:`refund` inside ``fail_generation``.
+Hooks in :mod:`fluxweb.generations.services`: :func:`reserve` (creating the generation
+through its ``for_generation`` callback) in ``submit_generation``, :func:`settle` where
+``run_generation`` marks success, :func:`refund` inside ``fail_generation``.
+
+The submit path is kept to few round trips (it is on every click of "Generate"): one
+locking read of the quota that also brings the model's cap and price, one count of today's images
+only when a cap applies, then the ledger row (already pointing at its generation) and the
+quota's new totals; no savepoints when the caller already holds a transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Sum
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
@@ -31,7 +37,7 @@ from fluxweb.providers.pricing import USD_PLACES
 from .models import BudgetDefaults, LedgerEntry, Quota, QuotaModelLimit
 from fluxweb.core.money import format_usd
 from .periods import Period, period_end, period_start
-from .prices import estimate_cost
+from .prices import estimate_cost, estimate_with, price_columns, price_from_columns
 
 ZERO = Decimal(0)
 
@@ -103,21 +109,20 @@ class BudgetStatus:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Reservation:
-    """Money held for a request about to be created: ``amount_usd`` is the estimate.
+    """Money held for a request: ``amount_usd`` is the estimate (USD).
 
-    Call :meth:`attach` with the new generation in the same transaction.
+    ``entry`` is its ledger row and ``generation`` what ``for_generation`` returned (both
+    None when nothing was held: no signed-in user). ``status`` is the user's budget right
+    after the reservation, this request included, so callers can show what is left
+    without reading it again (None without a user).
     """
 
     amount_usd: Decimal
     entry: LedgerEntry | None = None
-
-    def attach(self, generation: Generation) -> None:
-        """Tie the reservation's ledger row to ``generation`` (so settle/refund find it)."""
-        if self.entry is not None:
-            LedgerEntry.objects.filter(pk=self.entry.pk).update(generation=generation)
-            self.entry.generation = generation
+    generation: Generation | None = None
+    status: BudgetStatus | None = None
 
 
 # --- quotas --------------------------------------------------------------------------
@@ -145,16 +150,19 @@ def quota_for(user: Any, now: datetime | None = None) -> Quota:
     return quota
 
 
-def _locked_quota(user: Any, now: datetime) -> Quota:
-    """The user's quota row, locked until the transaction ends, rolled into the period
-    containing ``now`` (totals start again at zero). Call inside ``transaction.atomic``."""
-    pk = quota_for(user, now).pk
-    quota = Quota.objects.select_for_update().get(pk=pk)
-    start = period_start(quota.period, now)
-    if start > quota.period_started_at:
-        Quota.objects.filter(pk=pk).update(period_started_at=start, reserved_usd=ZERO, spent_usd=ZERO)
-        quota.period_started_at, quota.reserved_usd, quota.spent_usd = start, ZERO, ZERO
-    return quota
+def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
+    """The user's quota row, locked (``SELECT ... FOR UPDATE``) until the transaction ends,
+    with ``model_limit``: its images-per-day cap for ``model_id`` or None, and the model's
+    price row (:func:`~.prices.price_columns`). One query; a user without a quota row gets
+    one from the defaults first (:func:`quota_for`)."""
+    cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values("images_per_day")[:1]
+    # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that row too.
+    locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap), **price_columns(model_id))
+    try:
+        return locked.get(user=user)
+    except Quota.DoesNotExist:
+        quota_for(user, now)
+        return locked.get(user=user)
 
 
 def status_of(quota: Quota, now: datetime | None = None, *, with_images: bool = False) -> BudgetStatus:
@@ -206,50 +214,88 @@ def images_since(user_id: int | None, since: datetime, model_id: str | None = No
 
 def reserve(
     user: Any, spec: ModelSpec, *, width: int, height: int, steps: int | None, num_images: int,
-    now: datetime | None = None,
+    now: datetime | None = None, for_generation: Callable[[Decimal], Generation] | None = None,
 ) -> Reservation:
-    """Check the request against the user's budget and caps and hold its estimate.
+    """Check the request against the user's budget and caps and hold its estimate (USD).
 
-    Must run inside the transaction that then creates the generation (and enqueues it on
-    commit): the quota row stays locked until that transaction ends. Without a user the
-    estimate is returned and nothing is held. Raises :class:`QuotaExceeded`.
+    ``for_generation(amount_usd)``, when given, is called once the request fits, under the
+    quota's lock, and returns the generation the money is held for (the ledger row points
+    at it); it is called without a user too. Run inside the transaction that creates the
+    generation (and enqueues it on commit): the quota row stays locked until that
+    transaction ends; outside one, a transaction of its own is used. Without a user
+    nothing is held. Raises :class:`QuotaExceeded` before writing anything (the caller's
+    transaction stays usable).
     """
-    amount = estimate_cost(spec, width, height, steps, num_images)
     if user is None or not getattr(user, "is_authenticated", False):
-        return Reservation(amount)
+        amount = estimate_cost(spec, width, height, steps, num_images)
+        return Reservation(amount, generation=for_generation(amount) if for_generation else None)
     now = now or timezone.now()
-    with transaction.atomic():
-        quota = _locked_quota(user, now)
-        _check(quota, spec, amount, num_images, now)
+    with _transaction():
+        quota = _locked_quota(user, spec.id, now)
+        amount = estimate_with(price_from_columns(quota, spec), spec, width, height, steps, num_images)
+        images_today = _check(quota, spec, amount, num_images, now)
+        generation = for_generation(amount) if for_generation else None
+        _hold(quota, amount, now)
         entry = LedgerEntry.objects.create(
-            user=user, model=spec.id, kind=LedgerEntry.Kind.RESERVE, reserved_usd=amount,
+            user=user, generation=generation, model=spec.id, kind=LedgerEntry.Kind.RESERVE, reserved_usd=amount,
             period_started_at=quota.period_started_at, note=f"{num_images} × {width}×{height}",
         )
+    status = status_of(quota, now)
+    if images_today is not None:
+        status = replace(status, images_today=images_today + num_images)
+    return Reservation(amount, entry, generation, status)
+
+
+def _transaction() -> AbstractContextManager[Any]:
+    """The caller's transaction when there is one (no SAVEPOINT round trips), else a new one."""
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
+
+
+def _hold(quota: Quota, amount: Decimal, now: datetime) -> None:
+    """Add ``amount`` to the locked quota's reserved total (one UPDATE), starting its totals
+    again from zero first when a new period has begun; ``quota`` is updated to match."""
+    start = period_start(quota.period, now)
+    if start > quota.period_started_at:
+        Quota.objects.filter(pk=quota.pk).update(period_started_at=start, reserved_usd=amount, spent_usd=ZERO)
+        quota.period_started_at, quota.reserved_usd, quota.spent_usd = start, amount, ZERO
+    else:
         Quota.objects.filter(pk=quota.pk).update(reserved_usd=_plus("reserved_usd", amount))
-    return Reservation(amount, entry)
+        quota.reserved_usd += amount
 
 
-def _check(quota: Quota, spec: ModelSpec, amount: Decimal, num_images: int, now: datetime) -> None:
+def _check(quota: Quota, spec: ModelSpec, amount: Decimal, num_images: int, now: datetime) -> int | None:
+    """Raise :class:`QuotaExceeded` unless the request fits; returns today's images (all
+    models) when the quota has a daily cap, else None. ``quota`` carries ``model_limit``."""
     status = status_of(quota, now)
     message = status.shortfall(amount)
     if message:
         raise QuotaExceeded(message, needed_usd=amount, remaining_usd=status.remaining_usd)
-    day = period_start(Period.DAILY, now)
-    if quota.images_per_day is not None:
-        used = images_since(quota.user_id, day)
-        if used + num_images > quota.images_per_day:
-            raise QuotaExceeded(
-                f"You can make {quota.images_per_day} images a day and have made {used} today; "
-                f"this request makes {num_images}."
-            )
-    limit = QuotaModelLimit.objects.filter(quota=quota, model_id=spec.id).first()
-    if limit is not None:
-        used = images_since(quota.user_id, day, spec.id)
-        if used + num_images > limit.images_per_day:
-            raise QuotaExceeded(
-                f"You can make {limit.images_per_day} {spec.label} images a day and have made "
-                f"{used} today; this request makes {num_images}."
-            )
+    model_cap: int | None = getattr(quota, "model_limit", None)
+    if quota.images_per_day is None and model_cap is None:
+        return None
+    used, used_of_model = _images_today(quota.user_id, spec.id, now)
+    if quota.images_per_day is not None and used + num_images > quota.images_per_day:
+        raise QuotaExceeded(
+            f"You can make {quota.images_per_day} images a day and have made {used} today; "
+            f"this request makes {num_images}."
+        )
+    if model_cap is not None and used_of_model + num_images > model_cap:
+        raise QuotaExceeded(
+            f"You can make {model_cap} {spec.label} images a day and have made "
+            f"{used_of_model} today; this request makes {num_images}."
+        )
+    return used if quota.images_per_day is not None else None
+
+
+def _images_today(user_id: int, model_id: str, now: datetime) -> tuple[int, int]:
+    """(all models, ``model_id`` only): images the user asked for since local midnight,
+    not counting failed generations. One query."""
+    totals = Generation.objects.filter(
+        author_id=user_id, created_at__gte=period_start(Period.DAILY, now)
+    ).exclude(status=Generation.Status.FAILED).aggregate(
+        total=Sum("num_images"), of_model=Sum("num_images", filter=Q(model=model_id))
+    )
+    return totals["total"] or 0, totals["of_model"] or 0
 
 
 def settle(generation: Generation) -> LedgerEntry | None:

@@ -12,35 +12,41 @@ from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.gallery.views import gallery_context
 
 from .forms import GenerationForm
-from .services import submit_generation
+from .services import submit
 
 # Fields whose value follows the model: when the model changes they take its defaults.
 MODEL_DEFAULTS = ("num_inference_steps", "guidance_scale")
+# Posted by a form that is showing errors (generations/_form.html).
+ERRORS_SHOWN = "errors_shown"
 
 
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     """Validate and enqueue a generation.
 
-    HTMX: answers the new card (prepended to the gallery) plus a fresh form, or the form
-    with its errors. Without JavaScript: redirects home, or re-renders it with errors.
-    A request over the member's budget or caps is a form error saying what is left.
+    HTMX: answers the new card (prepended to the gallery) and the estimate with the budget
+    left after this request (out of band; the form in the page keeps what was typed), plus
+    the form again, without its errors, when it was showing some. Invalid: the form with
+    its errors. Without JavaScript: redirects home, or re-renders it with errors. A
+    request over the member's budget or caps is a form error saying what is left.
     """
     form = GenerationForm(request.POST)
     if not form.is_valid():
         return _form_errors(request, form)
     try:
-        generation = submit_generation(request.user, form.cleaned_data)
+        submission = submit(request.user, form.cleaned_data)
     except QuotaExceeded as exc:
         form.add_error(None, exc.message)
         return _form_errors(request, form)
     if not request.htmx:
         messages.success(request, "Queued. Your image will appear in the gallery.")
         return redirect("gallery:home")
-    fresh = GenerationForm(initial=_kept_values(request))
-    return render(
-        request, "generations/submitted.html", {"generation": generation, "form": fresh}
-    )
+    generation = submission.generation
+    context = {"generation": generation, "form": form, "estimate": generation.estimated_cost_usd,
+               "budget_now": submission.budget}
+    if ERRORS_SHOWN in request.POST:
+        context["fresh_form"] = GenerationForm(initial=_kept_values(request))
+    return render(request, "generations/submitted.html", context)
 
 
 def _form_errors(request: HttpRequest, form: GenerationForm) -> HttpResponse:

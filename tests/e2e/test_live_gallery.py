@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from fluxweb.gallery.queries import PAGE_SIZE
 from fluxweb.generations.models import Generation
 from tests.factories import make_generation
+from tests.budget_factories import set_price
 
 LOADED = "img => img.complete && img.naturalWidth > 0"  # visible is not yet decoded
 T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."
@@ -149,3 +150,34 @@ def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_to
     expect(page.locator(f"#generation-{oldest.pk}")).to_have_count(0)
     expect(cards).to_have_count(PAGE_SIZE)
     expect(cards.first).to_have_id(f"generation-{newest.pk}")
+
+
+def test_after_a_submit_the_form_keeps_what_was_typed_and_shows_the_budget_left(app, alice):
+    """The submit answers the card and the budget line, not the form: nothing typed is lost.
+    After errors, the next good submit clears them and still keeps the values."""
+    set_price("demo/placeholder", usd="0.25")  # per image; a new member has $5.00 a month
+    page = app.login(*alice)
+    expect(page.locator("#budget-remaining")).to_contain_text("Left: $5.00 of $5.00")
+    submit(page, "Demo (offline) placeholder, not FLUX", "640", "384", prompt="   ")
+    form = page.locator("#generation-form")
+    expect(form).to_contain_text("This field is required.")
+    form.get_by_label("Prompt", exact=True).fill(T_REX)
+    form.get_by_label("Seed").fill("4242")
+    form.get_by_label("Images").fill("2")
+    form.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("#gallery-cards article").first).to_contain_text(T_REX)
+    expect(page.locator("#budget-remaining")).to_contain_text("Left: $4.50 of $5.00")
+    expect(form).not_to_contain_text("This field is required.")
+    for label, value in (("Prompt", T_REX), ("Width (px)", "640"), ("Height (px)", "384"), ("Seed", "4242"),
+                         ("Images", "2")):
+        expect(form.get_by_label(label, exact=True)).to_have_value(value)
+    expect(form.get_by_label("Model")).to_have_value("demo/placeholder")
+
+    # Again, without errors shown this time: the form in the page is left as it is.
+    form.get_by_label("Prompt", exact=True).fill("A second prompt, typed but not reset")
+    form.get_by_role("button", name="Generate").click()
+    expect(page.locator("#budget-remaining")).to_contain_text("Left: $4.00 of $5.00")
+    expect(page.locator("#gallery-cards article")).to_have_count(2)
+    expect(form.get_by_label("Prompt", exact=True)).to_have_value("A second prompt, typed but not reset")
+    expect(form.get_by_label("Seed", exact=True)).to_have_value("4242")

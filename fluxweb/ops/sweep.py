@@ -11,8 +11,8 @@ one whose call may have happened is failed through ``fail_generation`` (which re
 budget), since retrying could make, and charge for, the image twice.
 
 A generation still ``queued`` long after it was queued, with no task row waiting to run it,
-lost its place in the queue (say the web process died between committing it and enqueuing
-its task, or a task row was deleted by hand): it is enqueued again, once, and failed with
+lost its place in the queue (its task row was deleted by hand, or a restore brought back one
+table without the other; a submit writes both in one transaction): it is enqueued again, once, and failed with
 its budget returned if that is lost too.
 
 A generation waiting on a provider's pending job (ImagePipeline) legitimately stays

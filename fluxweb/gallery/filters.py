@@ -80,7 +80,7 @@ class FilterForm(forms.Form):
         False); ``favourites`` means stars of ``user``."""
         values = self.values
         if search and "q" in values:
-            queryset = queryset.filter(prompt__in=Prompt.objects.search(values["q"]).values("pk"))
+            queryset = queryset.search_prompt(values["q"])
         for name, lookup in (("author", "author_id"), ("provider", "provider"), ("model", "model"),
                              ("status", "status")):
             if name in values:

@@ -34,6 +34,27 @@ def prompt_search_vector() -> SearchVector:
     return SearchVector("text", config=SEARCH_CONFIG)
 
 
+def prompt_matches(text: str, vendor: str, path: str = "") -> Q:
+    """The condition "the prompt at ``path`` (``""``: the Prompt itself, ``"prompt__"``:
+    a generation's) matches the words of ``text``", for a database ``vendor``.
+
+    PostgreSQL: full-text search (English stemming, web-search syntax: ``"quoted
+    phrase"``, ``-not``, ``or``) on the stored vector, through the GIN index. Elsewhere
+    (SQLite): every word must occur in the prompt, case-insensitively. Blank text matches
+    everything.
+    """
+    if not text.split():
+        return Q()
+    if vendor == "postgresql":
+        # The stored column: a page of a broad search checks many prompts one by one,
+        # and reading a stored tsvector is far cheaper than to_tsvector() on each text.
+        return Q(**{f"{path}search_vector": SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")})
+    condition = Q()
+    for word in text.split():
+        condition &= Q(**{f"{path}text__icontains": word.strip('"')})
+    return condition
+
+
 class PromptQuerySet(models.QuerySet["Prompt"]):
     def for_text(self, text: str) -> Prompt:
         """The one Prompt row for ``text``, created if new (safe under concurrent submits)."""
@@ -41,23 +62,8 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
         return prompt
 
     def search(self, text: str) -> PromptQuerySet:
-        """Prompts matching the words of ``text``.
-
-        PostgreSQL: full-text search (English stemming, web-search syntax: ``"quoted
-        phrase"``, ``-not``, ``or``) through the GIN index. Elsewhere (SQLite): every word
-        must occur in the prompt, case-insensitively. Blank text matches everything.
-        """
-        if not text.split():
-            return self
-        if connections[self.db].vendor == "postgresql":
-            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            # The stored column: a page of a broad search checks many prompts one by one,
-            # and reading a stored tsvector is far cheaper than to_tsvector() on each text.
-            return self.filter(search_vector=query)
-        condition = Q()
-        for word in text.split():
-            condition &= Q(text__icontains=word.strip('"'))
-        return self.filter(condition)
+        """Prompts matching the words of ``text`` (see :func:`prompt_matches`)."""
+        return self.filter(prompt_matches(text, connections[self.db].vendor))
 
     def record_use(self, prompt_id: int) -> None:
         """Count one more generation of the prompt and stamp ``last_used_at`` (DB clock)."""
@@ -111,6 +117,15 @@ class Prompt(models.Model):
 
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
+    def search_prompt(self, text: str) -> GenerationQuerySet:
+        """Generations whose prompt matches the words of ``text`` (:func:`prompt_matches`).
+
+        The condition is on the joined prompt (the join ``for_gallery`` selects anyway), not
+        ``prompt IN (matching prompts)``: EXPLAIN at 100k generations shows the same plans
+        without the second look-up of each prompt checked (7,214 → 7,067 buffers for a
+        'lighthouse' page, 606 → 429 for 'owl rain')."""
+        return self.filter(prompt_matches(text, connections[self.db].vendor, "prompt__"))
+
     def for_gallery(self) -> GenerationQuerySet:
         """Newest first, with what a gallery card shows, in a constant number of queries."""
         # The images are ordered on their own columns: the model's default ordering

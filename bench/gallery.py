@@ -257,6 +257,9 @@ def main() -> None:
             "filtered (favourites)": ("/?favourites=1", None),
             "search 'lighthouse'": ("/?q=lighthouse", None),
             "search + filter": (f"/?q=owl+rain&author={other.pk}", None),
+            # A word no prompt has: a plan that walks the newest generations hoping to meet
+            # matches reads all 100,000 of them (see docs/gallery.md).
+            "search, no match": ("/?q=xylophone", None),
             "next-page partial": (f"/gallery/page/?{cursor}", {"HX-Request": "true"}),
             "prompt history": ("/prompts/", None),
             "history search": ("/prompts/?q=lighthouse", None),

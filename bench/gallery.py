@@ -8,11 +8,18 @@ history), plus the weight of a 48-card page with its thumbnails.
 
 Without DATABASE_URL it uses var/bench-gallery.sqlite3 (never the development database).
 The database is migrated and filled once (bulk_create); later runs reuse it (--refill to
-start again). Pages are measured with warm caches (the card and form caches, see
-docs/gallery.md), plus the gallery page with the caches emptied before every request.
+start again); on PostgreSQL the tables are then VACUUM ANALYZEd, as autovacuum does soon
+after a bulk load (fresh statistics and visibility map). Pages are measured with warm caches
+(the card, row and form caches, see docs/gallery.md), plus the gallery page with the caches
+emptied before every request.
 Times are measured in-process with Django's test Client (no network): the view,
 templates and SQL, i.e. the server's share of a page load. Thumbnails are real
 WebP files made by the app's own make_thumbnail() from photo-like 1024×1024 images.
+
+Each row prints the 1-minute load average when it was measured and the fastest request
+(min) next to p50/p95: on a shared machine the median moves with the neighbours' load, the
+minimum much less. The database connection stays open between requests (Django's test
+client keeps it); see docs/gallery.md for what a new connection per request adds.
 """
 
 from __future__ import annotations
@@ -176,15 +183,20 @@ def clear_caches() -> None:
         caches[alias].clear()
 
 
-def measure(client: Client, url: str, headers: dict[str, str] | None = None, cold: bool = False) -> dict:
+def measure(client: Client, url: str, headers: dict[str, str] | None = None, cold: bool = False,
+            reconnect: bool = False) -> dict:
     """p50/p95 server time (ms) over RUNS requests, SQL queries and response bytes;
-    ``cold``: the caches (rendered cards, form fields) are emptied before each request."""
+    ``cold``: the caches (rendered cards, form fields) are emptied before each request;
+    ``reconnect``: the database connection is closed before each request, as Django does
+    after every request with the default settings (no pool, CONN_MAX_AGE=0)."""
     for _ in range(WARMUP):
         client.get(url, headers=headers)
     times, sql_times = [], []
     for _ in range(RUNS):
         if cold:
             clear_caches()
+        if reconnect:
+            connection.close()
         began = time.perf_counter()
         response = client.get(url, headers=headers)
         times.append((time.perf_counter() - began) * 1000)
@@ -196,8 +208,8 @@ def measure(client: Client, url: str, headers: dict[str, str] | None = None, col
             response = client.get(url, headers=headers)
         sql_times.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
     quantiles = statistics.quantiles(times, n=20)
-    return {"p50": statistics.median(times), "p95": quantiles[18], "queries": len(queries),
-            "sql": statistics.median(sql_times), "html": response.content.decode()}
+    return {"p50": statistics.median(times), "p95": quantiles[18], "min": min(times), "queries": len(queries),
+            "sql": statistics.median(sql_times), "load": os.getloadavg()[0], "html": response.content.decode()}
 
 
 def page_weight(client: Client, html: str) -> tuple[int, int, int, int]:
@@ -228,7 +240,7 @@ def main() -> None:
         fill(random.Random(5))
     if vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     user = get_user_model().objects.get(username="user07")
     other = get_user_model().objects.get(username="user23")
     client = Client()
@@ -245,13 +257,19 @@ def main() -> None:
             "filtered (favourites)": ("/?favourites=1", None),
             "search 'lighthouse'": ("/?q=lighthouse", None),
             "search + filter": (f"/?q=owl+rain&author={other.pk}", None),
+            # A word no prompt has: a plan that walks the newest generations hoping to meet
+            # matches reads all 100,000 of them (see docs/gallery.md).
+            "search, no match": ("/?q=xylophone", None),
             "next-page partial": (f"/gallery/page/?{cursor}", {"HX-Request": "true"}),
             "prompt history": ("/prompts/", None),
+            "history search": ("/prompts/?q=lighthouse", None),
         }
         results = {name: measure(client, url, headers) for name, (url, headers) in pages.items()}
         # The figures above are with warm caches (cards rendered by an earlier page view or by
         # the live hub when they finished); this is a page whose cards all render anew.
         results["gallery page, cold cache"] = measure(client, "/", None, cold=True)
+        # The test client keeps one connection; the default deployment opens one per request.
+        results["gallery, new connection"] = measure(client, "/", None, reconnect=True)
         counts = {}
         for size in (12, 48):
             views.PAGE_SIZE = size
@@ -262,13 +280,14 @@ def main() -> None:
     cards = len(re.findall(r'<article class="card', results["gallery page"]["html"]))
     print(f"{GENERATIONS:,} generations by {USERS} users; {RUNS} requests each after {WARMUP} warm-up; "
           f"in-process Django test Client")
-    print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'SQL ms':>8}{'queries':>9}   "
+    print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'SQL ms':>8}{'queries':>9}{'load':>6}   "
           f"target p50 ≤ {TARGET_P50_MS} ms, ≤ {TARGET_QUERIES} queries")
     for name, r in results.items():
         ok = r["p50"] <= TARGET_P50_MS and r["queries"] <= TARGET_QUERIES
-        print(f"{name:<26}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['sql']:>8.1f}{r['queries']:>9}   {verdict(ok)}")
+        print(f"{name:<26}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['min']:>8.1f}{r['sql']:>8.1f}{r['queries']:>9}"
+              f"{r['load']:>6.1f}   {verdict(ok)}")
     print("(SQL ms: median time inside the database driver; the rest is Django: middleware, "
-          "forms, templates)")
+          "forms, templates; load: 1-minute load average after the row's requests)")
     print(f"queries vs page size: 12 cards → {counts[12]}, 48 cards → {counts[48]}   "
           f"{'constant' if counts[12] == counts[48] else 'NOT CONSTANT'}")
     total = html_bytes + thumb_bytes + static_bytes

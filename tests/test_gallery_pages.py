@@ -13,7 +13,7 @@ from django.utils import timezone
 from fluxweb.gallery import views
 from fluxweb.gallery.keyset import Cursor, paginate
 from fluxweb.gallery.models import Favourite
-from fluxweb.generations.models import Generation
+from fluxweb.generations.models import Generation, Prompt
 from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,24 @@ def test_infinite_scroll_walks_every_card_once_newest_first_without_offset(membe
             more = more and re.search(r'href="/\?([^"]*)"[^>]*hx-get="/gallery/page/\?([^"]*)"', partial)
     assert seen == expected
     assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("q", ["lighthouse", "owl rain", "DUSK Lighthouse", "owl -rain", "teapot"])
+def test_search_pages_are_the_generations_of_the_matching_prompts(member_client, alice, monkeypatch, q):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    texts = ["A lighthouse at dusk", "An owl in the rain", "Lighthouses in the rain", "An owl at dusk", "A fox"]
+    for n in range(16):
+        make_generation(alice, texts[n % len(texts)])
+    # The prompt search's own definition (full-text on PostgreSQL, every word on SQLite).
+    expected = list(Generation.objects.filter(prompt__in=Prompt.objects.search(q))
+                    .order_by("-created_at", "-id").values_list("pk", flat=True))
+    html = member_client.get("/", {"q": q}).content.decode()
+    seen = card_ids(html)
+    while more := re.search(r'hx-get="/gallery/page/\?([^"]*)"', html):
+        html = member_client.get("/gallery/page/?" + more.group(1).replace("&amp;", "&"),
+                                 HTTP_HX_REQUEST="true").content.decode()
+        seen += card_ids(html)
+    assert seen == expected
 
 
 def test_older_link_works_without_javascript_and_keeps_filters(member_client, alice, monkeypatch):

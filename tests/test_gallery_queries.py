@@ -24,7 +24,7 @@ PAGES = {
 
 def fill(author, count):
     for n in range(count):
-        generation = make_finished_generation(author, f"a lighthouse, variant {n % 3}", num_images=1 + n % 2)
+        generation = make_finished_generation(author, f"a lighthouse, variant {n}", num_images=1 + n % 2)
         Favourite.set(author, generation, True)
 
 

@@ -34,6 +34,27 @@ def prompt_search_vector() -> SearchVector:
     return SearchVector("text", config=SEARCH_CONFIG)
 
 
+def prompt_matches(text: str, vendor: str, path: str = "") -> Q:
+    """The condition "the prompt at ``path`` (``""``: the Prompt itself, ``"prompt__"``:
+    a generation's) matches the words of ``text``", for a database ``vendor``.
+
+    PostgreSQL: full-text search (English stemming, web-search syntax: ``"quoted
+    phrase"``, ``-not``, ``or``) on the stored vector, through the GIN index. Elsewhere
+    (SQLite): every word must occur in the prompt, case-insensitively. Blank text matches
+    everything.
+    """
+    if not text.split():
+        return Q()
+    if vendor == "postgresql":
+        # The stored column: a page of a broad search checks many prompts one by one,
+        # and reading a stored tsvector is far cheaper than to_tsvector() on each text.
+        return Q(**{f"{path}search_vector": SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")})
+    condition = Q()
+    for word in text.split():
+        condition &= Q(**{f"{path}text__icontains": word.strip('"')})
+    return condition
+
+
 class PromptQuerySet(models.QuerySet["Prompt"]):
     def for_text(self, text: str) -> Prompt:
         """The one Prompt row for ``text``, created if new (safe under concurrent submits)."""
@@ -41,23 +62,8 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
         return prompt
 
     def search(self, text: str) -> PromptQuerySet:
-        """Prompts matching the words of ``text``.
-
-        PostgreSQL: full-text search (English stemming, web-search syntax: ``"quoted
-        phrase"``, ``-not``, ``or``) through the GIN index. Elsewhere (SQLite): every word
-        must occur in the prompt, case-insensitively. Blank text matches everything.
-        """
-        if not text.split():
-            return self
-        if connections[self.db].vendor == "postgresql":
-            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            # The stored column: a page of a broad search checks many prompts one by one,
-            # and reading a stored tsvector is far cheaper than to_tsvector() on each text.
-            return self.filter(search_vector=query)
-        condition = Q()
-        for word in text.split():
-            condition &= Q(text__icontains=word.strip('"'))
-        return self.filter(condition)
+        """Prompts matching the words of ``text`` (see :func:`prompt_matches`)."""
+        return self.filter(prompt_matches(text, connections[self.db].vendor))
 
     def use(self, text: str) -> Prompt:
         """The Prompt row for ``text``, counting one more generation of it: created with
@@ -132,6 +138,18 @@ class Prompt(models.Model):
 
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
+    def search_prompt(self, text: str) -> GenerationQuerySet:
+        """Generations whose prompt matches the words of ``text`` (:func:`prompt_matches`).
+
+        As ``prompt IN (matching prompts)``, which lets the planner start from either side.
+        Testing the condition on the joined prompt instead saved a look-up per prompt checked
+        on PostgreSQL (7,214 → 7,067 buffers for 'lighthouse' at 100k), but for a word no
+        prompt has its plan walked all 100,000 generations (160,139 buffers, 150–290 ms, vs
+        3 buffers), and on SQLite 390 ms vs 4 ms."""
+        if not text.split():
+            return self
+        return self.filter(prompt__in=Prompt.objects.using(self.db).search(text).values("pk"))
+
     def for_gallery(self) -> GenerationQuerySet:
         """Newest first, with what a gallery card shows, in a constant number of queries."""
         # The images are ordered on their own columns: the model's default ordering

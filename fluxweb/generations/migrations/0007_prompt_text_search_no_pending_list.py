@@ -30,7 +30,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("generations", "0005_prompt_search_vector"),
+        ("generations", "0006_generation_deletion"),
     ]
 
     operations = [

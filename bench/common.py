@@ -9,11 +9,13 @@ never the development one; it is migrated on start and reused between runs.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +46,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from tests.emulators import deepinfra  # noqa: E402
 from tests.emulators.deepinfra import API_KEY, DeepInfraEmulator  # noqa: E402
-from tests.emulators.server import serve  # noqa: E402
+from tests.emulators.server import png_bytes, serve  # noqa: E402
 from tests import processes  # noqa: E402
 
 LOGS = ROOT / "var" / "bench-logs"
@@ -117,10 +120,35 @@ def web(env: dict[str, str], name: str = "web") -> Iterator[str]:
         yield base_url
 
 
+class BenchEmulator(DeepInfraEmulator):
+    """The DeepInfra emulator, timed: ``times[prompt]`` is (request received, answer
+    ready), epoch seconds, for the latency benchmark's breakdown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[str, tuple[float, float]] = {}
+
+    def handle(self, request):
+        received = time.time()
+        response = super().handle(request)
+        try:
+            prompt = request.json().get("prompt", "")
+        except ValueError:
+            prompt = ""
+        self.times[prompt] = (received, time.time())
+        return response
+
+
+# The emulator runs on the same 2 cores as fluxweb: encoding each answer's PNG anew would
+# charge fluxweb's figures with the emulator's CPU. A provider's images are made on its
+# own machines, so the bench encodes each (size, colour) once; the bytes are the same.
+deepinfra.png_bytes = functools.lru_cache(maxsize=1024)(png_bytes)
+
+
 @contextmanager
-def emulator(latency: float) -> Iterator[tuple[DeepInfraEmulator, str]]:
+def emulator(latency: float) -> Iterator[tuple[BenchEmulator, str]]:
     """A DeepInfra emulator answering after ``latency`` seconds."""
-    fake = DeepInfraEmulator()
+    fake = BenchEmulator()
     fake.latency = latency
     with serve(fake) as url:
         yield fake, url

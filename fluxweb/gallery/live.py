@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -137,12 +138,16 @@ class LiveHub:
             except TimeoutError:
                 pass
             wake.clear()  # before the query: a change committed during it wakes us again
+            woke = time.time()
             events = await loop.run_in_executor(self._executor, self._poll, cursor)
+            queried = time.time()
+            fresh = []
             for event in events:
                 key = (event.kind, event.generation_id)
                 previous = sent.get(key)
                 if previous is not None and previous >= event.version:
                     continue
+                fresh.append(event)
                 sent[key] = event.version
                 cursor = max(cursor, event.version) if cursor else event.version
                 for queue in list(self.subscribers):
@@ -150,6 +155,9 @@ class LiveHub:
                         self.unsubscribe(queue)
                     else:
                         queue.put_nowait(event)
+            if fresh and logger.isEnabledFor(logging.DEBUG):  # bench/latency.py reads these
+                logger.debug("live hub: woke=%.6f queried=%.6f sent=%.6f events=%s", woke, queried, time.time(),
+                             " ".join(f"{e.generation_id}@{e.version.isoformat()}" for e in fresh))
             if cursor is not None:
                 horizon = cursor - OVERLAP * 2
                 sent = {key: version for key, version in sent.items() if version > horizon}

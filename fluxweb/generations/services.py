@@ -293,9 +293,15 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
     nothing is saved then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
-    checked = [check_image(data, provider_label) for data in result.images]
+    # Each image is decoded once: the check's decoding makes the thumbnail, then the
+    # pixels are let go before the next image is decoded.
+    checked = []
+    for data in result.images:
+        image = check_image(data, provider_label)
+        checked.append((image.without_pixels(), make_thumbnail(image.decoded)))
+        del image
     stored = []
-    for index, image in enumerate(checked):
+    for index, (image, thumbnail) in enumerate(checked):
         if (image.width, image.height) != (generation.width, generation.height):
             logger.warning(
                 "generation %s image %s is %sx%s, requested %sx%s",
@@ -309,7 +315,7 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
             height=image.height,
             size_bytes=len(image.data),
         )
-        record.thumbnail.save("thumb.webp", ContentFile(make_thumbnail(image.data)), save=False)
+        record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
         record.file.save(f"image.{image.extension}", ContentFile(image.data), save=True)
         stored.append(record)
     return stored

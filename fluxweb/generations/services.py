@@ -205,12 +205,25 @@ def fail_generation(generation: Generation, reason: str) -> bool:
 
 def finish_generation(generation: Generation, result: GenerationResult, provider: Provider) -> None:
     """Store ``result``'s images and mark the generation succeeded with the provider's
-    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images."""
-    store_images(generation, result, provider.label)
-    with transaction.atomic():  # success and its charge commit together
-        succeeded = generation.mark_succeeded(seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata)
-        if succeeded:
-            budgets.settle(generation)
+    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images.
+
+    The files are written first; their rows, the success and its charge then commit in
+    one transaction (one commit, and no image rows on a generation that did not succeed).
+    If the generation was no longer running (the sweep failed it meanwhile), or the
+    transaction fails, the files are deleted again."""
+    images = store_images(generation, result, provider.label)
+    succeeded = False
+    try:
+        with transaction.atomic():  # images, success and its charge commit together
+            succeeded = generation.mark_succeeded(
+                seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata
+            )
+            if succeeded:
+                GeneratedImage.objects.bulk_create(images)
+                budgets.settle(generation)
+    finally:
+        if not succeeded:
+            _delete_files([name for image in images for name in (image.file.name, image.thumbnail.name)])
     if succeeded:
         provider_status.record_success(generation.provider, result.metadata)
 
@@ -288,9 +301,10 @@ def poll_generation(generation_id: int) -> Generation | None:
 
 
 def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:
-    """Check every image (format, decodability, caps) and save it, with its WebP thumbnail,
-    through the default storage. Raises :class:`ProviderError` if any image is bad;
-    nothing is saved then."""
+    """Check every image (format, decodability, caps) and save its file, with its WebP
+    thumbnail, through the default storage; returns the :class:`GeneratedImage` rows, not
+    yet saved (:func:`finish_generation` saves them with the success). Raises
+    :class:`ProviderError` if any image is bad; nothing is written then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
     # Each image is decoded once: the check's decoding makes the thumbnail, then the
@@ -316,7 +330,7 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
             size_bytes=len(image.data),
         )
         record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
-        record.file.save(f"image.{image.extension}", ContentFile(image.data), save=True)
+        record.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)
         stored.append(record)
     return stored
 

@@ -11,8 +11,9 @@ new card's image; overhead = that interval − L.
 Target: overhead p50 ≤ 100 ms, p95 ≤ 250 ms.
 
 Every stage in between is timestamped too, all on this machine's one wall clock (epoch ms):
-the page (``performance.timeOrigin + performance.now()``: click, submit response, SSE event,
-card swapped in, image loaded), the database clock (``created_at``, ``started_at``,
+the page (``performance.timeOrigin + performance.now()``: click, request sent, submit
+response, SSE event, card swapped in, image loaded), the task row (enqueued, claimed: the web
+and worker clocks), the database clock (``created_at``, ``started_at``,
 ``provider_called_at``; ``finished_at`` is the start of the success transaction), the
 emulator (request received, answer ready), this process's own ``LISTEN`` on the generations
 channel (when the success transaction's NOTIFY arrived ≈ its commit) and the web process's
@@ -33,6 +34,8 @@ from common import (LOGS, MODEL, app_env, bench_user, emulator, machine, percent
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from django_tasks_db.models import DBTaskResult
+
 from fluxweb.generations.models import Generation
 from fluxweb.ops import notify
 from tests.browser import launch_chromium
@@ -40,7 +43,7 @@ from tests.browser import launch_chromium
 PASSWORD = "bench-password-1"
 RECORDER = """() => {
   const now = () => performance.timeOrigin + performance.now();
-  const b = window.__bench = {click: null, response: null, first: {}, sse: {}, swapped: {}, loaded: {}};
+  const b = window.__bench = {click: null, send: null, response: null, first: {}, sse: {}, swapped: {}, loaded: {}};
   new MutationObserver(() => {
     for (const card of document.querySelectorAll('article.card')) {
       if (!(card.id in b.first)) b.first[card.id] = now();
@@ -48,7 +51,10 @@ RECORDER = """() => {
     }
   }).observe(document.body, {childList: true, subtree: true});
   document.addEventListener('click', e => {
-    if (e.target.closest('#generation-form button[type=submit]')) { b.click = now(); b.response = null; }
+    if (e.target.closest('#generation-form button[type=submit]')) { b.click = now(); b.send = b.response = null; }
+  }, true);
+  window.addEventListener('htmx:beforeSend', e => {
+    if (e.detail.elt && e.detail.elt.id === 'generation-form' && b.send === null) b.send = now();
   }, true);
   window.addEventListener('htmx:beforeOnLoad', e => {
     if (e.detail.elt && e.detail.elt.id === 'generation-form' && b.response === null) b.response = now();
@@ -66,14 +72,17 @@ RECORDER = """() => {
 NEW_IMAGE = """before => {
   const b = window.__bench;
   const id = Object.keys(b.loaded).find(id => !before.includes(id));
-  return id ? {id, click: b.click, response: b.response, sse: b.sse[id] ?? null, swapped: b.swapped[id] ?? null,
+  return id ? {id, click: b.click, send: b.send, response: b.response, sse: b.sse[id] ?? null, swapped: b.swapped[id] ?? null,
                loaded: b.loaded[id]} : null;
 }"""
 HUB_LINE = re.compile(r"live hub: woke=([\d.]+) queried=([\d.]+) sent=([\d.]+) events=(.*)$")
 # (label, from, to): consecutive stages of the critical path; their p50s add up to about the total's.
 STAGES = [
-    ("click → submit transaction begins (page → db clock)", "click", "created"),
-    ("submit transaction → worker marked it running (pickup)", "created", "started"),
+    ("click → htmx sends the submit request", "click", "send"),
+    ("request sent → submit transaction begins (web: middleware, form)", "send", "created"),
+    ("submit transaction begins → its task row is made (web)", "created", "enqueued"),
+    ("task row → a worker claimed it (commit, NOTIFY, claim)", "enqueued", "claimed"),
+    ("claimed → generation marked running (worker)", "claimed", "started"),
     ("running → provider call starts", "started", "called"),
     ("provider call → emulator has the request", "called", "received"),
     ("emulator: request → answer ready, minus L", "received", "answered"),
@@ -158,12 +167,12 @@ def hub_log(path) -> dict[tuple[int, str], tuple[float, float, float]]:
     return found
 
 
-def run(latency: float, count: int, warmup: int, page_factory) -> tuple[str, list[dict]]:
+def run(latency: float, count: int, warmup: int, page_factory, web_env: dict[str, str]) -> tuple[str, list[dict]]:
     web_log = f"latency-web-{latency}"
     with emulator(latency) as (fake, url), NotifyClock() as clock:
         env = app_env(url)
         with process(worker_args(), env, f"latency-worker-{latency}"), \
-                web(dict(env, LOG_LEVEL="DEBUG"), web_log) as base_url:
+                web(dict(env, LOG_LEVEL="DEBUG", **web_env), web_log) as base_url:
             page = page_factory()
             login(page, base_url)
             page.evaluate(RECORDER)
@@ -179,6 +188,8 @@ def run(latency: float, count: int, warmup: int, page_factory) -> tuple[str, lis
     hub = hub_log(LOGS / f"{web_log}.log")
     results = [r for r in outcomes if r is not None]
     generations = Generation.objects.in_bulk([r["pk"] for r in results])
+    tasks = {t.args_kwargs["args"][0]: t for t in DBTaskResult.objects.filter(task_path__endswith="generate_images")
+             if t.args_kwargs["args"] and t.args_kwargs["args"][0] in generations}
     assert all(g.status == Generation.Status.SUCCEEDED for g in generations.values())
     for r in results:
         g = generations[r["pk"]]
@@ -191,7 +202,9 @@ def run(latency: float, count: int, warmup: int, page_factory) -> tuple[str, lis
 
         committed = clock.first_after(g.finished_at.timestamp())
         woke, queried, sent = hub.get((g.pk, g.updated_at.isoformat()), (None, None, None))
-        r.update(created=ms(g.created_at), started=ms(g.started_at), called=ms(g.provider_called_at),
+        task = tasks.get(g.pk)
+        r.update(created=ms(g.created_at), enqueued=ms(task and task.enqueued_at),
+                 claimed=ms(task and task.started_at), started=ms(g.started_at), called=ms(g.provider_called_at),
                  received=ms(received), answered=ms(answered) - latency * 1000 if answered else None,
                  finished=ms(g.finished_at), committed=ms(committed), woke=ms(woke), queried=ms(queried),
                  sent=ms(sent))
@@ -232,6 +245,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50, help="measured generations per latency (default 50)")
     parser.add_argument("--latency", type=float, action="append", help="provider latency L in s (default 0.5 and 2)")
+    parser.add_argument("--web-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the web process, e.g. DJANGO_DB_POOL_MAX_SIZE=4")
     args = parser.parse_args()
     setup_database()
     bench_user(password=PASSWORD)
@@ -244,13 +259,15 @@ def main() -> None:
             return browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
         for latency in args.latency or (0.5, 2.0):
-            row, results = run(latency, args.count, 3, new_page)
+            row, results = run(latency, args.count, 3, new_page, dict(v.split("=", 1) for v in args.web_env))
             rows.append(row)
             details += ["", *breakdown(latency, results)]
         browser.close()
     print("## bench/latency.py: submit click → image visible, minus provider latency L")
     print(machine())
-    print("1 uvicorn process + 1 worker (Procfile line: --interval 1 --threads 16), Chromium 1 tab, 512×512 images")
+    extra = f" (web: {' '.join(args.web_env)})" if args.web_env else ""
+    print(f"1 uvicorn process{extra} + 1 worker (Procfile line: --interval 1 --threads 16), Chromium 1 tab, "
+          "512×512 images")
     print("| L | generations | overhead p50 (target ≤ 100 ms) | p95 (target ≤ 250 ms) |")
     print("|---|---|---|---|")
     print("\n".join(rows))

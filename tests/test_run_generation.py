@@ -74,6 +74,13 @@ def test_a_disabled_model_fails_instead_of_hanging(member, settings):
     settings.FLUXWEB_DEMO_PROVIDER = False
     generation = run_generation(make_generation(member).pk)
     assert (generation.status, generation.error) == ("failed", "the model demo/placeholder is not enabled on this server")
+    assert generation.started_at and generation.provider_called_at is None  # claimed, never sent
+
+
+def test_the_claim_records_the_provider_call_it_is_about_to_make(member, deepinfra):
+    generation = run_generation(deepinfra_generation(member).pk)
+    assert generation.status == "succeeded"
+    assert generation.provider_called_at == generation.started_at  # one write: claimed and about to call
 
 
 def test_a_generation_is_claimed_only_once(member):

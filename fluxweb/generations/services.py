@@ -141,6 +141,37 @@ def call_provider(provider: Provider, request: GenerationRequest) -> GenerationR
     raise AssertionError("unreachable: stamina re-raises the last error")
 
 
+def prepare_call(generation: Generation) -> tuple[Provider, GenerationRequest]:
+    """The provider and request for ``generation``; :class:`ProviderError` when its model
+    is not enabled on this server."""
+    registry = get_registry()
+    try:
+        spec = registry.model(generation.model)
+    except KeyError:
+        raise ProviderError(f"the model {generation.model} is not enabled on this server") from None
+    return registry.provider_for(spec), build_request(generation, spec)
+
+
+def call_and_finish(generation: Generation, provider: Provider, request: GenerationRequest) -> str:
+    """Call the provider for a running generation and finish it (or leave it waiting on a
+    pending job); returns the outcome's name for the log. Never raises for provider
+    problems or crashes: the generation is failed with a readable reason."""
+    try:
+        outcome = call_provider(provider, request)
+        if isinstance(outcome, PendingJob):
+            wait_for_job(generation, outcome)
+            return "pending"
+        finish_generation(generation, outcome, provider)
+        return "succeeded"
+    except ProviderError as exc:
+        fail_generation(generation, exc.reason)
+        return "failed"
+    except Exception:
+        logger.exception("generation %s crashed", generation.pk)
+        fail_generation(generation, "fluxweb hit an internal error while running this generation")
+        return "crashed"
+
+
 def run_generation(generation_id: int) -> Generation | None:
     """Worker side: claim the generation, call its provider, store the images.
 
@@ -148,34 +179,24 @@ def run_generation(generation_id: int) -> Generation | None:
     another worker, or cancelled). Never raises for provider problems.
     """
     generation = Generation.objects.select_related("prompt").get(pk=generation_id)
-    if not generation.mark_running():
+    call: tuple[Provider, GenerationRequest] | None = None
+    try:
+        call = prepare_call(generation)
+    except ProviderError as exc:
+        problem, outcome_name = exc.reason, "failed"
+    except Exception:
+        logger.exception("generation %s crashed", generation_id)
+        problem, outcome_name = "fluxweb hit an internal error while running this generation", "crashed"
+    # One write claims it and, when the call is ready to go, stamps provider_called_at:
+    # from here on a dead worker may have been charged for, so the sweep won't retry it.
+    if not generation.mark_running(provider_called=call is not None):
         logger.info("generation %s is %s, not queued; skipping", generation_id, generation.status)
         return None
     started = time.monotonic()
-    try:
-        registry = get_registry()
-        try:
-            spec = registry.model(generation.model)
-        except KeyError:
-            raise ProviderError(f"the model {generation.model} is not enabled on this server") from None
-        provider = registry.provider_for(spec)
-        request = build_request(generation, spec)
-        # From here on a dead worker may have been charged for: the sweep won't retry it.
-        generation.mark_provider_called()
-        outcome = call_provider(provider, request)
-        if isinstance(outcome, PendingJob):
-            wait_for_job(generation, outcome)
-            outcome_name = "pending"
-        else:
-            finish_generation(generation, outcome, provider)
-            outcome_name = "succeeded"
-    except ProviderError as exc:
-        fail_generation(generation, exc.reason)
-        outcome_name = "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation_id)
-        fail_generation(generation, "fluxweb hit an internal error while running this generation")
-        outcome_name = "crashed"
+    if call is None:
+        fail_generation(generation, problem)
+    else:
+        outcome_name = call_and_finish(generation, *call)
     latency = time.monotonic() - started
     logger.info(
         "generation=%s provider=%s model=%s latency_s=%.3f outcome=%s",

@@ -2,8 +2,8 @@
 
 The worker makes one per stored image while the user waits for it, on cores it shares
 with every other generation in flight, so it is made from the pixels the image check
-already decoded, with bicubic resampling after Pillow's integer pre-reduction
-(``reducing_gap``) and WebP effort 2 of 6: ≈ 3× less CPU than Lanczos at effort 4 for
+already decoded, with bicubic resampling after Pillow's integer box pre-reduction
+(``reducing_gap=1``) and WebP effort 2 of 6: ≈ 3× less CPU than Lanczos at effort 4 for
 files ≈ 6 % larger, which look the same at card size.
 """
 
@@ -32,7 +32,8 @@ def make_thumbnail(source: bytes | Image.Image, side: int = THUMBNAIL_SIDE, qual
     image = ImageOps.exif_transpose(source)  # a copy, also when there is nothing to turn
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    image.thumbnail((side, side), Image.Resampling.BICUBIC)
+    # reducing_gap=1: a cheap integer box reduction first (1024 → 512), then bicubic to size.
+    image.thumbnail((side, side), Image.Resampling.BICUBIC, reducing_gap=1.0)
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", quality=quality, method=THUMBNAIL_METHOD)
     return buffer.getvalue()

@@ -114,7 +114,10 @@ def worker_args() -> list[str]:
 
 @contextmanager
 def web(env: dict[str, str], name: str = "web") -> Iterator[str]:
-    """One uvicorn process serving the ASGI app; yields its base URL once it answers."""
+    """One uvicorn process serving the ASGI app, with the Procfile's web connection pool
+    (``WEB_DB_POOL_MAX_SIZE``, default 8, unless ``env`` sets ``DJANGO_DB_POOL_MAX_SIZE``);
+    yields its base URL once it answers."""
+    env = {"DJANGO_DB_POOL_MAX_SIZE": os.environ.get("WEB_DB_POOL_MAX_SIZE", "8"), **env}
     LOGS.mkdir(parents=True, exist_ok=True)
     with processes.web_server(env, LOGS / f"{name}.log", "--no-access-log", stop_timeout=60) as base_url:
         yield base_url

@@ -9,11 +9,13 @@ never the development one; it is migrated on start and reused between runs.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +46,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from tests.emulators import deepinfra  # noqa: E402
 from tests.emulators.deepinfra import API_KEY, DeepInfraEmulator  # noqa: E402
-from tests.emulators.server import serve  # noqa: E402
+from tests.emulators.server import png_bytes, serve  # noqa: E402
 from tests import processes  # noqa: E402
 
 LOGS = ROOT / "var" / "bench-logs"
@@ -111,16 +114,50 @@ def worker_args() -> list[str]:
 
 @contextmanager
 def web(env: dict[str, str], name: str = "web") -> Iterator[str]:
-    """One uvicorn process serving the ASGI app; yields its base URL once it answers."""
+    """One uvicorn process serving the ASGI app, with the Procfile's web connection pool
+    (``WEB_DB_POOL_MAX_SIZE``, default 8, unless ``env`` sets ``DJANGO_DB_POOL_MAX_SIZE``);
+    yields its base URL once it answers."""
+    env = {"DJANGO_DB_POOL_MAX_SIZE": os.environ.get("WEB_DB_POOL_MAX_SIZE", "8"), **env}
     LOGS.mkdir(parents=True, exist_ok=True)
     with processes.web_server(env, LOGS / f"{name}.log", "--no-access-log", stop_timeout=60) as base_url:
         yield base_url
 
 
+class BenchEmulator(DeepInfraEmulator):
+    """The DeepInfra emulator, timed: ``times[prompt]`` is (request received, answer
+    ready), epoch seconds, for the latency benchmark's breakdown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[str, tuple[float, float]] = {}
+
+    def handle(self, request):
+        received = time.time()
+        response = super().handle(request)
+        try:
+            prompt = request.json().get("prompt", "")
+        except ValueError:
+            prompt = ""
+        self.times[prompt] = (received, time.time())
+        return response
+
+
+# The emulator runs on the same 2 cores as fluxweb: encoding each answer's PNG anew (7 ms
+# of CPU at 512×512, profiled) would charge fluxweb's figures with the emulator's work. A
+# provider's images are made on its own machines, so the bench encodes one image per size
+# (the emulator's colour-per-seed is dropped) and answers with those bytes.
+@functools.lru_cache(maxsize=64)
+def _one_png_per_size(width: int, height: int, fmt: str = "PNG") -> bytes:
+    return png_bytes(width, height, colour=(40, 90, 160), fmt=fmt)
+
+
+deepinfra.png_bytes = lambda width, height, colour=None, fmt="PNG": _one_png_per_size(width, height, fmt)
+
+
 @contextmanager
-def emulator(latency: float) -> Iterator[tuple[DeepInfraEmulator, str]]:
+def emulator(latency: float) -> Iterator[tuple[BenchEmulator, str]]:
     """A DeepInfra emulator answering after ``latency`` seconds."""
-    fake = DeepInfraEmulator()
+    fake = BenchEmulator()
     fake.latency = latency
     with serve(fake) as url:
         yield fake, url

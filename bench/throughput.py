@@ -8,8 +8,11 @@ The 200 are created in one transaction (their tasks are enqueued as it commits) 
 workers are idle. Printed per process count: peak provider calls in flight (counted by the
 DeepInfra emulator), the time until all 200 succeeded, throughput against the ideal for that
 concurrency (ceil(200 / in flight) × 2 s), and the workers' summed peak RSS (/proc VmRSS,
-sampled every 0.1 s), and the workers' CPU time (user + system, start-up included) per
-generation. The emulator runs in this process on the same 2 cores.
+sampled every 0.1 s), the workers' CPU time (user + system, from idle to done: start-up
+left out) per generation, and where the threads' time went: a task's own time beyond L
+(p50: claimed to done, worker clock) and the claim gap (p50: a thread done with one task
+→ its next task claimed, while tasks were waiting). The emulator
+runs in this process on the same 2 cores (one PNG per size, common.py).
 Targets (2 processes, the production default): ≥ 32 in flight, ≥ 0.9 × ideal, ≤ 1 GB RSS.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import threading
 import time
 from contextlib import ExitStack
@@ -64,6 +68,7 @@ def run(processes: int, user) -> dict[str, float]:
                 time.sleep(0.005)
 
         sampler = threading.Thread(target=sample, daemon=True)
+        idle_cpu = sum(cpu_seconds(w.pid) for w in workers)
         sampler.start()
         marks: list[float] = []
         with transaction.atomic():
@@ -78,11 +83,33 @@ def run(processes: int, user) -> dict[str, float]:
         elapsed = time.monotonic() - marks[0]
         done.set()
         sampler.join()
-        cpu = sum(cpu_seconds(w.pid) for w in workers)
+        cpu = sum(cpu_seconds(w.pid) for w in workers) - idle_cpu
     failed = Generation.objects.filter(pk__in=ids, status="failed").count()
     ideal = math.ceil(COUNT / max(peak["in_flight"], 1)) * LATENCY
     return {"in_flight": peak["in_flight"], "elapsed": elapsed, "ratio": ideal / elapsed,
-            "rss": peak["rss"], "failed": failed, "cpu": cpu}
+            "rss": peak["rss"], "failed": failed, "cpu": cpu, **slot_use(ids)}
+
+
+def slot_use(ids: list[int]) -> dict[str, float]:
+    """Where the worker threads' time went (task rows, worker clocks), p50 over the
+    generations: a task's own time beyond L (claimed → finished), and the claim gap: how
+    long a thread that finished a task waited for its next one while the queue was not
+    empty (in each process the (threads + k)-th claim needs the k-th finished task)."""
+    wanted = set(ids)
+    tasks = [t for t in DBTaskResult.objects.filter(task_path__endswith="generate_images")
+             if t.args_kwargs["args"] and t.args_kwargs["args"][0] in wanted and t.finished_at and t.started_at]
+    beyond = [(t.finished_at - t.started_at).total_seconds() - LATENCY for t in tasks]
+    gaps = []
+    for worker in {t.worker_ids[-1] for t in tasks}:
+        mine = [t for t in tasks if t.worker_ids[-1] == worker]
+        starts = sorted(t.started_at for t in mine)
+        finishes = sorted(t.finished_at for t in mine)
+        gaps += [(start - finishes[k]).total_seconds() for k, start in enumerate(starts[THREADS:])]
+    return {"in_task": statistics.median(beyond) if beyond else math.nan,
+            "gap": statistics.median(gaps) if gaps else math.nan}
+
+
+THREADS = int(os.environ.get("FLUXWEB_WORKER_THREADS", "16"))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -99,14 +126,16 @@ def main() -> None:
     print(machine())
     print("worker processes = the Procfile line each (--threads 16); targets apply to 2 (the production default)")
     print("| worker processes | peak calls in flight | all done in | generations/s | vs ideal for that concurrency "
-          "| worker RSS (sum, peak) | worker CPU per generation | failed |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| worker RSS (sum, peak) | worker CPU per generation | task beyond L (p50) | claim gap (p50) "
+          "| failed |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n, r in results.items():
         target = n == 2
         flight = f"{r['in_flight']}" + (f" {verdict(r['in_flight'], 32, True)} (≥ 32)" if target else "")
         ratio = f"{r['ratio']:.2f}" + (f" {verdict(r['ratio'], 0.9, True)} (≥ 0.9)" if target else "")
         rss = f"{r['rss']:.0f} MiB" + (f" {verdict(r['rss'], 1024)} (≤ 1 GiB)" if target else "")
-        print(f"| {n} | {flight} | {r['elapsed']:.1f} s | {COUNT / r['elapsed']:.1f} | {ratio} | {rss} | {r['cpu'] / COUNT * 1000:.0f} ms | {r['failed']} |")
+        print(f"| {n} | {flight} | {r['elapsed']:.1f} s | {COUNT / r['elapsed']:.1f} | {ratio} | {rss} | {r['cpu'] / COUNT * 1000:.0f} ms "
+              f"| {r['in_task'] * 1000:.0f} ms | {r['gap'] * 1000:.0f} ms | {r['failed']} |")
 
 
 if __name__ == "__main__":

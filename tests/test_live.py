@@ -105,3 +105,13 @@ def test_a_deletion_wakes_the_live_hubs_on_postgresql(member):
         assert woke.wait(10)
     finally:
         listener.stop()
+
+
+def test_versions_already_sent_are_not_rendered_again_but_newer_ones_are(member):
+    first, second = make_generation(member, "first"), make_generation(member, "second")
+    sent = {(e.kind, e.generation_id): e.version for e in changes_since(None)}
+    assert changes_since(None, sent=sent) == []
+    first.mark_running()
+    (event,) = changes_since(None, sent=sent)
+    assert event.generation_id == first.pk and 'card--running' in event.html
+    assert (GENERATION, second.pk) in sent

@@ -74,6 +74,13 @@ def test_a_disabled_model_fails_instead_of_hanging(member, settings):
     settings.FLUXWEB_DEMO_PROVIDER = False
     generation = run_generation(make_generation(member).pk)
     assert (generation.status, generation.error) == ("failed", "the model demo/placeholder is not enabled on this server")
+    assert generation.started_at and generation.provider_called_at is None  # claimed, never sent
+
+
+def test_the_claim_records_the_provider_call_it_is_about_to_make(member, deepinfra):
+    generation = run_generation(deepinfra_generation(member).pk)
+    assert generation.status == "succeeded"
+    assert generation.provider_called_at == generation.started_at  # one write: claimed and about to call
 
 
 def test_a_generation_is_claimed_only_once(member):
@@ -81,3 +88,32 @@ def test_a_generation_is_claimed_only_once(member):
     assert run_generation(generation.pk).status == "succeeded"
     assert run_generation(generation.pk) is None
     assert Generation.objects.get(pk=generation.pk).images.count() == 1
+
+
+def test_images_of_a_generation_that_is_no_longer_running_are_not_kept(member, settings):
+    """The sweep failed it (and refunded it) while the provider answered: the late answer's
+    images get no rows, their files are removed, and nothing is charged."""
+    from fluxweb.budgets.models import LedgerEntry
+    from fluxweb.generations.services import finish_generation
+    from fluxweb.providers.base import GenerationResult
+    from fluxweb.providers.registry import get_registry
+    from tests.emulators.server import png_bytes
+
+    generation = make_generation(member, width=64, height=64)
+    assert generation.mark_running()
+    assert generation.mark_failed("the worker running it stopped")
+    provider = get_registry().providers["demo"]
+    finish_generation(generation, GenerationResult(images=[png_bytes(64, 64), png_bytes(64, 64)]), provider)
+    generation.refresh_from_db()
+    assert generation.status == "failed"
+    assert generation.images.count() == 0
+    media = settings.MEDIA_ROOT
+    assert ([p for p in media.rglob("*") if p.is_file()] if media.exists() else []) == []
+    assert not LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.CHARGE).exists()
+
+
+def test_success_with_several_images_commits_their_rows_with_it(member, deepinfra):
+    generation = run_generation(deepinfra_generation(member, num_images=3).pk)
+    rows = list(generation.images.order_by("index"))
+    assert [r.index for r in rows] == [0, 1, 2]
+    assert all(r.thumbnail and default_storage.exists(r.thumbnail.name) for r in rows)

@@ -187,9 +187,8 @@ def test_a_queued_generation_lost_twice_is_failed_and_refunded(member):
     from fluxweb.providers.registry import get_registry
 
     spec = get_registry().model("demo/placeholder")
-    reservation = reserve(member, spec, width=256, height=256, steps=4, num_images=1)
     generation = lost(member, requeues=1)
-    reservation.attach(generation)
+    reserve(member, spec, width=256, height=256, steps=4, num_images=1, for_generation=lambda amount: generation)
     report = sweep_stuck_work(stuck_after=60)
     generation.refresh_from_db()
     assert report.failed == [generation.pk]

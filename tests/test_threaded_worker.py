@@ -18,6 +18,8 @@ from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from fluxweb.generations.models import Generation
+from fluxweb.ops.worker import ThreadedWorker
+from tests.factories import make_generation
 from tests.processes import app_env, wait_for, web_server, worker
 from tests.test_worker_recovery import deepinfra_env, finished, submit, task_row
 
@@ -103,3 +105,34 @@ def test_notify_wakes_the_live_hub_long_before_its_poll_interval(member_client, 
         reader.join(timeout=20)  # well inside the 60 s poll interval
         assert not reader.is_alive(), "the hub did not push the change"
     assert any(f'id="generation-{generation.pk}"' in line for line in seen)
+
+
+def in_process_worker(**options) -> ThreadedWorker:
+    defaults = dict(threads=2, queue_names=["default"], excluded_queue_names=[], batch=True, interval=0.1,
+                    backend_name="default", startup_delay=False, max_tasks=None, worker_id="test-worker")
+    return ThreadedWorker(**{**defaults, **options})
+
+
+def queued_demo_generations(user, count: int) -> list[Generation]:
+    from fluxweb.generations.tasks import generate_images
+
+    generations = [make_generation(user, f"Lighthouse number {i}", width=64, height=64) for i in range(count)]
+    for generation in generations:
+        generate_images.enqueue(generation.pk)
+    return generations
+
+
+def test_threads_that_finish_a_task_run_the_next_ones_until_the_queue_is_empty(member):
+    generations = queued_demo_generations(member, 7)
+    in_process_worker(threads=2).run()
+    assert {finished(g).status for g in generations} == {Generation.Status.SUCCEEDED}
+    assert not DBTaskResult.objects.ready().exists()
+
+
+def test_max_tasks_counts_the_claims_of_every_thread(member):
+    generations = queued_demo_generations(member, 6)
+    in_process_worker(threads=2, max_tasks=3).run()
+    for generation in generations:
+        generation.refresh_from_db()
+    assert sorted(g.status for g in generations) == [Generation.Status.QUEUED] * 3 + [Generation.Status.SUCCEEDED] * 3
+    assert DBTaskResult.objects.ready().count() == 3

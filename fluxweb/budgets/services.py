@@ -318,7 +318,9 @@ def _finish(generation: Generation, kind: str, charged: Decimal, note: str) -> L
     reservation = LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.RESERVE).first()
     if reservation is None:
         return None
-    with transaction.atomic():
+    # No savepoint: the worker calls this inside its success/failure transaction, and a
+    # savepoint's two round trips would lengthen the time the quota row stays locked.
+    with transaction.atomic(savepoint=False):
         quota = Quota.objects.select_for_update().filter(user_id=reservation.user_id).first()
         if LedgerEntry.objects.filter(generation=generation).exclude(kind=LedgerEntry.Kind.RESERVE).exists():
             return None

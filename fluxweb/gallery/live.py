@@ -12,7 +12,9 @@ made by any worker; there is no in-memory state to share between them. On Postgr
 NOTIFY from a trigger on the generations table (fluxweb/ops/notify.py) wakes the hub at
 once, so it looks right after each change and otherwise only every
 ``FLUXWEB_LIVE_NOTIFY_FALLBACK`` seconds; still one look (its two queries) per wake per
-process, and at most one per ``FLUXWEB_LIVE_MIN_GAP`` seconds.
+process, and at most one per ``FLUXWEB_LIVE_MIN_GAP`` seconds (a wake within the gap after a
+look waits for the rest of it; a wake after a quiet spell looks at once). Only card versions
+not yet sent are rendered.
 
 ``updated_at`` comes from the database clock and is written inside each transaction, so
 a row can commit slightly after a later-stamped one. The hub therefore re-reads a short
@@ -24,6 +26,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,21 +71,27 @@ class CardEvent:
         return f"id: {self.version.isoformat()}\nevent: {self.kind}\n{data}\n\n"
 
 
-def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL) -> list[CardEvent]:
+def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL,
+                  sent: dict[tuple[str, int], datetime] | None = None) -> list[CardEvent]:
     """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap, and
     deletions recorded since then, oldest first (two queries). ``cursor=None`` means
-    "nothing yet"."""
+    "nothing yet". Card versions already in ``sent`` (``(GENERATION, id)`` → newest version
+    sent, as the hub keeps it) are left out before rendering: the overlap re-reads them on
+    every poll."""
     queryset = Generation.objects.for_gallery().order_by("updated_at", "id")
     deletions = GenerationDeletion.objects.order_by("deleted_at", "id")
     if cursor is not None:
         queryset = queryset.filter(updated_at__gt=cursor - OVERLAP)
         deletions = deletions.filter(deleted_at__gt=cursor - OVERLAP)
     generations = list(queryset[:limit])
+    if len(generations) == limit:  # more changes wait: deletions after them come next time
+        deletions = deletions.filter(deleted_at__lte=generations[-1].updated_at)
+    if sent:
+        generations = [g for g in generations
+                       if (previous := sent.get((GENERATION, g.pk))) is None or previous < g.updated_at]
     # The same cached rendering as the pages (cards.py): a card rendered here for the
     # stream is the one every page load serves afterwards, and vice versa.
     events = [CardEvent(g.pk, g.updated_at, html) for g, html in zip(generations, render_each(generations), strict=True)]
-    if len(generations) == limit:  # more changes wait: deletions after them come next time
-        deletions = deletions.filter(deleted_at__lte=generations[-1].updated_at)
     events += [CardEvent(d.generation_id, d.deleted_at, "", DELETED) for d in deletions[:limit]]
     return sorted(events, key=lambda event: event.version)
 
@@ -129,6 +139,7 @@ class LiveHub:
                        listener: notify.Listener | None) -> None:
         cursor = await loop.run_in_executor(self._executor, self._latest)
         sent: dict[tuple[str, int], datetime] = {}
+        last_query = -math.inf
         while self.subscribers:
             listening = listener is not None and listener.connected.is_set()
             timeout = settings.FLUXWEB_LIVE_NOTIFY_FALLBACK if listening else settings.FLUXWEB_LIVE_POLL_INTERVAL
@@ -136,13 +147,23 @@ class LiveHub:
                 await asyncio.wait_for(wake.wait(), timeout)
             except TimeoutError:
                 pass
+            # At most one query per FLUXWEB_LIVE_MIN_GAP: a wake right after a query waits
+            # out the rest of the gap (a burst of NOTIFYs costs one query), but the first
+            # wake after a quiet spell queries at once.
+            rest = last_query + settings.FLUXWEB_LIVE_MIN_GAP - loop.time()
+            if rest > 0:
+                await asyncio.sleep(rest)
             wake.clear()  # before the query: a change committed during it wakes us again
-            events = await loop.run_in_executor(self._executor, self._poll, cursor)
+            woke, last_query = time.time(), loop.time()
+            events = await loop.run_in_executor(self._executor, self._poll, cursor, dict(sent))
+            queried = time.time()
+            fresh = []
             for event in events:
                 key = (event.kind, event.generation_id)
                 previous = sent.get(key)
                 if previous is not None and previous >= event.version:
                     continue
+                fresh.append(event)
                 sent[key] = event.version
                 cursor = max(cursor, event.version) if cursor else event.version
                 for queue in list(self.subscribers):
@@ -150,18 +171,20 @@ class LiveHub:
                         self.unsubscribe(queue)
                     else:
                         queue.put_nowait(event)
+            if fresh and logger.isEnabledFor(logging.DEBUG):  # bench/latency.py reads these
+                logger.debug("live hub: woke=%.6f queried=%.6f sent=%.6f events=%s", woke, queried, time.time(),
+                             " ".join(f"{e.generation_id}@{e.version.isoformat()}" for e in fresh))
             if cursor is not None:
                 horizon = cursor - OVERLAP * 2
                 sent = {key: version for key, version in sent.items() if version > horizon}
-            await asyncio.sleep(settings.FLUXWEB_LIVE_MIN_GAP)
 
     def _latest(self) -> datetime | None:
         close_old_connections()
         return latest_version()
 
-    def _poll(self, cursor: datetime | None) -> list[CardEvent]:
+    def _poll(self, cursor: datetime | None, sent: dict[tuple[str, int], datetime]) -> list[CardEvent]:
         try:
-            return changes_since(cursor)
+            return changes_since(cursor, sent=sent)
         except DatabaseError:
             logger.warning("live hub: database error, retrying next tick", exc_info=True)
             connection.close()

@@ -315,9 +315,14 @@ class Generation(models.Model):
             self.refresh_from_db(fields=[*changes.keys()])
         return bool(updated)
 
-    def mark_running(self) -> bool:
-        """Claim a queued generation for this worker; False if someone else has it."""
-        return self._transition((self.Status.QUEUED,), status=self.Status.RUNNING, started_at=Now())
+    def mark_running(self, *, provider_called: bool = False) -> bool:
+        """Claim a queued generation for this worker; False if someone else has it.
+        ``provider_called``: the worker asks the provider right away, so the same statement
+        records :meth:`mark_provider_called`'s stamp (one write instead of two)."""
+        changes: dict[str, Any] = {"status": self.Status.RUNNING, "started_at": Now()}
+        if provider_called:
+            changes["provider_called_at"] = Now()
+        return self._transition((self.Status.QUEUED,), **changes)
 
     def mark_provider_called(self) -> bool:
         """Record that the provider call is about to start (only while running)."""

@@ -141,6 +141,37 @@ def call_provider(provider: Provider, request: GenerationRequest) -> GenerationR
     raise AssertionError("unreachable: stamina re-raises the last error")
 
 
+def prepare_call(generation: Generation) -> tuple[Provider, GenerationRequest]:
+    """The provider and request for ``generation``; :class:`ProviderError` when its model
+    is not enabled on this server."""
+    registry = get_registry()
+    try:
+        spec = registry.model(generation.model)
+    except KeyError:
+        raise ProviderError(f"the model {generation.model} is not enabled on this server") from None
+    return registry.provider_for(spec), build_request(generation, spec)
+
+
+def call_and_finish(generation: Generation, provider: Provider, request: GenerationRequest) -> str:
+    """Call the provider for a running generation and finish it (or leave it waiting on a
+    pending job); returns the outcome's name for the log. Never raises for provider
+    problems or crashes: the generation is failed with a readable reason."""
+    try:
+        outcome = call_provider(provider, request)
+        if isinstance(outcome, PendingJob):
+            wait_for_job(generation, outcome)
+            return "pending"
+        finish_generation(generation, outcome, provider)
+        return "succeeded"
+    except ProviderError as exc:
+        fail_generation(generation, exc.reason)
+        return "failed"
+    except Exception:
+        logger.exception("generation %s crashed", generation.pk)
+        fail_generation(generation, "fluxweb hit an internal error while running this generation")
+        return "crashed"
+
+
 def run_generation(generation_id: int) -> Generation | None:
     """Worker side: claim the generation, call its provider, store the images.
 
@@ -148,34 +179,24 @@ def run_generation(generation_id: int) -> Generation | None:
     another worker, or cancelled). Never raises for provider problems.
     """
     generation = Generation.objects.select_related("prompt").get(pk=generation_id)
-    if not generation.mark_running():
+    call: tuple[Provider, GenerationRequest] | None = None
+    try:
+        call = prepare_call(generation)
+    except ProviderError as exc:
+        problem, outcome_name = exc.reason, "failed"
+    except Exception:
+        logger.exception("generation %s crashed", generation_id)
+        problem, outcome_name = "fluxweb hit an internal error while running this generation", "crashed"
+    # One write claims it and, when the call is ready to go, stamps provider_called_at:
+    # from here on a dead worker may have been charged for, so the sweep won't retry it.
+    if not generation.mark_running(provider_called=call is not None):
         logger.info("generation %s is %s, not queued; skipping", generation_id, generation.status)
         return None
     started = time.monotonic()
-    try:
-        registry = get_registry()
-        try:
-            spec = registry.model(generation.model)
-        except KeyError:
-            raise ProviderError(f"the model {generation.model} is not enabled on this server") from None
-        provider = registry.provider_for(spec)
-        request = build_request(generation, spec)
-        # From here on a dead worker may have been charged for: the sweep won't retry it.
-        generation.mark_provider_called()
-        outcome = call_provider(provider, request)
-        if isinstance(outcome, PendingJob):
-            wait_for_job(generation, outcome)
-            outcome_name = "pending"
-        else:
-            finish_generation(generation, outcome, provider)
-            outcome_name = "succeeded"
-    except ProviderError as exc:
-        fail_generation(generation, exc.reason)
-        outcome_name = "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation_id)
-        fail_generation(generation, "fluxweb hit an internal error while running this generation")
-        outcome_name = "crashed"
+    if call is None:
+        fail_generation(generation, problem)
+    else:
+        outcome_name = call_and_finish(generation, *call)
     latency = time.monotonic() - started
     logger.info(
         "generation=%s provider=%s model=%s latency_s=%.3f outcome=%s",
@@ -205,12 +226,25 @@ def fail_generation(generation: Generation, reason: str) -> bool:
 
 def finish_generation(generation: Generation, result: GenerationResult, provider: Provider) -> None:
     """Store ``result``'s images and mark the generation succeeded with the provider's
-    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images."""
-    store_images(generation, result, provider.label)
-    with transaction.atomic():  # success and its charge commit together
-        succeeded = generation.mark_succeeded(seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata)
-        if succeeded:
-            budgets.settle(generation)
+    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images.
+
+    The files are written first; their rows, the success and its charge then commit in
+    one transaction (one commit, and no image rows on a generation that did not succeed).
+    If the generation was no longer running (the sweep failed it meanwhile), or the
+    transaction fails, the files are deleted again."""
+    images = store_images(generation, result, provider.label)
+    succeeded = False
+    try:
+        with transaction.atomic():  # images, success and its charge commit together
+            succeeded = generation.mark_succeeded(
+                seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata
+            )
+            if succeeded:
+                GeneratedImage.objects.bulk_create(images)
+                budgets.settle(generation)
+    finally:
+        if not succeeded:
+            _delete_files([name for image in images for name in (image.file.name, image.thumbnail.name)])
     if succeeded:
         provider_status.record_success(generation.provider, result.metadata)
 
@@ -288,14 +322,21 @@ def poll_generation(generation_id: int) -> Generation | None:
 
 
 def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:
-    """Check every image (format, decodability, caps) and save it, with its WebP thumbnail,
-    through the default storage. Raises :class:`ProviderError` if any image is bad;
-    nothing is saved then."""
+    """Check every image (format, decodability, caps) and save its file, with its WebP
+    thumbnail, through the default storage; returns the :class:`GeneratedImage` rows, not
+    yet saved (:func:`finish_generation` saves them with the success). Raises
+    :class:`ProviderError` if any image is bad; nothing is written then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
-    checked = [check_image(data, provider_label) for data in result.images]
+    # Each image is decoded once: the check's decoding makes the thumbnail, then the
+    # pixels are let go before the next image is decoded.
+    checked = []
+    for data in result.images:
+        image = check_image(data, provider_label)
+        checked.append((image.without_pixels(), make_thumbnail(image.decoded)))
+        del image
     stored = []
-    for index, image in enumerate(checked):
+    for index, (image, thumbnail) in enumerate(checked):
         if (image.width, image.height) != (generation.width, generation.height):
             logger.warning(
                 "generation %s image %s is %sx%s, requested %sx%s",
@@ -309,8 +350,8 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
             height=image.height,
             size_bytes=len(image.data),
         )
-        record.thumbnail.save("thumb.webp", ContentFile(make_thumbnail(image.data)), save=False)
-        record.file.save(f"image.{image.extension}", ContentFile(image.data), save=True)
+        record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
+        record.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)
         stored.append(record)
     return stored
 

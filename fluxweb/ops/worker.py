@@ -8,6 +8,12 @@ thread, which has its own database connection. When the queue is empty the claim
 waits ``interval`` seconds, or on PostgreSQL until a ``NOTIFY`` says a task is ready
 (fluxweb/ops/notify.py), whichever comes first.
 
+A pool thread that finishes a task claims the next one itself, on its own connection,
+and only gives its slot back to the main thread when nothing is ready: under load, when
+many tasks end together, claims then run in parallel instead of queueing behind the one
+claimer (one claim transaction and a thread hand-off each). With an empty queue that
+costs one claim query per finished task.
+
 SIGTERM/SIGINT: stop claiming, let the running tasks finish, exit 0; a second signal
 exits at once (status 1).
 """
@@ -43,6 +49,7 @@ class ThreadedWorker(Worker):
         self._free = threading.Semaphore(threads)
         self._wake = threading.Event()
         self._claimed = 0
+        self._count_lock = threading.Lock()
 
     def wake(self) -> None:
         """Look for a task now instead of at the end of the wait (thread-safe)."""
@@ -94,36 +101,75 @@ class ThreadedWorker(Worker):
                 listener.stop()
 
     def _claim_loop(self, pool: ThreadPoolExecutor) -> None:
-        while self.running:
+        while self._may_claim():
             if not self._free.acquire(timeout=self.interval or 1.0):
                 continue  # every thread busy
-            if not self.running:  # told to stop while waiting for a free thread
+            self._wake.clear()  # before the query: a NOTIFY after it still wakes us
+            if not self._reserve_claim():  # told to stop, or max_tasks claimed (by any thread)
                 self._free.release()
                 return
-            self._wake.clear()  # before the query: a NOTIFY after it still wakes us
             close_old_connections()
             try:
                 retrieved, task_result = self.claim()
             except BaseException:
+                self._unreserve_claim()
                 self._free.release()
                 raise
             if task_result is None:
+                self._unreserve_claim()
                 self._free.release()
                 if self.batch and retrieved:
                     logger.info("No more tasks to run for worker_id=%s - exiting gracefully.", self.worker_id)
                     return
                 self._wake.wait(self.interval)
                 continue
-            self._claimed += 1
             pool.submit(self._run, task_result)
-            if self.max_tasks is not None and self._claimed >= self.max_tasks:
+
+    def _may_claim(self) -> bool:
+        with self._count_lock:
+            return self.running and (self.max_tasks is None or self._claimed < self.max_tasks)
+
+    def _reserve_claim(self) -> bool:
+        """Count a claim about to be made (claimer and pool threads alike), unless the
+        worker is stopping or ``max_tasks`` claims are already counted."""
+        with self._count_lock:
+            if not self.running or (self.max_tasks is not None and self._claimed >= self.max_tasks):
+                return False
+            self._claimed += 1
+            if self._claimed == self.max_tasks:
                 logger.info("Claimed maximum tasks (%d) on worker=%s - exiting gracefully.",
-                            self._claimed, self.worker_id)
-                return
+                            self.max_tasks, self.worker_id)
+            return True
+
+    def _unreserve_claim(self) -> None:
+        """The reserved claim found nothing (or failed)."""
+        with self._count_lock:
+            self._claimed -= 1
 
     def _run(self, task_result: DBTaskResult) -> None:
+        """Run ``task_result``, then claim and run the next ready task on this thread
+        while there is one; the slot goes back to the claimer when there is none."""
         try:
             close_old_connections()
-            self.run_task(task_result)
+            while task_result is not None:
+                self.run_task(task_result)
+                task_result = self._claim_next()
         finally:
             self._free.release()
+            if not self._may_claim():
+                self.wake()  # max_tasks reached here: the claimer stops waiting and returns
+
+    def _claim_next(self) -> DBTaskResult | None:
+        """A pool thread's own claim after finishing a task; None when nothing is ready,
+        the worker is stopping, or the claim failed (logged; the claimer carries on)."""
+        if not self._reserve_claim():
+            return None
+        close_old_connections()
+        try:
+            task_result = self.claim()[1]
+        except Exception:
+            logger.exception("worker=%s: claiming the next task failed", self.worker_id)
+            task_result = None
+        if task_result is None:
+            self._unreserve_claim()
+        return task_result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from PIL import Image
@@ -22,16 +22,23 @@ EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 @dataclass(frozen=True)
 class CheckedImage:
-    """Image bytes that decoded cleanly; ``width``/``height`` in pixels."""
+    """Image bytes that decoded cleanly; ``width``/``height`` in pixels. ``decoded`` is
+    the decoding that proved it (a loaded Pillow image), so later steps such as the
+    thumbnail need not decode the bytes again; :meth:`without_pixels` lets it go."""
 
     data: bytes
     content_type: str
     width: int
     height: int
+    decoded: Image.Image | None = field(default=None, compare=False, repr=False)
 
     @property
     def extension(self) -> str:
         return EXTENSIONS[self.content_type]
+
+    def without_pixels(self) -> CheckedImage:
+        """The same image without its decoded pixels (which can be large) held."""
+        return replace(self, decoded=None)
 
 
 def sniff_content_type(data: bytes) -> str | None:
@@ -43,7 +50,8 @@ def sniff_content_type(data: bytes) -> str | None:
 
 
 def check_image(data: bytes, provider: str) -> CheckedImage:
-    """Verify provider bytes are a whole PNG/JPEG/WebP within the byte and pixel caps.
+    """Verify provider bytes are a whole PNG/JPEG/WebP within the byte and pixel caps;
+    the result carries the decoded image (``decoded``).
 
     Raises :class:`InvalidResponseError` for unknown formats, truncated or undecodable
     data, more than ``FLUXWEB_MAX_IMAGE_BYTES`` bytes or ``FLUXWEB_MAX_IMAGE_PIXELS``
@@ -68,4 +76,4 @@ def check_image(data: bytes, provider: str) -> CheckedImage:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidResponseError(f"{provider} returned a truncated or undecodable image") from exc
-    return CheckedImage(data=data, content_type=content_type, width=width, height=height)
+    return CheckedImage(data=data, content_type=content_type, width=width, height=height, decoded=image)

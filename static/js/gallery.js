@@ -23,6 +23,13 @@
     template.innerHTML = html.trim();
     var card = template.content.firstElementChild;
     if (!card || !card.id || deleted.has(card.id)) return;
+    // The card's images are lazy for page loads (most cards are below the fold), but a
+    // streamed card is the one the user is waiting for: fetch its image right away,
+    // before it is even in the page.
+    card.querySelectorAll('img[loading="lazy"]').forEach(function (img) {
+      img.loading = "eager";
+      img.setAttribute("fetchpriority", "high");
+    });
     var existing = document.getElementById(card.id);
     if (existing) {
       if ((existing.dataset.version || "") > (card.dataset.version || "")) return;

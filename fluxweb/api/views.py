@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
+from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -74,7 +75,16 @@ async def wait_until_finished(pk: int, timeout: float) -> Generation:
         generation = await Generation.objects.select_related("prompt").aget(pk=pk)
         if generation.is_finished or loop.time() >= deadline:
             return generation
+        await sync_to_async(release_pooled_connection)()
         await asyncio.sleep(0.05)
+
+
+def release_pooled_connection() -> None:
+    """Give this thread's connection back to the web process's pool while the request
+    waits, so waiting API calls cannot take every pooled connection from the pages. Without
+    a pool the connection is kept: opening one costs more than the wait between polls."""
+    if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        connection.close()
 
 
 def image_payloads(request: HttpRequest, generation: Generation, response_format: str) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -104,6 +105,11 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
     since = _parse_version(request.headers.get("Last-Event-ID") or request.GET.get("since", ""))
     queue = await hub.subscribe()
     backlog = await sync_to_async(changes_since)(since) if since else []
+    # The stream itself never touches the database (the hub has its own connection), but the
+    # connection this request's middleware opened would otherwise stay checked out until the
+    # stream ends: with the web process's connection pool, a few open galleries would take
+    # every pooled connection and block all other requests.
+    await sync_to_async(connections.close_all)()
 
     async def stream():
         try:

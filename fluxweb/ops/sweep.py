@@ -23,6 +23,7 @@ tasks; the sweep leaves it alone until that deadline plus ``FLUXWEB_STUCK_AFTER`
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -67,13 +68,13 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
         if _waiting_on_pending_job(generation, now - timedelta(seconds=stuck_after)):
             continue
         if generation.provider_called_at is None and generation.requeues < MAX_REQUEUES:
-            if _requeue(generation):
+            if _requeue(generation, generation.requeue):
                 report.requeued.append(generation.pk)
         elif fail_generation(generation, _reason(generation)):
             report.failed.append(generation.pk)
     for generation in lost_in_queue(deadline):
         if generation.requeues < MAX_REQUEUES:
-            if _enqueue_again(generation):
+            if _requeue(generation, generation.requeue_lost):
                 report.requeued.append(generation.pk)
         elif fail_generation(generation, LOST_IN_QUEUE):
             report.failed.append(generation.pk)
@@ -118,16 +119,6 @@ def lost_in_queue(queued_before: datetime) -> list[Generation]:
     return [g for g in candidates if g.pk not in covered]
 
 
-def _enqueue_again(generation: Generation) -> bool:
-    from fluxweb.generations.tasks import generate_images
-
-    with transaction.atomic():
-        if not generation.requeue_lost():
-            return False
-        transaction.on_commit(lambda: generate_images.enqueue(generation.pk))
-    return True
-
-
 def _waiting_on_pending_job(generation: Generation, cutoff: datetime) -> bool:
     """Whether ``generation`` waits on a provider job whose deadline is after ``cutoff``
     (see ``services.wait_for_job``); its poll tasks will finish or fail it."""
@@ -141,11 +132,14 @@ def _waiting_on_pending_job(generation: Generation, cutoff: datetime) -> bool:
     return job_deadline > cutoff
 
 
-def _requeue(generation: Generation) -> bool:
+def _requeue(generation: Generation, put_back: Callable[[], bool]) -> bool:
+    """Enqueue ``generation``'s task again once ``put_back()`` (one of its conditional
+    transitions: ``requeue`` or ``requeue_lost``) applied; False, enqueuing nothing, if it
+    did not (someone else finished or moved the generation meanwhile)."""
     from fluxweb.generations.tasks import generate_images
 
     with transaction.atomic():
-        if not generation.requeue():
+        if not put_back():
             return False
         transaction.on_commit(lambda: generate_images.enqueue(generation.pk))
     return True

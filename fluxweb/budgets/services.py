@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
@@ -198,15 +198,18 @@ def budget_status(user: Any, now: datetime | None = None) -> BudgetStatus | None
     return status_of(quota, now, with_images=True)
 
 
-def images_since(user_id: int | None, since: datetime, model_id: str | None = None) -> int:
-    """Images the user asked for since ``since`` (of ``model_id`` if given), not counting
-    failed generations (their reservation was refunded)."""
-    generations = Generation.objects.filter(author_id=user_id, created_at__gte=since).exclude(
+def images_since(user_id: int | None, since: datetime) -> int:
+    """Images the user asked for since ``since`` that count against daily caps
+    (:func:`_counted_generations`)."""
+    return _counted_generations(user_id, since).aggregate(total=Sum("num_images"))["total"] or 0
+
+
+def _counted_generations(user_id: int | None, since: datetime) -> QuerySet[Generation]:
+    """The user's generations since ``since`` whose images count against daily caps: all but
+    failed ones (their reservation was refunded)."""
+    return Generation.objects.filter(author_id=user_id, created_at__gte=since).exclude(
         status=Generation.Status.FAILED
     )
-    if model_id is not None:
-        generations = generations.filter(model=model_id)
-    return generations.aggregate(total=Sum("num_images"))["total"] or 0
 
 
 # --- reserve / settle / refund -----------------------------------------------------------
@@ -288,11 +291,9 @@ def _check(quota: Quota, spec: ModelSpec, amount: Decimal, num_images: int, now:
 
 
 def _images_today(user_id: int, model_id: str, now: datetime) -> tuple[int, int]:
-    """(all models, ``model_id`` only): images the user asked for since local midnight,
-    not counting failed generations. One query."""
-    totals = Generation.objects.filter(
-        author_id=user_id, created_at__gte=period_start(Period.DAILY, now)
-    ).exclude(status=Generation.Status.FAILED).aggregate(
+    """(all models, ``model_id`` only): images the user asked for since local midnight that
+    count against daily caps (:func:`_counted_generations`). One query."""
+    totals = _counted_generations(user_id, period_start(Period.DAILY, now)).aggregate(
         total=Sum("num_images"), of_model=Sum("num_images", filter=Q(model=model_id))
     )
     return totals["total"] or 0, totals["of_model"] or 0

@@ -34,24 +34,25 @@ def prompt_search_vector() -> SearchVector:
     return SearchVector("text", config=SEARCH_CONFIG)
 
 
-def prompt_matches(text: str, vendor: str, path: str = "") -> Q:
-    """The condition "the prompt at ``path`` (``""``: the Prompt itself, ``"prompt__"``:
-    a generation's) matches the words of ``text``", for a database ``vendor``.
+def prompt_matches(text: str, vendor: str) -> Q:
+    """The condition "the row's prompt text matches the words of ``text``", for a database
+    ``vendor``, on a :class:`Prompt`, or on PostgreSQL also on a :class:`Generation` (whose
+    ``search_vector`` copies its prompt's).
 
     PostgreSQL: full-text search (English stemming, web-search syntax: ``"quoted
-    phrase"``, ``-not``, ``or``) on the stored vector, through the GIN index. Elsewhere
-    (SQLite): every word must occur in the prompt, case-insensitively. Blank text matches
-    everything.
+    phrase"``, ``-not``, ``or``) on the stored vector, through its GIN index. Elsewhere
+    (SQLite, prompts only): every word must occur in the text, case-insensitively. Blank
+    text matches everything.
     """
     if not text.split():
         return Q()
     if vendor == "postgresql":
-        # The stored column: a page of a broad search checks many prompts one by one,
-        # and reading a stored tsvector is far cheaper than to_tsvector() on each text.
-        return Q(**{f"{path}search_vector": SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")})
+        # The stored column: a page of a broad search checks many rows one by one, and
+        # reading a stored tsvector is far cheaper than to_tsvector() on each text.
+        return Q(search_vector=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch"))
     condition = Q()
     for word in text.split():
-        condition &= Q(**{f"{path}text__icontains": word.strip('"')})
+        condition &= Q(text__icontains=word.strip('"'))
     return condition
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
@@ -31,6 +32,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from fluxweb.generations.models import Generation
 from fluxweb.providers.registry import get_registry
+
+T = TypeVar("T")
 
 CACHE_ALIAS = "cards"
 # Bump when what a card shows changes outside _card.html (filters, model properties).
@@ -73,23 +76,29 @@ def _render_body(generation: Generation) -> str:
     return render_to_string("gallery/_card.html", {"generation": generation, "star": mark_safe(STAR_SLOT)})
 
 
-def card_bodies(generations: list[Generation]) -> list[str]:
-    """Each card's shared HTML (with STAR_SLOT), from the cache where possible; one
-    cache round trip for the lot, and one more to store the misses."""
+def render_cached(items: list[T], keys: list[str | None], render: Callable[[T], str]) -> list[str]:
+    """``render(item)`` for each of ``items``, in order, read from the ``"cards"`` cache
+    under its key where possible (a None key: never cached); one cache round trip for the
+    lot, and one more to store what had to be rendered. Used for cards and history rows."""
     cache = caches[CACHE_ALIAS]
-    keys = [cache_key(g) if cacheable(g) else None for g in generations]
     found = cache.get_many([k for k in keys if k is not None])
-    bodies, missing = [], {}
-    for generation, key in zip(generations, keys, strict=True):
-        body = found.get(key) if key is not None else None
-        if body is None:
-            body = _render_body(generation)
+    rendered, missing = [], {}
+    for item, key in zip(items, keys, strict=True):
+        html = found.get(key) if key is not None else None
+        if html is None:
+            html = render(item)
             if key is not None:
-                missing[key] = body
-        bodies.append(body)
+                missing[key] = html
+        rendered.append(html)
     if missing:
         cache.set_many(missing)
-    return bodies
+    return rendered
+
+
+def card_bodies(generations: list[Generation]) -> list[str]:
+    """Each card's shared HTML (with STAR_SLOT), from the cache where possible."""
+    keys = [cache_key(g) if cacheable(g) else None for g in generations]
+    return render_cached(generations, keys, _render_body)
 
 
 class Stars:

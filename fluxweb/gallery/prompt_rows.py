@@ -8,7 +8,8 @@ and the URL prefix and time zone it was rendered under. A prompt used again, or 
 that picks other images, gives another key, so a stale row is never looked up (no
 invalidation to forget; old entries expire).
 
-Rows share the ``"cards"`` cache alias with the gallery's cards (:mod:`fluxweb.gallery.cards`).
+Rows share the ``"cards"`` cache alias, and its read-render-store step, with the gallery's
+cards (:func:`fluxweb.gallery.cards.render_cached`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ import functools
 import hashlib
 from typing import Any
 
-from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .cards import CACHE_ALIAS
+from .cards import render_cached
 
 # Bump when what a row shows changes outside _prompt_row.html.
 ROW_FORMAT = 1
@@ -49,15 +49,9 @@ def cache_key(prompt: Any) -> str:
 def render_rows(prompts: list[Any]) -> SafeString:
     """The rows of ``prompts`` (from :func:`~fluxweb.gallery.queries.history_page`), in order:
     one cache round trip for the lot, one render and one more round trip for the misses."""
-    cache = caches[CACHE_ALIAS]
-    keys = [cache_key(prompt) for prompt in prompts]
-    found = cache.get_many(keys)
-    rows, missing = [], {}
-    for prompt, key in zip(prompts, keys, strict=True):
-        row = found.get(key)
-        if row is None:
-            row = missing[key] = render_to_string("gallery/_prompt_row.html", {"prompt": prompt})
-        rows.append(row)
-    if missing:
-        cache.set_many(missing)
+    rows = render_cached(prompts, [cache_key(prompt) for prompt in prompts], _render_row)
     return mark_safe("\n".join(rows))
+
+
+def _render_row(prompt: Any) -> str:
+    return render_to_string("gallery/_prompt_row.html", {"prompt": prompt})

@@ -141,6 +141,10 @@ def call_provider(provider: Provider, request: GenerationRequest) -> GenerationR
     raise AssertionError("unreachable: stamina re-raises the last error")
 
 
+# The reason a generation shows when fluxweb itself failed while running it (logged in full).
+INTERNAL_ERROR = "fluxweb hit an internal error while running this generation"
+
+
 def prepare_call(generation: Generation) -> tuple[Provider, GenerationRequest]:
     """The provider and request for ``generation``; :class:`ProviderError` when its model
     is not enabled on this server."""
@@ -168,7 +172,7 @@ def call_and_finish(generation: Generation, provider: Provider, request: Generat
         return "failed"
     except Exception:
         logger.exception("generation %s crashed", generation.pk)
-        fail_generation(generation, "fluxweb hit an internal error while running this generation")
+        fail_generation(generation, INTERNAL_ERROR)
         return "crashed"
 
 
@@ -186,7 +190,7 @@ def run_generation(generation_id: int) -> Generation | None:
         problem, outcome_name = exc.reason, "failed"
     except Exception:
         logger.exception("generation %s crashed", generation_id)
-        problem, outcome_name = "fluxweb hit an internal error while running this generation", "crashed"
+        problem, outcome_name = INTERNAL_ERROR, "crashed"
     # One write claims it and, when the call is ready to go, stamps provider_called_at:
     # from here on a dead worker may have been charged for, so the sweep won't retry it.
     if not generation.mark_running(provider_called=call is not None):

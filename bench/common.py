@@ -10,6 +10,7 @@ never the development one; it is migrated on start and reused between runs.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import platform
 import statistics
@@ -64,15 +65,43 @@ def setup_database() -> None:
     DBTaskResult.objects.all().delete()
 
 
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo ("unknown CPU" elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def reference_loop_ms(repeat: int = 5) -> float:
+    """Milliseconds one core takes for a fixed pure-Python loop (1M additions), best of
+    ``repeat``: a figure to compare machines by, since the same code measured 1.7× apart on
+    two machines of the same kind (docs/speed.md). Lower is faster."""
+    best = math.inf
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def machine() -> str:
-    """One line: CPUs, load average now, Python, database server."""
+    """One line: CPUs and their model, the one-core reference loop, load average now,
+    Python, database server."""
+    speed = reference_loop_ms()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version") if connection.vendor == "postgresql" else cursor.execute(
             "SELECT 'SQLite ' || sqlite_version()")
         server = cursor.fetchone()[0]
     vendor = "PostgreSQL " if connection.vendor == "postgresql" else ""
-    return (f"machine: {os.cpu_count()} CPUs, load average {load} (1/5/15 min), Python {platform.python_version()}, "
+    return (f"machine: {os.cpu_count()} CPUs ({cpu_model()}; reference loop {speed:.0f} ms), load average {load} "
+            f"(1/5/15 min), Python {platform.python_version()}, "
             f"{vendor}{server.split()[0] if vendor else server}, {platform.machine()} {platform.system()}")
 
 

@@ -96,8 +96,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so it sees the outcome of the login views (django-axes' requirement).
+    # After everything but the next line, so it sees the outcome of the login views
+    # (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
+    # Innermost: one thread switch per request under ASGI instead of one per hook
+    # (fluxweb/core/middleware.py). Keep it last.
+    "fluxweb.core.middleware.SyncMiddlewareChain",
 ]
 
 ROOT_URLCONF = "fluxweb.urls"

@@ -318,6 +318,9 @@ FLUXWEB_LIVE_NOTIFY_FALLBACK = env.float("FLUXWEB_LIVE_NOTIFY_FALLBACK", default
 FLUXWEB_LIVE_MIN_GAP = env.float("FLUXWEB_LIVE_MIN_GAP", default=0.05)
 # Tasks one `manage.py worker` process runs at once (threads; `--threads` overrides).
 FLUXWEB_WORKER_THREADS = env.int("FLUXWEB_WORKER_THREADS", default=16)
+# Largest thumbnail (bytes) the live stream sends inside a just-finished card instead of
+# by URL, saving each open gallery a request (fluxweb/gallery/inline.py); 0 turns it off.
+FLUXWEB_LIVE_INLINE_THUMBNAIL_BYTES = env.int("FLUXWEB_LIVE_INLINE_THUMBNAIL_BYTES", default=64 * 1024)
 # Seconds between SSE keep-alive comments (proxies drop idle connections).
 FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
 

@@ -3,6 +3,8 @@ members through fluxweb's view, never readable from the bucket without a signatu
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 from django.core.files.base import ContentFile
@@ -10,7 +12,9 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from PIL import Image
 
+from fluxweb.gallery.live import changes_since
 from fluxweb.generations.models import Generation
+from tests.factories import make_finished_generation
 from tests.processes import app_env, wait_for, worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,3 +52,13 @@ def test_storage_urls_are_short_lived_s3v4_signatures(s3):
     assert "X-Amz-Expires=60" in url
     assert httpx.get(url).content == b"png bytes"
     assert httpx.get(url.split("?")[0]).status_code == 403
+
+
+def test_the_live_stream_sends_a_fresh_thumbnail_read_from_the_bucket(s3, member):
+    # fluxweb/gallery/inline.py reads through the storage, so on S3 the hub fetches the
+    # thumbnail from the bucket once and every open gallery gets its bytes in the card.
+    generation = make_finished_generation(member, "A fox in the snow")
+    (image,) = generation.images.all()
+    stored = s3.client.get_object(Bucket=s3.bucket, Key=image.thumbnail.name)["Body"].read()
+    (event,) = [e for e in changes_since(None) if e.generation_id == generation.pk]
+    assert f'src="data:image/webp;base64,{base64.b64encode(stored).decode()}"' in event.html

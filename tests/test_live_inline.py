@@ -2,9 +2,12 @@
 pages and older cards keep the thumbnail's URL."""
 
 import base64
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 from fluxweb.gallery import inline
@@ -98,3 +101,25 @@ def test_queued_and_failed_cards_are_unchanged(member):
     events = {e.generation_id: e.html for e in changes_since(None)}
     assert "data:image" not in events[queued.pk] and "data:image" not in events[failed.pk]
     assert "the provider said no" in events[failed.pk]
+
+
+def test_a_hanging_storage_does_not_hold_up_the_stream(member, monkeypatch):
+    generation = make_finished_generation(member)
+    (image,) = generation.images.all()
+    original_open = FileSystemStorage.open
+    release = threading.Event()
+
+    def hanging_open(self, name, mode="rb"):
+        release.wait(5)  # a storage that does not answer
+        return original_open(self, name, mode)
+
+    monkeypatch.setattr(inline, "READ_TIMEOUT", 0.1)
+    monkeypatch.setattr(FileSystemStorage, "open", hanging_open)
+    try:
+        started = time.monotonic()
+        html = streamed_card(generation)
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+    assert waited < 2
+    assert f'src="{thumbnail_url(image)}"' in html and "data:image" not in html

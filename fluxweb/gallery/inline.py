@@ -13,14 +13,17 @@ requests. Only the streamed copy changes: the cached card that pages serve keeps
 Bounds: thumbnails of at most ``FLUXWEB_LIVE_INLINE_THUMBNAIL_BYTES`` bytes (0 turns this
 off), generations that finished within ``FRESH`` of the hub's look, and at most
 ``MAX_INLINE_PER_LOOK`` thumbnails per look (a burst of finishing work must not hold the
-hub up on storage reads; the rest keep their URL). A thumbnail that cannot be read keeps
-its URL.
+hub up on storage reads; the rest keep their URL). The reads run in parallel on a small
+pool of their own and the hub waits at most ``READ_TIMEOUT`` seconds for them in all: a
+slow or hanging storage (S3 having a bad minute) must not stall every open gallery's
+stream. A thumbnail that cannot be read in time, or at all, keeps its URL.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 FRESH = timedelta(seconds=60)
 MAX_INLINE_PER_LOOK = 16
+READ_TIMEOUT = 0.5  # seconds the hub waits for one look's thumbnail reads, all together
+
+# Storage reads off the hub's own thread, so that a hanging one can be given up on.
+_readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="inline-thumbnail")
 
 
 def thumbnail_data_uri(image, limit: int) -> str | None:
@@ -61,17 +68,26 @@ def inline_fresh_thumbnails(generations: list[Generation], cards: list[str], now
     if limit <= 0:
         return cards
     now = now or timezone.now()
-    left = MAX_INLINE_PER_LOOK
-    result = []
-    for generation, html in zip(generations, cards, strict=True):
-        if (left > 0 and generation.status == Generation.Status.SUCCEEDED and generation.finished_at is not None
-                and now - generation.finished_at <= FRESH):
-            for image in generation.images.all():
-                if left <= 0:
-                    break
-                uri = thumbnail_data_uri(image, limit)
-                if uri is not None:
-                    html = html.replace(f'src="{pk_url("gallery:thumbnail", image.pk)}"', f'src="{uri}"', 1)
-                    left -= 1
-        result.append(html)
+    reads: list[tuple[int, str, Future[str | None]]] = []  # (card index, its thumbnail URL, read)
+    for index, generation in enumerate(generations):
+        if (generation.status != Generation.Status.SUCCEEDED or generation.finished_at is None
+                or now - generation.finished_at > FRESH):
+            continue
+        for image in generation.images.all():
+            if len(reads) >= MAX_INLINE_PER_LOOK:
+                break
+            if image.thumbnail:
+                url = pk_url("gallery:thumbnail", image.pk)
+                reads.append((index, url, _readers.submit(thumbnail_data_uri, image, limit)))
+    if not reads:
+        return cards
+    done, _ = wait([read for _, _, read in reads], timeout=READ_TIMEOUT)
+    result = list(cards)
+    for index, url, read in reads:
+        uri = read.result() if read in done else None
+        if uri is not None:
+            result[index] = result[index].replace(f'src="{url}"', f'src="{uri}"', 1)
+    if len(done) < len(reads):
+        logger.warning("live stream: %d thumbnail read(s) took over %.1f s; sent by URL",
+                       len(reads) - len(done), READ_TIMEOUT)
     return result

@@ -118,7 +118,7 @@ class BudgetDefaults(BudgetFields):
 class Quota(BudgetFields):
     """One user's budget and caps, with the current period's running totals (USD).
 
-    ``reserved_usd`` is held for generations still queued or running; ``spent_usd`` is
+    ``reserved_usd`` is held for requests still in progress (open holds); ``spent_usd`` is
     what finished ones cost. Both only change under this row's lock, inside the same
     transaction as the ledger row that explains the change.
     """

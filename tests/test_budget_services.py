@@ -176,6 +176,46 @@ def test_generations_without_reservation_settle_and_refund_nothing(member):
     assert not LedgerEntry.objects.exists()
 
 
+def test_the_ledger_holds_settles_and_releases_without_any_generation(member):
+    set_quota(member, "0.10", images_per_day=3)
+    with pytest.raises(budgets.QuotaExceeded, match="needs \\$0.11"):
+        budgets.reserve(member, "some/model", Decimal("0.11"), 1)
+    assert not Hold.objects.exists() and not LedgerEntry.objects.exists()  # nothing written
+    first = budgets.reserve(member, "some/model", Decimal("0.04"), 1, note="one image")
+    second = budgets.reserve(member, "some/model", Decimal("0.05"), 2)
+    assert second.status.remaining_usd == Decimal("0.01") and second.status.images_today == 3
+    assert balances(member) == (Decimal("0.09"), 0)
+    charge = budgets.settle(first.hold, None)  # no reported cost: the estimate is charged
+    assert (charge.kind, charge.reserved_usd, charge.charged_usd) == (
+        "charge", Decimal("-0.04"), Decimal("0.04")
+    )
+    refund = budgets.release(second.hold, "cancelled")
+    assert (refund.kind, refund.reserved_usd, refund.charged_usd) == ("refund", Decimal("-0.05"), 0)
+    assert budgets.release(second.hold) is None and budgets.settle(second.hold, Decimal(1)) is None
+    assert balances(member) == (0, Decimal("0.04"))
+    assert budgets.budget_status(member).images_today == 1  # released images come back
+
+
+def test_the_budgets_app_does_not_import_generations_or_usage():
+    import ast
+    from pathlib import Path
+
+    import fluxweb.budgets
+
+    root = Path(fluxweb.budgets.__file__).parent
+    imported = set()
+    for path in root.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue  # history: the ledger used to point at generations
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    higher = {name for name in imported if name.startswith(("fluxweb.generations", "fluxweb.usage"))}
+    assert imported and not higher
+
+
 def test_images_per_day_cap(member):
     set_quota(member, None, images_per_day=3)
     submit_generation(member, submit_data(num_images=2))

@@ -154,9 +154,16 @@ def test_admin_edit_keeps_totals_that_moved_meanwhile(member, admin_client):
     assert (quota.budget_usd, quota.reserved_usd) == (Decimal("2.00"), Decimal("0.2"))
 
 
-def test_admin_pages_load(admin_client):
-    for name in ["budgets_modelprice_changelist", "budgets_ledgerentry_changelist", "budgets_quota_changelist"]:
+def test_admin_pages_load(admin_client, member):
+    set_price(usd="0.01")
+    generation = submit_generation(member, submit_data())
+    for name in ["budgets_modelprice_changelist", "budgets_ledgerentry_changelist",
+                 "budgets_quota_changelist", "budgets_hold_changelist"]:
         assert admin_client.get(reverse(f"admin:{name}")).status_code == 200
+    ledger = admin_client.get(reverse("admin:budgets_ledgerentry_changelist")).content.decode()
+    assert reverse("admin:budgets_hold_change", args=[generation.hold_id]) in ledger
+    hold = admin_client.get(reverse("admin:budgets_hold_change", args=[generation.hold_id]))
+    assert hold.status_code == 200 and "demo/placeholder" in hold.content.decode()
     prices = admin_client.get(reverse("admin:budgets_modelprice_changelist")).content.decode()
     assert "demo/placeholder" in prices
     defaults = admin_client.get(reverse("admin:budgets_budgetdefaults_changelist"), follow=True)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fluxweb.gallery",
     "fluxweb.api",
     "fluxweb.budgets",
+    "fluxweb.usage",
     "fluxweb.providerstatus",
 ]
 

@@ -23,6 +23,6 @@ urlpatterns = [
     path("", include("fluxweb.generations.urls")),
     path("", include("fluxweb.gallery.urls")),
     path("", include("fluxweb.api.urls")),
-    path("", include("fluxweb.budgets.urls")),
+    path("", include("fluxweb.usage.urls")),
     path("", include("fluxweb.providerstatus.urls")),
 ]

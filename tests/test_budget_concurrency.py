@@ -101,8 +101,8 @@ def test_simultaneous_submits_accept_exactly_what_the_budget_covers(member):
     assert DBTaskResult.objects.count() == AFFORDABLE  # only accepted ones were enqueued
     reservations = LedgerEntry.objects.filter(user=member, kind="reserve")
     assert reservations.count() == AFFORDABLE
-    assert set(reservations.values_list("generation", flat=True)) == set(
-        Generation.objects.values_list("pk", flat=True)
+    assert set(reservations.values_list("hold", flat=True)) == set(
+        Generation.objects.values_list("hold", flat=True)
     )
     quota = Quota.objects.get(user=member)
     assert quota.reserved_usd == Decimal("0.10") and quota.spent_usd == 0

@@ -3,9 +3,9 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from fluxweb.budgets.charts import nice_ceiling, stacked_bars
-from fluxweb.core.money import format_usd
 from fluxweb.budgets.periods import EPOCH, Period, period_end, period_start
+from fluxweb.core.money import format_usd
+from fluxweb.usage.charts import nice_ceiling, stacked_bars
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,23 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from fluxweb.budgets import services as budgets
-from fluxweb.budgets.models import BudgetDefaults, DefaultModelLimit, LedgerEntry, Quota, QuotaModelLimit
+from fluxweb.budgets.models import (
+    BudgetDefaults,
+    DefaultModelLimit,
+    Hold,
+    LedgerEntry,
+    Quota,
+    QuotaModelLimit,
+)
 from fluxweb.budgets.periods import Period
+from fluxweb.budgets.prices import estimate_cost
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import fail_generation, run_generation, submit_generation
+from fluxweb.generations.services import (
+    delete_generation,
+    fail_generation,
+    run_generation,
+    submit_generation,
+)
 from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +45,11 @@ def test_submit_reserves_the_estimate_and_records_it(member):
     generation = submit_generation(member, submit_data(num_images=2))
     assert generation.estimated_cost_usd == Decimal("0.02")
     (entry,) = LedgerEntry.objects.all()
-    assert (entry.kind, entry.generation, entry.user, entry.model) == ("reserve", generation, member, "demo/placeholder")
+    assert (entry.kind, entry.hold, entry.user, entry.model) == ("reserve", generation.hold, member, "demo/placeholder")
+    hold = generation.hold
+    assert (hold.user, hold.model, hold.images, hold.reserved_usd, hold.state) == (
+        member, "demo/placeholder", 2, Decimal("0.02"), Hold.State.HELD
+    )
     assert entry.reserved_usd == Decimal("0.02") and entry.charged_usd == 0
     assert balances(member) == (Decimal("0.02"), 0)
 
@@ -96,7 +113,7 @@ def test_success_charges_the_estimate_when_no_cost_is_reported(member):
     run_generation(generation.pk)
     generation.refresh_from_db()
     assert generation.status == "succeeded" and generation.actual_cost_usd is None
-    charge = LedgerEntry.objects.get(generation=generation, kind="charge")
+    charge = LedgerEntry.objects.get(hold=generation.hold, kind="charge")
     assert (charge.reserved_usd, charge.charged_usd) == (Decimal("-0.01"), Decimal("0.01"))
     assert balances(member) == (0, Decimal("0.01"))
 
@@ -107,8 +124,10 @@ def test_settle_uses_the_reported_cost(member):
     generation = submit_generation(member, submit_data())
     generation.mark_running()
     generation.mark_succeeded(seed=1, actual_cost_usd=Decimal("0.0125"), metadata={})
-    budgets.settle(generation)
-    assert budgets.settle(generation) is None  # once only
+    assert budgets.settle(generation.hold, generation.actual_cost_usd) is not None
+    assert budgets.settle(generation.hold, generation.actual_cost_usd) is None  # once only
+    assert budgets.release(generation.hold) is None  # and never refunded after
+    assert Hold.objects.get(pk=generation.hold_id).state == Hold.State.SETTLED
     assert balances(member) == (0, Decimal("0.0125"))
 
 
@@ -118,8 +137,8 @@ def test_failure_refunds_once_whoever_fails_it(member):
     generation = submit_generation(member, submit_data())
     assert fail_generation(generation, "the provider rejected the API key")
     assert not fail_generation(generation, "the sweep also thinks it is stuck")
-    assert budgets.refund(generation) is None
-    refund = LedgerEntry.objects.get(generation=generation, kind="refund")
+    assert budgets.release(generation.hold, "again") is None
+    refund = LedgerEntry.objects.get(hold=generation.hold, kind="refund")
     assert refund.reserved_usd == Decimal("-0.03") and refund.charged_usd == 0
     assert "API key" in refund.note
     assert balances(member) == (0, 0)
@@ -157,12 +176,63 @@ def test_generations_without_reservation_settle_and_refund_nothing(member):
     assert not LedgerEntry.objects.exists()
 
 
+def test_the_ledger_holds_settles_and_releases_without_any_generation(member):
+    set_quota(member, "0.10", images_per_day=3)
+    with pytest.raises(budgets.QuotaExceeded, match="needs \\$0.11"):
+        budgets.reserve(member, "some/model", Decimal("0.11"), 1)
+    assert not Hold.objects.exists() and not LedgerEntry.objects.exists()  # nothing written
+    first = budgets.reserve(member, "some/model", Decimal("0.04"), 1, note="one image")
+    second = budgets.reserve(member, "some/model", Decimal("0.05"), 2)
+    assert second.status.remaining_usd == Decimal("0.01") and second.status.images_today == 3
+    assert balances(member) == (Decimal("0.09"), 0)
+    charge = budgets.settle(first.hold, None)  # no reported cost: the estimate is charged
+    assert (charge.kind, charge.reserved_usd, charge.charged_usd) == (
+        "charge", Decimal("-0.04"), Decimal("0.04")
+    )
+    refund = budgets.release(second.hold, "cancelled")
+    assert (refund.kind, refund.reserved_usd, refund.charged_usd) == ("refund", Decimal("-0.05"), 0)
+    assert budgets.release(second.hold) is None and budgets.settle(second.hold, Decimal(1)) is None
+    assert balances(member) == (0, Decimal("0.04"))
+    assert budgets.budget_status(member).images_today == 1  # released images come back
+
+
+def test_the_budgets_app_does_not_import_generations_or_usage():
+    import ast
+    from pathlib import Path
+
+    import fluxweb.budgets
+
+    root = Path(fluxweb.budgets.__file__).parent
+    imported = set()
+    for path in root.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue  # history: the ledger used to point at generations
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    higher = {name for name in imported if name.startswith(("fluxweb.generations", "fluxweb.usage"))}
+    assert imported and not higher
+
+
 def test_images_per_day_cap(member):
     set_quota(member, None, images_per_day=3)
     submit_generation(member, submit_data(num_images=2))
     with pytest.raises(budgets.QuotaExceeded, match="3 images a day and have made 2 today; this request makes 2"):
         submit_generation(member, submit_data(num_images=2))
     submit_generation(member, submit_data(num_images=1))
+
+
+def test_deleting_a_generation_does_not_give_its_images_back(member):
+    set_quota(member, None, images_per_day=2)
+    first = submit_generation(member, submit_data())
+    submit_generation(member, submit_data())
+    delete_generation(first)
+    assert budgets.budget_status(member).images_today == 2
+    with pytest.raises(budgets.QuotaExceeded, match="2 images a day and have made 2 today"):
+        submit_generation(member, submit_data())
+    assert Generation.objects.count() == 1
 
 
 def test_failed_generations_do_not_count_against_image_caps(member):
@@ -199,11 +269,12 @@ def test_a_new_period_starts_from_zero(member):
     quota.period_started_at = timezone.make_aware(datetime(2026, 7, 1))
     quota.save()
     spec = submit_data()["model"]
-    budgets.reserve(member, spec, width=256, height=256, steps=4, num_images=1, now=july)
+    cost = estimate_cost(spec, 256, 256, 4, 1)
+    budgets.reserve(member, spec.id, cost, 1, now=july)
     august = july + timedelta(days=15)
     with pytest.raises(budgets.QuotaExceeded):
-        budgets.reserve(member, spec, width=256, height=256, steps=4, num_images=1, now=july)
-    budgets.reserve(member, spec, width=256, height=256, steps=4, num_images=1, now=august)
+        budgets.reserve(member, spec.id, cost, 1, now=july)
+    budgets.reserve(member, spec.id, cost, 1, now=august)
     quota.refresh_from_db()
     assert quota.period_started_at == timezone.make_aware(datetime(2026, 8, 1))
     assert quota.reserved_usd == Decimal("0.06")

@@ -76,16 +76,18 @@ def test_usage_page_for_members_shows_only_their_own(member, member_client, djan
     set_price(usd="0.01")
     set_quota(member, "1.00")
     other = django_user_model.objects.create_user("alice", password="alice-password-123")
-    run_generation(submit_generation(member, submit_data()).pk)
+    mine = submit_generation(member, submit_data())
+    run_generation(mine.pk)
     run_generation(submit_generation(other, submit_data(num_images=4)).pk)
-    page = member_client.get(reverse("budgets:usage")).content.decode()
+    page = member_client.get(reverse("usage:usage")).content.decode()
     assert "Spend per model" in page and "Spend per user" not in page
     assert "spent <strong>$0.01</strong>" in page
     assert "<svg" in page
-    rows = list(csv.reader(io.StringIO(member_client.get(reverse("budgets:usage_csv")).content.decode())))
+    rows = list(csv.reader(io.StringIO(member_client.get(reverse("usage:usage_csv")).content.decode())))
     assert rows[0][:4] == ["created_at", "user", "model", "kind"]
     assert {row[1] for row in rows[1:]} == {"bob"}
     assert [row[3] for row in rows[1:]] == ["reserve", "charge"]
+    assert [row[4] for row in rows[1:]] == [str(mine.pk)] * 2  # the generation, through its hold
 
 
 def test_usage_page_for_admins_covers_everyone_and_filters(member, admin_client, django_user_model):
@@ -95,13 +97,13 @@ def test_usage_page_for_admins_covers_everyone_and_filters(member, admin_client,
     run_generation(submit_generation(member, submit_data()).pk)
     run_generation(submit_generation(other, submit_data(num_images=4)).pk)
     fail_generation(submit_generation(other, submit_data()), "boom")
-    page = admin_client.get(reverse("budgets:usage")).content.decode()
+    page = admin_client.get(reverse("usage:usage")).content.decode()
     assert "Spend per user" in page and "spent <strong>$0.05</strong>" in page
     assert "alice" in page and "bob" in page
-    only_bob = admin_client.get(reverse("budgets:usage"), {"user": member.pk}, HTTP_HX_REQUEST="true")
+    only_bob = admin_client.get(reverse("usage:usage"), {"user": member.pk}, HTTP_HX_REQUEST="true")
     assert "spent <strong>$0.01</strong>" in only_bob.content.decode()
     assert "<h1>Usage</h1>" not in only_bob.content.decode()  # the report partial only
-    rows = list(csv.reader(io.StringIO(admin_client.get(reverse("budgets:usage_csv")).content.decode())))
+    rows = list(csv.reader(io.StringIO(admin_client.get(reverse("usage:usage_csv")).content.decode())))
     assert len(rows) == 1 + LedgerEntry.objects.count()
 
 
@@ -111,12 +113,12 @@ def test_usage_page_reports_estimate_vs_actual(member, admin_client):
     generation = submit_generation(member, submit_data())
     generation.mark_running()
     generation.mark_succeeded(seed=1, actual_cost_usd=Decimal("0.011"), metadata={})
-    page = admin_client.get(reverse("budgets:usage")).content.decode()
+    page = admin_client.get(reverse("usage:usage")).content.decode()
     assert "<td>$0.01</td><td>$0.011</td><td>10.0%</td>" in page
 
 
 def test_header_links_to_usage(member_client):
-    assert f'href="{reverse("budgets:usage")}"' in member_client.get("/").content.decode()
+    assert f'href="{reverse("usage:usage")}"' in member_client.get("/").content.decode()
 
 
 def test_admin_quota_list_shows_spend_and_bar(member, admin_client):
@@ -152,9 +154,16 @@ def test_admin_edit_keeps_totals_that_moved_meanwhile(member, admin_client):
     assert (quota.budget_usd, quota.reserved_usd) == (Decimal("2.00"), Decimal("0.2"))
 
 
-def test_admin_pages_load(admin_client):
-    for name in ["budgets_modelprice_changelist", "budgets_ledgerentry_changelist", "budgets_quota_changelist"]:
+def test_admin_pages_load(admin_client, member):
+    set_price(usd="0.01")
+    generation = submit_generation(member, submit_data())
+    for name in ["budgets_modelprice_changelist", "budgets_ledgerentry_changelist",
+                 "budgets_quota_changelist", "budgets_hold_changelist"]:
         assert admin_client.get(reverse(f"admin:{name}")).status_code == 200
+    ledger = admin_client.get(reverse("admin:budgets_ledgerentry_changelist")).content.decode()
+    assert reverse("admin:budgets_hold_change", args=[generation.hold_id]) in ledger
+    hold = admin_client.get(reverse("admin:budgets_hold_change", args=[generation.hold_id]))
+    assert hold.status_code == 200 and "demo/placeholder" in hold.content.decode()
     prices = admin_client.get(reverse("admin:budgets_modelprice_changelist")).content.decode()
     assert "demo/placeholder" in prices
     defaults = admin_client.get(reverse("admin:budgets_budgetdefaults_changelist"), follow=True)

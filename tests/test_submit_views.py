@@ -158,10 +158,11 @@ def test_a_submit_that_does_not_fit_a_model_cap_says_so(member, member_client):
     assert Generation.objects.count() == 1
 
 
-# Session, user; transaction: locked quota (with cap and price), prompt upsert, generation,
-# quota total, ledger row, task row (+ its BEGIN/COMMIT, here SAVEPOINT/RELEASE inside the
-# test's transaction). The budget line comes from the reservation (no more queries).
-SUBMIT_QUERIES = 10
+# Session, user, the model's price; transaction: locked quota (with the model's cap), quota
+# total, hold, ledger row, prompt upsert, generation, task row (+ its BEGIN/COMMIT, here
+# SAVEPOINT/RELEASE inside the test's transaction). The budget line comes from the
+# reservation (no more queries).
+SUBMIT_QUERIES = 12
 
 
 @pytest.mark.parametrize("prompt", ["A new prompt", "A T-Rex relaxing on a beach"])

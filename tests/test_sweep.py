@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -184,16 +185,15 @@ def test_a_queued_generation_whose_task_was_lost_is_enqueued_again_once(member, 
 def test_a_queued_generation_lost_twice_is_failed_and_refunded(member):
     from fluxweb.budgets.models import LedgerEntry
     from fluxweb.budgets.services import reserve
-    from fluxweb.providers.registry import get_registry
 
-    spec = get_registry().model("demo/placeholder")
     generation = lost(member, requeues=1)
-    reserve(member, spec, width=256, height=256, steps=4, num_images=1, for_generation=lambda amount: generation)
+    generation.hold = reserve(member, generation.model, Decimal("0.01"), 1).hold
+    generation.save(update_fields=["hold"])
     report = sweep_stuck_work(stuck_after=60)
     generation.refresh_from_db()
     assert report.failed == [generation.pk]
     assert generation.status == Generation.Status.FAILED and "lost its place in the queue" in generation.error
-    assert LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.REFUND).count() == 1
+    assert LedgerEntry.objects.filter(hold=generation.hold, kind=LedgerEntry.Kind.REFUND).count() == 1
 
 
 def test_queued_generations_with_a_waiting_task_or_just_queued_are_left_alone(member, django_capture_on_commit_callbacks):

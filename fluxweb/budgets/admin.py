@@ -1,5 +1,5 @@
-"""Admin for prices, budget defaults, quotas (with usage bars and bulk actions) and the
-read-only ledger."""
+"""Admin for prices, budget defaults, quotas (with usage bars and bulk actions), and the
+read-only holds and ledger."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from fluxweb.core.money import format_usd
 from fluxweb.providers.registry import get_registry
 
 from .forms import SetBudgetForm
-from .models import BudgetDefaults, DefaultModelLimit, LedgerEntry, ModelPrice, Quota, QuotaModelLimit
-from fluxweb.core.money import format_usd
+from .models import (
+    BudgetDefaults,
+    DefaultModelLimit,
+    Hold,
+    LedgerEntry,
+    ModelPrice,
+    Quota,
+    QuotaModelLimit,
+)
 from .prices import ensure_prices
 from .services import recompute, reset_period, set_budget, status_of
 
@@ -148,7 +156,7 @@ class QuotaAdmin(admin.ModelAdmin):
 class LedgerEntryAdmin(admin.ModelAdmin):
     """The ledger is append-only: viewable and filterable, never edited here."""
 
-    list_display = ["created_at", "user", "kind", "model", "generation_link", "reserved", "charged", "note"]
+    list_display = ["created_at", "user", "kind", "model", "hold_link", "reserved", "charged", "note"]
     list_filter = ["kind", ("user", admin.RelatedOnlyFieldListFilter), "model", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "model", "note"]
@@ -163,12 +171,10 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Generation")
-    def generation_link(self, obj: LedgerEntry) -> str:
-        if obj.generation_id is None:
-            return "—"
-        url = reverse("admin:generations_generation_change", args=[obj.generation_id])
-        return format_html('<a href="{}">#{}</a>', url, obj.generation_id)
+    @admin.display(description="Hold")
+    def hold_link(self, obj: LedgerEntry) -> str:
+        url = reverse("admin:budgets_hold_change", args=[obj.hold_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.hold_id)
 
     @admin.display(description="Held Δ (USD)")
     def reserved(self, obj: LedgerEntry) -> str:
@@ -177,3 +183,28 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Spent Δ (USD)")
     def charged(self, obj: LedgerEntry) -> str:
         return format_usd(obj.charged_usd)
+
+
+@admin.register(Hold)
+class HoldAdmin(admin.ModelAdmin):
+    """Money and images held per request, and whether they were settled or released;
+    read-only like the ledger (the services alone move a hold along)."""
+
+    list_display = ["created_at", "user", "model", "images", "held", "state"]
+    list_filter = ["state", ("user", admin.RelatedOnlyFieldListFilter), "model", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = ["user__username", "model"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Held (USD)")
+    def held(self, obj: Hold) -> str:
+        return format_usd(obj.reserved_usd)

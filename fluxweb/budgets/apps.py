@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class BudgetsConfig(AppConfig):
-    """Prices, per-user quotas, the spending ledger and usage reports."""
+    """Prices, per-user quotas, holds and the spending ledger (no knowledge of what is bought)."""
 
     name = "fluxweb.budgets"
     default_auto_field = "django.db.models.BigAutoField"

@@ -6,8 +6,11 @@
 - :class:`Quota` and :class:`QuotaModelLimit`: one user's budget, caps and the running
   totals of the current period. The quota row is also the lock that serialises that
   user's reservations (``select_for_update``).
-- :class:`LedgerEntry`: every reservation, charge and refund. A quota's totals always
-  equal the sums of its ledger rows for the current period (:func:`.services.recompute`).
+- :class:`Hold`: money (and images) held for one request until it is settled or released.
+  The ledger knows nothing of what the request is: the caller keeps the link to its hold.
+- :class:`LedgerEntry`: every reservation, charge and refund, each pointing at its hold. A
+  quota's totals always equal the sums of its ledger rows for the current period
+  (:func:`.services.recompute`).
 
 Money is ``Decimal`` USD: budgets to the cent, costs and totals to a millionth.
 """
@@ -115,7 +118,7 @@ class BudgetDefaults(BudgetFields):
 class Quota(BudgetFields):
     """One user's budget and caps, with the current period's running totals (USD).
 
-    ``reserved_usd`` is held for generations still queued or running; ``spent_usd`` is
+    ``reserved_usd`` is held for requests still in progress (open holds); ``spent_usd`` is
     what finished ones cost. Both only change under this row's lock, inside the same
     transaction as the ledger row that explains the change.
     """
@@ -164,8 +167,53 @@ class QuotaModelLimit(ModelLimit):
         constraints = [models.UniqueConstraint(fields=["quota", "model_id"], name="quota_limit_unique")]
 
 
+class Hold(models.Model):
+    """Money and images held for one request: ``reserved_usd`` (the estimate, USD) and
+    ``images`` (how many it makes) against the quota period that began at
+    ``period_started_at``.
+
+    ``held`` until the request ends: ``settled`` (charged) or ``released`` (refunded in
+    full). Daily image caps count the images of holds made today that were not released,
+    so deleting what a request made does not give its images back.
+    """
+
+    class State(models.TextChoices):
+        HELD = "held", "Held"
+        SETTLED = "settled", "Settled"
+        RELEASED = "released", "Released"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="budget_holds"
+    )
+    model = models.CharField(max_length=64, help_text="fluxweb model id")
+    images = models.PositiveIntegerField(help_text="images the request makes")
+    reserved_usd = models.DecimalField(**USD, help_text="the estimate held")
+    period_started_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.HELD)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Daily image caps: one user's holds since midnight.
+            models.Index(fields=["user", "created_at"], name="hold_user_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["held", "settled", "released"]), name="hold_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserved_usd__gte=0), name="hold_reserved_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold #{self.pk} ({self.model}, {self.state})"
+
+
 class LedgerEntry(models.Model):
-    """One change to a user's money: a reservation, the charge that settles it, or a refund.
+    """One change to a user's money: a reservation, the charge that settles it, or a refund,
+    all three about one :class:`Hold`.
 
     Signed deltas (USD): a reservation holds ``+estimate`` (``reserved_usd``); a charge
     releases it (``reserved_usd = -estimate``) and spends the cost (``charged_usd``); a
@@ -181,9 +229,7 @@ class LedgerEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ledger_entries"
     )
-    generation = models.ForeignKey(
-        "generations.Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entries"
-    )
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="entries")
     model = models.CharField(max_length=64, help_text="fluxweb model id")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     reserved_usd = models.DecimalField(**USD, default=Decimal(0), help_text="change to the amount held")
@@ -202,8 +248,8 @@ class LedgerEntry(models.Model):
             models.Index(fields=["created_at"], name="ledger_time"),
         ]
         constraints = [
-            # A generation is reserved, charged and refunded at most once each.
-            models.UniqueConstraint(fields=["generation", "kind"], name="ledger_once_per_generation"),
+            # A hold is reserved, charged and refunded at most once each.
+            models.UniqueConstraint(fields=["hold", "kind"], name="ledger_once_per_hold"),
             models.CheckConstraint(condition=models.Q(kind__in=["reserve", "charge", "refund"]), name="ledger_kind_valid"),
         ]
 

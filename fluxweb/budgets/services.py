@@ -1,24 +1,24 @@
-"""Budget rules: reserve on submit, settle on success, refund on failure.
+"""Budget rules: hold on submit, settle on success, release on failure.
+
+The budgets app is a ledger that knows nothing of what the money is spent on: a caller
+holds an estimate with :func:`reserve`, keeps the :class:`Hold` it gets (a generation
+points at its hold), and later settles it (:func:`settle`) or releases it (:func:`release`).
 
 Every change to a user's money happens in one transaction that holds the lock on that
 user's :class:`Quota` row (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
 serialise writers instead), writes one :class:`LedgerEntry` and moves the quota's totals
-with ``F()`` expressions. So concurrent submits by one user are checked one after the
-other against up-to-date totals, and the totals always equal the ledger's sums.
+with ``F()`` expressions. So concurrent reservations by one user are checked one after
+the other against up-to-date totals, and the totals always equal the ledger's sums.
 
-Hooks in :mod:`fluxweb.generations.services`: :func:`reserve` (creating the generation
-through its ``for_generation`` callback) in ``submit_generation``, :func:`settle` where
-``run_generation`` marks success, :func:`refund` inside ``fail_generation``.
-
-The submit path is kept to few round trips (it is on every click of "Generate"): one
-locking read of the quota that also brings the model's cap and price, one count of today's images
-only when a cap applies, then the ledger row (already pointing at its generation) and the
-quota's new totals; no savepoints when the caller already holds a transaction.
+The reserve path is kept to few round trips (it is on every click of "Generate"): one
+locking read of the quota that also brings the model's cap, one count of today's images
+only when a cap applies, then the hold, its ledger row and the quota's new totals; no
+savepoints when the caller already holds a transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,14 +30,11 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
-from fluxweb.generations.models import Generation
-from fluxweb.providers.base import ModelSpec
+from fluxweb.core.money import format_usd
 from fluxweb.providers.pricing import USD_PLACES
 
-from .models import BudgetDefaults, LedgerEntry, Quota, QuotaModelLimit
-from fluxweb.core.money import format_usd
+from .models import BudgetDefaults, Hold, LedgerEntry, Quota, QuotaModelLimit
 from .periods import Period, period_end, period_start
-from .prices import estimate_cost, estimate_with, price_columns, price_from_columns
 
 ZERO = Decimal(0)
 
@@ -111,18 +108,12 @@ class BudgetStatus:
 
 @dataclass(frozen=True)
 class Reservation:
-    """Money held for a request: ``amount_usd`` is the estimate (USD).
+    """What :func:`reserve` held: the :class:`Hold`, and ``status``, the user's budget
+    right after it (this request included), so callers can show what is left without
+    reading it again."""
 
-    ``entry`` is its ledger row and ``generation`` what ``for_generation`` returned (both
-    None when nothing was held: no signed-in user). ``status`` is the user's budget right
-    after the reservation, this request included, so callers can show what is left
-    without reading it again (None without a user).
-    """
-
-    amount_usd: Decimal
-    entry: LedgerEntry | None = None
-    generation: Generation | None = None
-    status: BudgetStatus | None = None
+    hold: Hold
+    status: BudgetStatus
 
 
 # --- quotas --------------------------------------------------------------------------
@@ -152,12 +143,11 @@ def quota_for(user: Any, now: datetime | None = None) -> Quota:
 
 def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
     """The user's quota row, locked (``SELECT ... FOR UPDATE``) until the transaction ends,
-    with ``model_limit``: its images-per-day cap for ``model_id`` or None, and the model's
-    price row (:func:`~.prices.price_columns`). One query; a user without a quota row gets
-    one from the defaults first (:func:`quota_for`)."""
+    with ``model_limit``: its images-per-day cap for ``model_id`` or None. One query; a
+    user without a quota row gets one from the defaults first (:func:`quota_for`)."""
     cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values("images_per_day")[:1]
     # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that row too.
-    locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap), **price_columns(model_id))
+    locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap))
     try:
         return locked.get(user=user)
     except Quota.DoesNotExist:
@@ -200,53 +190,51 @@ def budget_status(user: Any, now: datetime | None = None) -> BudgetStatus | None
 
 def images_since(user_id: int | None, since: datetime) -> int:
     """Images the user asked for since ``since`` that count against daily caps
-    (:func:`_counted_generations`)."""
-    return _counted_generations(user_id, since).aggregate(total=Sum("num_images"))["total"] or 0
+    (:func:`_counted_holds`)."""
+    return _counted_holds(user_id, since).aggregate(total=Sum("images"))["total"] or 0
 
 
-def _counted_generations(user_id: int | None, since: datetime) -> QuerySet[Generation]:
-    """The user's generations since ``since`` whose images count against daily caps: all but
-    failed ones (their reservation was refunded)."""
-    return Generation.objects.filter(author_id=user_id, created_at__gte=since).exclude(
-        status=Generation.Status.FAILED
-    )
+def _counted_holds(user_id: int | None, since: datetime) -> QuerySet[Hold]:
+    """The user's holds since ``since`` whose images count against daily caps: held or
+    settled ones, not released ones (their request failed and was refunded)."""
+    holds = Hold.objects.filter(user_id=user_id, created_at__gte=since)
+    return holds.exclude(state=Hold.State.RELEASED)
 
 
-# --- reserve / settle / refund -----------------------------------------------------------
+# --- reserve / settle / release -----------------------------------------------------------
 
 
 def reserve(
-    user: Any, spec: ModelSpec, *, width: int, height: int, steps: int | None, num_images: int,
-    now: datetime | None = None, for_generation: Callable[[Decimal], Generation] | None = None,
+    user: Any, model_id: str, amount_usd: Decimal, images: int, *, label: str = "", note: str = "",
+    now: datetime | None = None,
 ) -> Reservation:
-    """Check the request against the user's budget and caps and hold its estimate (USD).
+    """Check a request for ``images`` images of ``model_id`` estimated at ``amount_usd``
+    (USD, from :func:`~.prices.estimate_cost`) against ``user``'s budget and caps, and hold
+    it: a :class:`Hold`, its ``reserve`` ledger row and the quota's reserved total.
 
-    ``for_generation(amount_usd)``, when given, is called once the request fits, under the
-    quota's lock, and returns the generation the money is held for (the ledger row points
-    at it); it is called without a user too. Run inside the transaction that creates the
-    generation (and enqueues it on commit): the quota row stays locked until that
-    transaction ends; outside one, a transaction of its own is used. Without a user
-    nothing is held. Raises :class:`QuotaExceeded` before writing anything (the caller's
-    transaction stays usable).
+    ``label`` names the model in the per-model cap's message (default: ``model_id``);
+    ``note`` goes on the ledger row. Run it inside the transaction that creates what the
+    money is held for: the quota row stays locked until that transaction ends; outside
+    one, a transaction of its own is used. ``user`` must be a saved user. Raises
+    :class:`QuotaExceeded` before writing anything (the caller's transaction stays usable).
     """
-    if user is None or not getattr(user, "is_authenticated", False):
-        amount = estimate_cost(spec, width, height, steps, num_images)
-        return Reservation(amount, generation=for_generation(amount) if for_generation else None)
     now = now or timezone.now()
     with _transaction():
-        quota = _locked_quota(user, spec.id, now)
-        amount = estimate_with(price_from_columns(quota, spec), spec, width, height, steps, num_images)
-        images_today = _check(quota, spec, amount, num_images, now)
-        generation = for_generation(amount) if for_generation else None
-        _hold(quota, amount, now)
-        entry = LedgerEntry.objects.create(
-            user=user, generation=generation, model=spec.id, kind=LedgerEntry.Kind.RESERVE, reserved_usd=amount,
-            period_started_at=quota.period_started_at, note=f"{num_images} × {width}×{height}",
+        quota = _locked_quota(user, model_id, now)
+        images_today = _check(quota, model_id, label or model_id, amount_usd, images, now)
+        _hold(quota, amount_usd, now)
+        hold = Hold.objects.create(
+            user=user, model=model_id, images=images, reserved_usd=amount_usd,
+            period_started_at=quota.period_started_at,
+        )
+        LedgerEntry.objects.create(
+            user=user, hold=hold, model=model_id, kind=LedgerEntry.Kind.RESERVE,
+            reserved_usd=amount_usd, period_started_at=quota.period_started_at, note=note[:200],
         )
     status = status_of(quota, now)
     if images_today is not None:
-        status = replace(status, images_today=images_today + num_images)
-    return Reservation(amount, entry, generation, status)
+        status = replace(status, images_today=images_today + images)
+    return Reservation(hold, status)
 
 
 def _transaction() -> AbstractContextManager[Any]:
@@ -266,7 +254,9 @@ def _hold(quota: Quota, amount: Decimal, now: datetime) -> None:
         quota.reserved_usd += amount
 
 
-def _check(quota: Quota, spec: ModelSpec, amount: Decimal, num_images: int, now: datetime) -> int | None:
+def _check(
+    quota: Quota, model_id: str, label: str, amount: Decimal, images: int, now: datetime
+) -> int | None:
     """Raise :class:`QuotaExceeded` unless the request fits; returns today's images (all
     models) when the quota has a daily cap, else None. ``quota`` carries ``model_limit``."""
     status = status_of(quota, now)
@@ -276,64 +266,66 @@ def _check(quota: Quota, spec: ModelSpec, amount: Decimal, num_images: int, now:
     model_cap: int | None = getattr(quota, "model_limit", None)
     if quota.images_per_day is None and model_cap is None:
         return None
-    used, used_of_model = _images_today(quota.user_id, spec.id, now)
-    if quota.images_per_day is not None and used + num_images > quota.images_per_day:
+    used, used_of_model = _images_today(quota.user_id, model_id, now)
+    if quota.images_per_day is not None and used + images > quota.images_per_day:
         raise QuotaExceeded(
             f"You can make {quota.images_per_day} images a day and have made {used} today; "
-            f"this request makes {num_images}."
+            f"this request makes {images}."
         )
-    if model_cap is not None and used_of_model + num_images > model_cap:
+    if model_cap is not None and used_of_model + images > model_cap:
         raise QuotaExceeded(
-            f"You can make {model_cap} {spec.label} images a day and have made "
-            f"{used_of_model} today; this request makes {num_images}."
+            f"You can make {model_cap} {label} images a day and have made "
+            f"{used_of_model} today; this request makes {images}."
         )
     return used if quota.images_per_day is not None else None
 
 
 def _images_today(user_id: int, model_id: str, now: datetime) -> tuple[int, int]:
     """(all models, ``model_id`` only): images the user asked for since local midnight that
-    count against daily caps (:func:`_counted_generations`). One query."""
-    totals = _counted_generations(user_id, period_start(Period.DAILY, now)).aggregate(
-        total=Sum("num_images"), of_model=Sum("num_images", filter=Q(model=model_id))
+    count against daily caps (:func:`_counted_holds`). One query."""
+    totals = _counted_holds(user_id, period_start(Period.DAILY, now)).aggregate(
+        total=Sum("images"), of_model=Sum("images", filter=Q(model=model_id))
     )
     return totals["total"] or 0, totals["of_model"] or 0
 
 
-def settle(generation: Generation) -> LedgerEntry | None:
-    """Charge a succeeded generation: its ``actual_cost_usd`` when the provider reported
-    one, else its estimate; releases the reservation. Idempotent; None when there was
-    nothing to settle (no reservation, or already settled/refunded)."""
-    actual = generation.actual_cost_usd
-    charged = actual if actual is not None else generation.estimated_cost_usd
-    note = "cost reported by the provider" if actual is not None else "estimate (no cost reported)"
-    return _finish(generation, LedgerEntry.Kind.CHARGE, charged, note)
+def settle(hold: Hold, actual_usd: Decimal | None) -> LedgerEntry | None:
+    """Charge a held request: ``actual_usd`` (USD, as its provider reported it) when given,
+    else the estimate held; releases the reservation. Idempotent; None when the hold was
+    already settled or released."""
+    charged = actual_usd if actual_usd is not None else hold.reserved_usd
+    if actual_usd is not None:
+        note = "cost reported by the provider"
+    else:
+        note = "estimate (no cost reported)"
+    return _finish(hold, Hold.State.SETTLED, charged, note)
 
 
-def refund(generation: Generation) -> LedgerEntry | None:
-    """Release a failed (or cancelled) generation's reservation in full. Idempotent; None
-    when there was nothing to refund."""
-    return _finish(generation, LedgerEntry.Kind.REFUND, ZERO, (generation.error or "")[:200])
+def release(hold: Hold, note: str = "") -> LedgerEntry | None:
+    """Return a held request's reservation in full (it failed or was cancelled); ``note``
+    says why. Idempotent; None when the hold was already settled or released."""
+    return _finish(hold, Hold.State.RELEASED, ZERO, note[:200])
 
 
-def _finish(generation: Generation, kind: str, charged: Decimal, note: str) -> LedgerEntry | None:
-    reservation = LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.RESERVE).first()
-    if reservation is None:
-        return None
+def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry | None:
+    kind = LedgerEntry.Kind.CHARGE if state == Hold.State.SETTLED else LedgerEntry.Kind.REFUND
     # No savepoint: the worker calls this inside its success/failure transaction, and a
     # savepoint's two round trips would lengthen the time the quota row stays locked.
     with transaction.atomic(savepoint=False):
-        quota = Quota.objects.select_for_update().filter(user_id=reservation.user_id).first()
-        if LedgerEntry.objects.filter(generation=generation).exclude(kind=LedgerEntry.Kind.RESERVE).exists():
+        quota = Quota.objects.select_for_update().filter(user_id=hold.user_id).first()
+        # The conditional UPDATE decides who finishes the hold: only one caller ever does.
+        if not Hold.objects.filter(pk=hold.pk, state=Hold.State.HELD).update(state=state):
             return None
-        held = reservation.reserved_usd
+        hold.state = state
         entry = LedgerEntry.objects.create(
-            user_id=reservation.user_id, generation=generation, model=reservation.model, kind=kind,
-            reserved_usd=-held, charged_usd=charged, period_started_at=reservation.period_started_at,
-            note=note,
+            user_id=hold.user_id, hold=hold, model=hold.model, kind=kind,
+            reserved_usd=-hold.reserved_usd, charged_usd=charged,
+            period_started_at=hold.period_started_at, note=note,
         )
-        if quota is not None and quota.period_started_at == reservation.period_started_at:
+        if quota is not None and quota.period_started_at == hold.period_started_at:
             Quota.objects.filter(pk=quota.pk).update(
-                reserved_usd=_plus("reserved_usd", -held), spent_usd=_plus("spent_usd", charged)
+                reserved_usd=_plus("reserved_usd", -hold.reserved_usd),
+                spent_usd=_plus("spent_usd", charged),
             )
     return entry
 

@@ -17,7 +17,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import stamina
@@ -28,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fluxweb.budgets import services as budgets
+from fluxweb.budgets.prices import estimate_cost
 from fluxweb.budgets.services import BudgetStatus
 from fluxweb.providers.base import (
     GenerationRequest,
@@ -64,14 +64,15 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     from (the browser or the API).
 
     A blank seed becomes a random one within the model's range, so every generation
-    records the seed it used. The estimate (USD, from the price table) is reserved
-    against the author's budget and stored with it. Raises
+    records the seed it used. The estimate (USD, from the price table) is held against
+    the author's budget (a :class:`~fluxweb.budgets.models.Hold`, linked from the
+    generation) and stored with it. Raises
     :class:`~fluxweb.budgets.services.QuotaExceeded` (nothing created or enqueued) when
     the request does not fit the author's budget or caps.
 
-    One transaction of 6 statements when the author has no daily cap (7 with one): the
-    locked quota (bringing the price and the model cap), prompt upsert, generation, quota
-    total, ledger row, task row.
+    The price read, then one transaction of 7 statements when the author has no daily cap
+    (8 with one): the locked quota (bringing the model cap), quota total, hold, ledger
+    row, prompt upsert, generation, task row.
     """
     from .tasks import generate_images
 
@@ -80,34 +81,37 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     if seed is None and spec.seed is not None:
         seed = spec.seed.minimum + secrets.randbelow(spec.seed.maximum - spec.seed.minimum + 1)
 
-    def create(estimate_usd: Decimal) -> Generation:
-        return Generation.objects.create(
+    width, height, num_images = data["width"], data["height"], data["num_images"]
+    steps = data.get("num_inference_steps")
+    estimate_usd = estimate_cost(spec, width, height, steps, num_images)
+    signed_in = author is not None and author.is_authenticated
+    with transaction.atomic():
+        reservation = None
+        if signed_in:
+            reservation = budgets.reserve(
+                author, spec.id, estimate_usd, num_images,
+                label=spec.label, note=f"{num_images} × {width}×{height}",
+            )
+        generation = Generation.objects.create(
             author=author,
             prompt=Prompt.objects.use(data["prompt"]),
             negative_prompt=data.get("negative_prompt", ""),
             provider=spec.provider,
             model=spec.id,
-            width=data["width"],
-            height=data["height"],
-            num_inference_steps=data.get("num_inference_steps"),
+            width=width,
+            height=height,
+            num_inference_steps=steps,
             guidance_scale=float(data["guidance_scale"]) if data.get("guidance_scale") is not None else None,
             seed=seed,
-            num_images=data["num_images"],
+            num_images=num_images,
             source=source,
             estimated_cost_usd=estimate_usd,
+            hold=reservation.hold if reservation else None,
         )
-
-    with transaction.atomic():
-        reservation = budgets.reserve(
-            author, spec, width=data["width"], height=data["height"],
-            steps=data.get("num_inference_steps"), num_images=data["num_images"], for_generation=create,
-        )
-        generation = reservation.generation
-        assert generation is not None  # reserve calls create whenever it returns
         # Not on_commit: a separate autocommit INSERT would cost a second commit (a WAL
         # flush), and a crash between the two commits would leave a generation no task runs.
         generate_images.enqueue(generation.pk)
-    return Submission(generation, reservation.status)
+    return Submission(generation, reservation.status if reservation else None)
 
 
 def submit_generation(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Generation:
@@ -215,14 +219,15 @@ def fail_generation(generation: Generation, reason: str) -> bool:
     """The one way a generation ends ``failed``: every failure path (provider errors, crashes,
     the stuck-work sweep) comes here, so whatever a failure must undo is undone once.
 
-    The failure and its refund commit together, and only the call whose conditional
-    transition succeeds refunds, so a reservation is returned exactly once.
+    The failure and the release of its budget hold commit together, and only the call
+    whose conditional transition succeeds releases, so a reservation is returned exactly
+    once.
     Returns False if the generation had already finished.
     """
     with transaction.atomic():
         failed = generation.mark_failed(reason)
-        if failed:
-            budgets.refund(generation)
+        if failed and generation.hold_id is not None:
+            budgets.release(generation.hold, generation.error[:200])
     if failed:
         provider_status.record_failure(generation.provider, reason)
     return failed
@@ -245,7 +250,8 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
             )
             if succeeded:
                 GeneratedImage.objects.bulk_create(images)
-                budgets.settle(generation)
+                if generation.hold_id is not None:
+                    budgets.settle(generation.hold, generation.actual_cost_usd)
     finally:
         if not succeeded:
             _delete_files([name for image in images for name in (image.file.name, image.thumbnail.name)])

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from fluxweb.core.money import format_usd
+
 from ..services import BudgetStatus, budget_status
 
 register = template.Library()

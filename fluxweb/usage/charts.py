@@ -1,5 +1,5 @@
 """Server-rendered SVG charts: the geometry of a stacked bar chart (one bar per day, one
-colour per series), drawn by ``templates/budgets/_bar_chart.html``. No JavaScript."""
+colour per series), drawn by ``templates/usage/_bar_chart.html``. No JavaScript."""
 
 from __future__ import annotations
 

@@ -13,13 +13,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from fluxweb.budgets.models import LedgerEntry
 from fluxweb.generations.models import Generation
-
-from .models import LedgerEntry
 
 ZERO = Decimal(0)
 PLACES = Decimal("0.000001")
@@ -191,13 +190,15 @@ CSV_HEADER = [
 def csv_rows(usage: UsageFilter) -> Any:
     """The ledger rows of ``usage`` for CSV export, oldest first, header first."""
     yield CSV_HEADER
-    for entry in usage.entries().select_related("user").order_by("created_at", "id").iterator():
+    # The generation each row was for, through its hold (None: an anonymous or deleted one).
+    entries = usage.entries().select_related("user").annotate(generation_id=F("hold__generation"))
+    for entry in entries.order_by("created_at", "id").iterator():
         yield [
             entry.created_at.isoformat(),
             entry.user.get_username() if entry.user else "",
             entry.model,
             entry.kind,
-            entry.generation_id or "",
+            entry.generation_id or "",  # type: ignore[attr-defined]
             f"{entry.reserved_usd:f}",
             f"{entry.charged_usd:f}",
             entry.period_started_at.isoformat(),

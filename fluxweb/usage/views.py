@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from fluxweb.budgets.services import budget_status
+
 from .charts import stacked_bars
 from .forms import UsageFilterForm
 from .reports import build_report, csv_rows
-from .services import budget_status
 
 
 @require_GET
@@ -34,7 +35,7 @@ def usage(request: HttpRequest) -> HttpResponse:
         "budget": budget_status(request.user),
         "query": request.GET.urlencode(),
     }
-    template = "budgets/usage.html#report" if request.htmx else "budgets/usage.html"
+    template = "usage/usage.html#report" if request.htmx else "usage/usage.html"
     return render(request, template, context)
 
 

@@ -1,0 +1,62 @@
+"""The usage page's filter form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from fluxweb.budgets.models import LedgerEntry
+
+from .reports import UsageFilter
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+class UsageFilterForm(forms.Form):
+    """Dates (local, inclusive), and for admins a user; a model for everyone.
+
+    Members only ever see their own usage: the user field is removed for them.
+    """
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False,
+                                  empty_label="Everyone")
+    model = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        if not viewer.is_staff:
+            del self.fields["user"]
+        models = LedgerEntry.objects.order_by("model").values_list("model", flat=True).distinct()
+        self.fields["model"].choices = [("", "All models"), *((m, m) for m in models)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError("The start date must not be after the end date.")
+        if (end - start).days >= MAX_DAYS:
+            raise forms.ValidationError(f"Choose at most {MAX_DAYS} days.")
+        data["start"], data["end"] = start, end
+        return data
+
+    def usage_filter(self) -> UsageFilter:
+        """The filter chosen, or the last 30 days (of the viewer alone, for members) when
+        the form is unbound or invalid."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        if self.viewer.is_staff:
+            user = data.get("user")
+            user_id = user.pk if user else None
+        else:
+            user_id = self.viewer.pk
+        return UsageFilter(start=start, end=end, user_id=user_id, model=data.get("model") or "")

@@ -9,7 +9,6 @@ never the development one; it is migrated on start and reused between runs.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import platform
@@ -36,9 +35,14 @@ os.environ.update(
     DJANGO_STATIC_ROOT=str(ROOT / "var" / "bench-static"),
 )
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-for _name in [n for n in os.environ if n.startswith(("DEEPINFRA_", "AIMLAPI_", "SEGMIND_", "IMAGEPIPELINE_"))]:
-    del os.environ[_name]
-os.environ["DEEPINFRA_API_KEY"] = "test-deepinfra-key"  # the emulator's; enables the FLUX models here
+from fluxweb.providers.catalog import env_names  # noqa: E402 (after sys.path)
+from tests.emulators import deepinfra as deepinfra_emulator  # noqa: E402
+
+# Only DeepInfra, pointed at its emulator (app_env), enables the FLUX models here: no key
+# or switch of any provider from the caller's environment (FLUXWEB_DEMO_PROVIDER included).
+for _name in env_names():
+    os.environ.pop(_name, None)
+os.environ.update(deepinfra_emulator.env("http://127.0.0.1:9"))  # the real URL comes with app_env
 
 import django  # noqa: E402
 
@@ -47,10 +51,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from tests.emulators import deepinfra  # noqa: E402
-from tests.emulators.deepinfra import API_KEY, DeepInfraEmulator  # noqa: E402
-from tests.emulators.server import png_bytes, serve  # noqa: E402
 from tests import processes  # noqa: E402
+from tests.emulators.deepinfra import DeepInfraEmulator  # noqa: E402
+from tests.emulators.server import serve  # noqa: E402
 
 LOGS = ROOT / "var" / "bench-logs"
 MODEL = "deepinfra/flux-1-schnell"
@@ -131,8 +134,8 @@ def app_env(emulator_url: str, **extra: str) -> dict[str, str]:
     """Environment of a fluxweb process on the benchmark database with DeepInfra → emulator."""
     env = dict(os.environ)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    env.update(DATABASE_URL=DATABASE_URL, DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=emulator_url,
-               PYTHONUNBUFFERED="1", **extra)
+    env.update(DATABASE_URL=DATABASE_URL, PYTHONUNBUFFERED="1", **deepinfra_emulator.env(emulator_url))
+    env.update(extra)
     return env
 
 
@@ -179,18 +182,6 @@ class BenchEmulator(DeepInfraEmulator):
             prompt = ""
         self.times[prompt] = (received, time.time())
         return response
-
-
-# The emulator runs on the same 2 cores as fluxweb: encoding each answer's PNG anew (7 ms
-# of CPU at 512×512, profiled) would charge fluxweb's figures with the emulator's work. A
-# provider's images are made on its own machines, so the bench encodes one image per size
-# (the emulator's colour-per-seed is dropped) and answers with those bytes.
-@functools.lru_cache(maxsize=64)
-def _one_png_per_size(width: int, height: int, fmt: str = "PNG") -> bytes:
-    return png_bytes(width, height, colour=(40, 90, 160), fmt=fmt)
-
-
-deepinfra.png_bytes = lambda width, height, colour=None, fmt="PNG": _one_png_per_size(width, height, fmt)
 
 
 @contextmanager

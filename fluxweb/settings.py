@@ -275,27 +275,14 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# --- Providers (fluxweb/providers/registry.py reads these) ------------------------------
-FLUXWEB_DEMO_PROVIDER = env.bool("FLUXWEB_DEMO_PROVIDER", default=True)
-# Seconds the demo provider pretends to work, so the queued/running states are visible.
-FLUXWEB_DEMO_DELAY = env.float("FLUXWEB_DEMO_DELAY", default=1.0)
-DEEPINFRA_API_KEY = env.str("DEEPINFRA_API_KEY", default="")
-DEEPINFRA_BASE_URL = env.str("DEEPINFRA_BASE_URL", default="https://api.deepinfra.com")
-# DeepInfra's OpenAI-compatible images endpoint too ({DEEPINFRA_BASE_URL}/v1/openai), same key.
-DEEPINFRA_OPENAI = env.bool("DEEPINFRA_OPENAI", default=False)
-AIMLAPI_API_KEY = env.str("AIMLAPI_API_KEY", default="")
-AIMLAPI_BASE_URL = env.str("AIMLAPI_BASE_URL", default="https://api.aimlapi.com")
-SEGMIND_API_KEY = env.str("SEGMIND_API_KEY", default="")
-SEGMIND_BASE_URL = env.str("SEGMIND_BASE_URL", default="https://api.segmind.com")
-IMAGEPIPELINE_API_KEY = env.str("IMAGEPIPELINE_API_KEY", default="")
-IMAGEPIPELINE_BASE_URL = env.str("IMAGEPIPELINE_BASE_URL", default="https://api.imagepipeline.io")
-# The dedicated server FLUX runs on (ImagePipeline serves generate/v3 + FLUX only there).
-IMAGEPIPELINE_SERVER_ID = env.str("IMAGEPIPELINE_SERVER_ID", default="")
-# Any other OpenAI-style POST {base}/images/generations (Together, a LiteLLM proxy, ...):
-# base URL including its version prefix (https://api.together.xyz/v1), key, model names.
-OPENAI_IMAGES_BASE_URL = env.str("OPENAI_IMAGES_BASE_URL", default="")
-OPENAI_IMAGES_API_KEY = env.str("OPENAI_IMAGES_API_KEY", default="")
-OPENAI_IMAGES_MODELS = env.list("OPENAI_IMAGES_MODELS", default=[])
+# --- Providers ---------------------------------------------------------------------------
+# Each provider module declares the variables it reads (key, base URL with its documented
+# default, extras such as IMAGEPIPELINE_SERVER_ID, DEEPINFRA_OPENAI, OPENAI_IMAGES_MODELS,
+# FLUXWEB_DEMO_PROVIDER); each becomes the setting of the same name, parsed strictly.
+# docs/providers.md lists them. (Imported here: provider modules import no Django models.)
+from fluxweb.providers.catalog import provider_settings  # noqa: E402
+
+globals().update(provider_settings(env))
 
 # Outbound HTTP to providers: seconds for connect / whole request, bytes per image.
 FLUXWEB_PROVIDER_CONNECT_TIMEOUT = env.float("FLUXWEB_PROVIDER_CONNECT_TIMEOUT", default=10.0)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import stamina
 from django.test import Client
 
 from tests.emulators import aimlapi as aimlapi_emulator
+from tests.emulators import deepinfra as deepinfra_emulator
 from tests.emulators import imagepipeline as imagepipeline_emulator
 from tests.emulators import openai_images as openai_images_emulator
 from tests.emulators import segmind as segmind_emulator
 from tests.emulators.deepinfra import API_KEY as DEEPINFRA_KEY
 from tests.emulators.deepinfra import DeepInfraEmulator
-from tests.emulators.server import serve
+from tests.emulators.server import BaseEmulator, serve
+from tests.provider_cases import provider_settings
 from tests.s3 import s3, s3_server  # noqa: F401 (fixtures)
 
 
@@ -64,94 +67,64 @@ def member_client(member) -> Client:
     return client
 
 
-@pytest.fixture
-def deepinfra(settings) -> Iterator[DeepInfraEmulator]:
-    """A DeepInfra emulator on loopback, configured as the DeepInfra provider."""
-    emulator = DeepInfraEmulator()
-    with serve(emulator) as base_url:
-        settings.DEEPINFRA_API_KEY = DEEPINFRA_KEY
-        settings.DEEPINFRA_BASE_URL = base_url
-        emulator.base_url = base_url
-        try:
-            yield emulator
-        finally:
-            if emulator.gate is not None:  # let held calls end before the server stops
-                emulator.gate.set()
+def _emulator_fixture(make: Callable[[], BaseEmulator], env: Callable[[str], dict[str, str]],
+                      doc: str, **extra_settings: Any) -> Any:
+    """A fixture serving the emulator ``make()`` on loopback and pointing its provider at it:
+    ``emulator.env`` (for child processes) is ``env(base_url)`` plus ``extra_settings`` as
+    text, and the test's settings get the same values, parsed as settings.py parses them."""
+
+    @pytest.fixture
+    def fixture(settings: Any) -> Iterator[BaseEmulator]:
+        emulator = make()
+        with serve(emulator) as base_url:
+            emulator.base_url = base_url
+            extra_env = {name: str(value) for name, value in extra_settings.items()}
+            emulator.env = {**env(base_url), **extra_env}
+            for name, value in {**provider_settings(env(base_url)), **extra_settings}.items():
+                setattr(settings, name, value)
+            try:
+                yield emulator
+            finally:
+                gate = getattr(emulator, "gate", None)
+                if gate is not None:  # let held calls end before the server stops
+                    gate.set()
+
+    fixture.__doc__ = doc
+    return fixture
 
 
-@pytest.fixture
-def aimlapi(settings) -> Iterator[aimlapi_emulator.AIMLAPIEmulator]:
-    """An AIML API emulator on loopback, configured as the AIML provider (``.env`` for
-    child processes)."""
-    emulator = aimlapi_emulator.AIMLAPIEmulator()
-    with serve(emulator) as base_url:
-        emulator.base_url = base_url
-        emulator.env = {"AIMLAPI_API_KEY": aimlapi_emulator.API_KEY, "AIMLAPI_BASE_URL": base_url}
-        settings.AIMLAPI_API_KEY, settings.AIMLAPI_BASE_URL = aimlapi_emulator.API_KEY, base_url
-        yield emulator
-
-
-@pytest.fixture
-def segmind(settings) -> Iterator[segmind_emulator.SegmindEmulator]:
-    """A Segmind emulator on loopback, configured as the Segmind provider."""
-    emulator = segmind_emulator.SegmindEmulator()
-    with serve(emulator) as base_url:
-        emulator.base_url = base_url
-        emulator.env = {"SEGMIND_API_KEY": segmind_emulator.API_KEY, "SEGMIND_BASE_URL": base_url}
-        settings.SEGMIND_API_KEY, settings.SEGMIND_BASE_URL = segmind_emulator.API_KEY, base_url
-        yield emulator
-
-
-@pytest.fixture
-def imagepipeline(settings) -> Iterator[imagepipeline_emulator.ImagePipelineEmulator]:
-    """An ImagePipeline emulator on loopback, configured as the ImagePipeline provider
-    with its dedicated server id; pending jobs are polled again at once."""
-    emulator = imagepipeline_emulator.ImagePipelineEmulator()
-    with serve(emulator) as base_url:
-        emulator.base_url = base_url
-        emulator.env = {
-            "IMAGEPIPELINE_API_KEY": imagepipeline_emulator.API_KEY, "IMAGEPIPELINE_BASE_URL": base_url,
-            "IMAGEPIPELINE_SERVER_ID": imagepipeline_emulator.SERVER_ID, "FLUXWEB_PENDING_POLL_INTERVAL": "0",
-        }
-        settings.IMAGEPIPELINE_API_KEY = imagepipeline_emulator.API_KEY
-        settings.IMAGEPIPELINE_BASE_URL = base_url
-        settings.IMAGEPIPELINE_SERVER_ID = imagepipeline_emulator.SERVER_ID
-        settings.FLUXWEB_PENDING_POLL_INTERVAL = 0
-        yield emulator
-
-
-@pytest.fixture
-def deepinfra_openai(settings) -> Iterator[openai_images_emulator.OpenAIImagesEmulator]:
-    """DeepInfra's OpenAI-compatible mount (``/v1/openai``) on loopback, enabled through
-    ``DEEPINFRA_OPENAI`` with the DeepInfra key and base URL."""
-    emulator = openai_images_emulator.OpenAIImagesEmulator(api_key=DEEPINFRA_KEY)
-    with serve(emulator) as base_url:
-        emulator.base_url = base_url
-        emulator.env = {
-            "DEEPINFRA_API_KEY": DEEPINFRA_KEY, "DEEPINFRA_BASE_URL": base_url, "DEEPINFRA_OPENAI": "1",
-        }
-        settings.DEEPINFRA_API_KEY, settings.DEEPINFRA_BASE_URL = DEEPINFRA_KEY, base_url
-        settings.DEEPINFRA_OPENAI = True
-        yield emulator
-
-
-@pytest.fixture
-def openai_images(settings) -> Iterator[openai_images_emulator.OpenAIImagesEmulator]:
-    """A generic OpenAI-style endpoint (a proxy at ``/v1``) configured through
-    ``OPENAI_IMAGES_*`` with two model names."""
-    models = ("black-forest-labs/FLUX.1-schnell", "flux-dev")
-    emulator = openai_images_emulator.OpenAIImagesEmulator(prefix="/v1", models=models)
-    with serve(emulator) as base_url:
-        emulator.base_url = base_url
-        emulator.env = {
-            "OPENAI_IMAGES_BASE_URL": f"{base_url}/v1",
-            "OPENAI_IMAGES_API_KEY": openai_images_emulator.API_KEY,
-            "OPENAI_IMAGES_MODELS": ",".join(models),
-        }
-        settings.OPENAI_IMAGES_BASE_URL = f"{base_url}/v1"
-        settings.OPENAI_IMAGES_API_KEY = openai_images_emulator.API_KEY
-        settings.OPENAI_IMAGES_MODELS = list(models)
-        yield emulator
+deepinfra = _emulator_fixture(
+    DeepInfraEmulator, deepinfra_emulator.env,
+    "A DeepInfra emulator on loopback, configured as the DeepInfra provider.",
+)
+aimlapi = _emulator_fixture(
+    aimlapi_emulator.AIMLAPIEmulator, aimlapi_emulator.env,
+    "An AIML API emulator on loopback, configured as the AIML provider.",
+)
+segmind = _emulator_fixture(
+    segmind_emulator.SegmindEmulator, segmind_emulator.env,
+    "A Segmind emulator on loopback, configured as the Segmind provider.",
+)
+imagepipeline = _emulator_fixture(
+    imagepipeline_emulator.ImagePipelineEmulator, imagepipeline_emulator.env,
+    "An ImagePipeline emulator on loopback, configured with its dedicated server id; pending "
+    "jobs are polled again at once.",
+    FLUXWEB_PENDING_POLL_INTERVAL=0,
+)
+deepinfra_openai = _emulator_fixture(
+    lambda: openai_images_emulator.OpenAIImagesEmulator(api_key=DEEPINFRA_KEY),
+    lambda base_url: openai_images_emulator.deepinfra_env(base_url, DEEPINFRA_KEY),
+    "DeepInfra's OpenAI-compatible mount (``/v1/openai``) on loopback, enabled through "
+    "``DEEPINFRA_OPENAI`` with the DeepInfra key and base URL.",
+)
+openai_images = _emulator_fixture(
+    lambda: openai_images_emulator.OpenAIImagesEmulator(
+        prefix=openai_images_emulator.GENERIC_PREFIX, models=openai_images_emulator.GENERIC_MODELS
+    ),
+    openai_images_emulator.env,
+    "A generic OpenAI-style endpoint (a proxy at ``/v1``) configured through ``OPENAI_IMAGES_*`` "
+    "with two model names.",
+)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import pytest
 
 from fluxweb.generations.forms import GenerationForm
 from fluxweb.generations.models import Generation
-from fluxweb.providers.registry import SETUPS, get_registry
+from fluxweb.providers.catalog import PROVIDERS
+from fluxweb.providers.registry import get_registry
 
 ALL_KEYS = dict(DEEPINFRA_API_KEY="d", DEEPINFRA_OPENAI=True, AIMLAPI_API_KEY="a", SEGMIND_API_KEY="s",
                 IMAGEPIPELINE_API_KEY="i", OPENAI_IMAGES_BASE_URL="https://proxy.example/v1",
@@ -39,7 +40,7 @@ def test_every_provider_with_its_settings(settings):
         "openai-images/flux-schnell",
         "demo/placeholder",
     ]
-    assert [setup.slug for setup in SETUPS] == list(get_registry().providers)
+    assert [info.slug for info in PROVIDERS] == list(get_registry().providers)
 
 
 @pytest.mark.parametrize(

@@ -36,19 +36,27 @@ from .base import (
     PendingJob,
     Range,
 )
+from .declaration import ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_for_status, json_body, message_field
 from .pricing import per_image
 
 NAME = "AIML API"
 # The schema says "seed: integer, minimum 1" with no maximum; 2³¹−1 is safe everywhere.
 SEED = Range(1, 2**31 - 1)
+API_KEY = key_var("AIMLAPI")
+BASE_URL = base_url_var("AIMLAPI", "https://api.aimlapi.com")
+
+INFO = ProviderInfo(
+    "aimlapi", NAME, env=(API_KEY, BASE_URL),
+    build=lambda values: AIMLAPIProvider(values[API_KEY.name], values[BASE_URL.name]),
+)
 
 
 class AIMLAPIProvider:
     """AIML API's images endpoint; ``base_url`` like ``https://api.aimlapi.com``."""
 
-    slug = "aimlapi"
-    label = NAME
+    slug = INFO.slug
+    label = INFO.label
 
     def __init__(self, api_key: str, base_url: str) -> None:
         self.http = ProviderHTTP(NAME, base_url, {"Authorization": f"Bearer {api_key}"})

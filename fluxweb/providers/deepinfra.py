@@ -26,6 +26,7 @@ from .base import (
     Range,
     RetryableProviderError,
 )
+from .declaration import ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_detail, error_for_status, json_body
 from .pricing import FLUX_DEV, FLUX_SCHNELL
 
@@ -34,13 +35,21 @@ NAME = "DeepInfra"
 # 32-pixel grid and 1536 is the largest side the other hosts document.
 SIDE = Range(128, 1536, 32)
 SEED = Range(0, 2**32 - 1)
+API_KEY = key_var("DEEPINFRA")
+# Shared with DeepInfra's OpenAI-compatible mount (fluxweb/providers/openai_images.py).
+BASE_URL = base_url_var("DEEPINFRA", "https://api.deepinfra.com")
+
+INFO = ProviderInfo(
+    "deepinfra", NAME, env=(API_KEY, BASE_URL),
+    build=lambda values: DeepInfraProvider(values[API_KEY.name], values[BASE_URL.name]),
+)
 
 
 class DeepInfraProvider:
     """DeepInfra native inference API; ``base_url`` like ``https://api.deepinfra.com``."""
 
-    slug = "deepinfra"
-    label = NAME
+    slug = INFO.slug
+    label = INFO.label
 
     def __init__(self, api_key: str, base_url: str) -> None:
         self.http = ProviderHTTP(NAME, base_url, {"Authorization": f"Bearer {api_key}"})

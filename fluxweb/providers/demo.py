@@ -15,16 +15,26 @@ import time
 from PIL import Image, ImageDraw, ImageFont
 
 from .base import GenerationRequest, GenerationResult, ModelSpec, PendingJob, Range
+from .declaration import EnvVar, ProviderInfo
 from .pricing import FREE
 
 LABEL = "Demo (offline)"
+# On by default, so a fresh install generates something; FLUXWEB_DEMO_PROVIDER=0 hides it.
+ENABLED = EnvVar("FLUXWEB_DEMO_PROVIDER", kind="bool", default=True, enables=True)
+# Seconds the demo pretends to work, so the queued/running states are visible.
+DELAY = EnvVar("FLUXWEB_DEMO_DELAY", kind="float", default=1.0)
+
+INFO = ProviderInfo(
+    "demo", LABEL, env=(ENABLED, DELAY),
+    build=lambda values: DemoProvider(delay=values[DELAY.name]),
+)
 
 
 class DemoProvider:
     """Renders PNG placeholders with Pillow; ``delay`` seconds simulate inference time."""
 
-    slug = "demo"
-    label = LABEL
+    slug = INFO.slug
+    label = INFO.label
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay

@@ -34,10 +34,22 @@ from .base import (
     ProviderError,
     Range,
 )
+from .declaration import EnvVar, ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_detail, error_for_status, json_body
 from .pricing import Price
 
 NAME = "ImagePipeline"
+API_KEY = key_var("IMAGEPIPELINE")
+BASE_URL = base_url_var("IMAGEPIPELINE", "https://api.imagepipeline.io")
+# The dedicated server FLUX runs on (ImagePipeline serves generate/v3 + FLUX only there).
+SERVER_ID = EnvVar("IMAGEPIPELINE_SERVER_ID")
+
+INFO = ProviderInfo(
+    "imagepipeline", NAME, env=(API_KEY, BASE_URL, SERVER_ID),
+    build=lambda values: ImagePipelineProvider(
+        values[API_KEY.name], values[BASE_URL.name], values[SERVER_ID.name]
+    ),
+)
 
 
 class ImagePipelineProvider:
@@ -46,8 +58,8 @@ class ImagePipelineProvider:
     ``server_id`` is the dedicated server FLUX runs on (sent when not empty).
     """
 
-    slug = "imagepipeline"
-    label = NAME
+    slug = INFO.slug
+    label = INFO.label
 
     def __init__(self, api_key: str, base_url: str, server_id: str = "") -> None:
         self.http = ProviderHTTP(NAME, base_url, {"API-Key": api_key})

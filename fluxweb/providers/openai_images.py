@@ -32,12 +32,37 @@ from .base import (
     PendingJob,
     Range,
 )
+from .declaration import EnvVar, ProviderInfo, key_var
+from .deepinfra import API_KEY as DEEPINFRA_API_KEY
+from .deepinfra import BASE_URL as DEEPINFRA_BASE_URL
 from .http import ProviderHTTP, error_detail, error_for_status, json_body
 from .pricing import FLUX_DEV, FLUX_SCHNELL, Price
 
 # FLUX works on a 32-pixel grid; 1536 is the largest side the FLUX hosts document.
 SIDE = Range(128, 1536, 32)
 MAX_MODEL_ID = 64  # Generation.model's max_length
+
+# DeepInfra's mount: its key and base URL, plus a switch.
+DEEPINFRA_OPENAI = EnvVar("DEEPINFRA_OPENAI", kind="bool", default=False, enables=True)
+DEEPINFRA_INFO = ProviderInfo(
+    "deepinfra-openai", "DeepInfra (OpenAI API)",
+    env=(DEEPINFRA_API_KEY, DEEPINFRA_BASE_URL, DEEPINFRA_OPENAI),
+    build=lambda values: deepinfra_openai(
+        values[DEEPINFRA_API_KEY.name], values[DEEPINFRA_BASE_URL.name]
+    ),
+)
+
+# Any other endpoint: base URL including its version prefix (https://api.together.xyz/v1),
+# key, and the model names it serves (comma-separated). No default host: all three enable it.
+BASE_URL = EnvVar("OPENAI_IMAGES_BASE_URL", enables=True)
+API_KEY = key_var("OPENAI_IMAGES")
+MODELS = EnvVar("OPENAI_IMAGES_MODELS", kind="list", default=(), enables=True)
+GENERIC_INFO = ProviderInfo(
+    "openai-images", "OpenAI-compatible endpoint", env=(BASE_URL, API_KEY, MODELS),
+    build=lambda values: generic_openai(
+        values[API_KEY.name], values[BASE_URL.name], values[MODELS.name]
+    ),
+)
 
 
 class OpenAIImagesProvider:
@@ -124,7 +149,7 @@ def deepinfra_openai(api_key: str, deepinfra_base_url: str) -> OpenAIImagesProvi
     Prices: DeepInfra's per-pixel-per-step formula (§4.4). Which step count the endpoint
     bills is not documented; the estimate assumes schnell's usual 4 and dev's 25.
     """
-    slug, label = "deepinfra-openai", "DeepInfra (OpenAI API)"
+    slug, label = DEEPINFRA_INFO.slug, DEEPINFRA_INFO.label
     models = [
         openai_model(slug, label, "black-forest-labs/FLUX-1-schnell", "FLUX.1 [schnell] · DeepInfra OpenAI API",
                      FLUX_SCHNELL, assumed_steps=4),
@@ -136,7 +161,7 @@ def deepinfra_openai(api_key: str, deepinfra_base_url: str) -> OpenAIImagesProvi
 
 def generic_openai(api_key: str, base_url: str, model_names: list[str]) -> OpenAIImagesProvider:
     """The ``OPENAI_IMAGES_*`` endpoint; models ``openai-images/<name>`` for each name."""
-    slug = "openai-images"
+    slug = GENERIC_INFO.slug
     host = urlsplit(base_url).netloc or base_url
     label = f"OpenAI-compatible ({host})"
     models = [openai_model(slug, label, name.strip()) for name in model_names if name.strip()]

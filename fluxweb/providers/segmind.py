@@ -33,19 +33,27 @@ from .base import (
     ProviderError,
     Range,
 )
+from .declaration import ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_detail, error_for_status
 from .pricing import per_image
 
 NAME = "Segmind"
 SAMPLER = "euler"
 SCHEDULER = "normal"
+API_KEY = key_var("SEGMIND")
+BASE_URL = base_url_var("SEGMIND", "https://api.segmind.com")
+
+INFO = ProviderInfo(
+    "segmind", NAME, env=(API_KEY, BASE_URL),
+    build=lambda values: SegmindProvider(values[API_KEY.name], values[BASE_URL.name]),
+)
 
 
 class SegmindProvider:
     """Segmind's v1 model endpoints; ``base_url`` like ``https://api.segmind.com``."""
 
-    slug = "segmind"
-    label = NAME
+    slug = INFO.slug
+    label = INFO.label
 
     def __init__(self, api_key: str, base_url: str) -> None:
         self.http = ProviderHTTP(NAME, base_url, {"x-api-key": api_key})

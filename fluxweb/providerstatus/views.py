@@ -10,7 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from fluxweb.providers.base import ModelSpec
-from fluxweb.providers.registry import SETUPS, get_registry
+from fluxweb.providers.catalog import PROVIDERS
+from fluxweb.providers.registry import get_registry
 
 from .models import ProviderStatus
 
@@ -32,15 +33,15 @@ def provider_rows() -> list[ProviderRow]:
     registry = get_registry()
     statuses = {status.slug: status for status in ProviderStatus.objects.all()}
     rows = []
-    for setup in SETUPS:
-        provider = registry.providers.get(setup.slug)
+    for info in PROVIDERS:
+        provider = registry.providers.get(info.slug)
         rows.append(ProviderRow(
-            slug=setup.slug,
-            label=provider.label if provider else setup.label,
+            slug=info.slug,
+            label=provider.label if provider else info.label,
             configured=provider is not None,
-            needs=setup.needs,
+            needs=info.needs,
             models=provider.models() if provider else [],
-            status=statuses.get(setup.slug),
+            status=statuses.get(info.slug),
         ))
     return rows
 

@@ -25,7 +25,7 @@ import random
 import uuid
 from datetime import UTC, datetime
 
-from .server import BaseEmulator, Request, Response
+from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-aimlapi-key"
 PATH = "/v1/images/generations"
@@ -167,3 +167,12 @@ def _int_in(value: object, low: int, high: int | None) -> bool:
     if not isinstance(value, int) or isinstance(value, bool):
         return False
     return value >= low and (high is None or value <= high)
+
+
+def env(base_url: str) -> dict[str, str]:
+    """The environment that points fluxweb's provider at an emulator at ``base_url``."""
+    return {"AIMLAPI_API_KEY": API_KEY, "AIMLAPI_BASE_URL": base_url}
+
+
+if __name__ == "__main__":  # python -m tests.emulators.aimlapi [PORT [LATENCY]]
+    main(AIMLAPIEmulator(), 8767, env)

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 
-from .server import BaseEmulator, Request, Response, png_bytes
+from .server import BaseEmulator, Request, Response, answer_image, main
 
 API_KEY = "test-deepinfra-key"
 PRICES = {  # model → (USD per unit, steps per unit), DeepInfra model pages
@@ -85,7 +85,7 @@ class DeepInfraEmulator(BaseEmulator):
         width, height = body.get("width", 1024), body.get("height", 1024)
         steps, count = body.get("num_inference_steps", 1), body.get("num_images", 1)
         seed = body.get("seed", random.randrange(2**32))
-        image = png_bytes(width, height, colour=(seed % 256, 90, 160))
+        image = answer_image(width, height)
         if fault == "not-image":
             image = b"<html>this is not an image</html>"
         if fault == "truncated":
@@ -131,13 +131,10 @@ def validate(body: object) -> list[dict]:
     return errors
 
 
-if __name__ == "__main__":
-    # python -m tests.emulators.deepinfra 8766, then
-    # DEEPINFRA_API_KEY=test-deepinfra-key DEEPINFRA_BASE_URL=http://127.0.0.1:8766 bin/run
-    import sys
+def env(base_url: str) -> dict[str, str]:
+    """The environment that points fluxweb's DeepInfra provider at an emulator at ``base_url``."""
+    return {"DEEPINFRA_API_KEY": API_KEY, "DEEPINFRA_BASE_URL": base_url}
 
-    from .server import run_forever
 
-    emulator = DeepInfraEmulator()
-    emulator.latency = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
-    run_forever(emulator, int(sys.argv[1]) if len(sys.argv) > 1 else 8766)
+if __name__ == "__main__":  # python -m tests.emulators.deepinfra [PORT [LATENCY]]
+    main(DeepInfraEmulator(), 8766, env)

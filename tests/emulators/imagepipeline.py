@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import uuid
 
-from .server import BaseEmulator, Request, Response
+from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-imagepipeline-key"
 SERVER_ID = "srv-test-flux"
@@ -129,3 +129,13 @@ def validate(body: object) -> list[tuple[str, str]]:
 
 def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def env(base_url: str) -> dict[str, str]:
+    """The environment that points fluxweb's provider at an emulator at ``base_url``."""
+    return {"IMAGEPIPELINE_API_KEY": API_KEY, "IMAGEPIPELINE_BASE_URL": base_url,
+            "IMAGEPIPELINE_SERVER_ID": SERVER_ID}
+
+
+if __name__ == "__main__":  # python -m tests.emulators.imagepipeline [PORT [LATENCY]]
+    main(ImagePipelineEmulator(), 8769, env)

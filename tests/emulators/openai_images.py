@@ -19,10 +19,12 @@ import base64
 import re
 import time
 
-from .server import BaseEmulator, Request, Response
+from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-openai-images-key"
 DEEPINFRA_MODELS = ("black-forest-labs/FLUX-1-schnell", "black-forest-labs/FLUX-1-dev")
+GENERIC_PREFIX = "/v1"  # a proxy's version prefix, part of OPENAI_IMAGES_BASE_URL
+GENERIC_MODELS = ("black-forest-labs/FLUX.1-schnell", "flux-dev")
 SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
 
 
@@ -105,3 +107,23 @@ class OpenAIImagesEmulator(BaseEmulator):
         allowed = {"model", "prompt", "n", "size", "response_format", "user", "quality", "style"}
         problems += [(name, "extra fields not permitted") for name in sorted(set(body) - allowed)]
         return problems
+
+
+def deepinfra_env(base_url: str, api_key: str = API_KEY) -> dict[str, str]:
+    """The environment that enables DeepInfra's OpenAI-compatible mount on an emulator at
+    ``base_url`` (built with the default ``/v1/openai`` prefix)."""
+    return {"DEEPINFRA_API_KEY": api_key, "DEEPINFRA_BASE_URL": base_url, "DEEPINFRA_OPENAI": "1"}
+
+
+def env(base_url: str) -> dict[str, str]:
+    """The environment that points the generic ``OPENAI_IMAGES_*`` provider at an emulator
+    at ``base_url`` built with ``prefix=GENERIC_PREFIX, models=GENERIC_MODELS``."""
+    return {
+        "OPENAI_IMAGES_BASE_URL": base_url + GENERIC_PREFIX,
+        "OPENAI_IMAGES_API_KEY": API_KEY,
+        "OPENAI_IMAGES_MODELS": ",".join(GENERIC_MODELS),
+    }
+
+
+if __name__ == "__main__":  # python -m tests.emulators.openai_images [PORT [LATENCY]]: generic
+    main(OpenAIImagesEmulator(prefix=GENERIC_PREFIX, models=GENERIC_MODELS), 8770, env)

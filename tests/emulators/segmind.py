@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .server import BaseEmulator, Request, Response
+from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-segmind-key"
 SAMPLERS = {"euler", "euler_pp", "euler_ancestral", "euler_ancestral_pp", "heun", "heunpp2", "dpm_2",
@@ -110,3 +110,12 @@ def validate(body: object) -> list[str]:
 
 def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def env(base_url: str) -> dict[str, str]:
+    """The environment that points fluxweb's provider at an emulator at ``base_url``."""
+    return {"SEGMIND_API_KEY": API_KEY, "SEGMIND_BASE_URL": base_url}
+
+
+if __name__ == "__main__":  # python -m tests.emulators.segmind [PORT [LATENCY]]
+    main(SegmindEmulator(), 8768, env)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import io
 import json
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,9 +55,19 @@ def png_bytes(width: int, height: int, colour: tuple[int, int, int] = (200, 120,
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=256)
+def answer_image(width: int, height: int, fmt: str = "PNG") -> bytes:
+    """The image an emulator answers with: one per size and format, made once, so an
+    emulator sharing the machine with fluxweb adds no encoding work of its own (a provider
+    makes its images on its own machines)."""
+    return png_bytes(width, height, colour=(40, 90, 160), fmt=fmt)
+
+
 def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: small answers leave at once instead of waiting on Nagle + delayed ACK.
+        disable_nagle_algorithm = True
 
         def _dispatch(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -84,11 +95,11 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Listen backlog: a burst of connections (benchmarks) queues instead of being refused.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout test) is expected; anything else is shown.
-        import sys
-
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             super().handle_error(request, client_address)
 
@@ -107,14 +118,33 @@ def serve(emulator: Emulator) -> Iterator[str]:
         server.server_close()
 
 
-def run_forever(emulator: Emulator, port: int) -> None:
-    """Serve ``emulator`` on 127.0.0.1:``port`` until interrupted (for manual trials)."""
+def run_forever(emulator: Emulator, port: int, env: Mapping[str, str] | None = None) -> None:
+    """Serve ``emulator`` on 127.0.0.1:``port`` until interrupted (for manual trials);
+    prints the environment that points fluxweb at it (``env``)."""
     server = _Server(("127.0.0.1", port), _handler_for(emulator))
-    print(f"{type(emulator).__name__} listening on http://127.0.0.1:{port}", flush=True)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    if isinstance(emulator, BaseEmulator):
+        emulator.base_url = base_url  # image URLs it hands out point at itself
+    print(f"{type(emulator).__name__} listening on {base_url}", flush=True)
+    if env:
+        variables = " ".join(f"{name}={value}" for name, value in env.items())
+        print(f"run fluxweb with: {variables} bin/run", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        server.server_close()
+
+
+def main(emulator: BaseEmulator, default_port: int, env: Callable[[str], dict[str, str]]) -> None:
+    """``python -m tests.emulators.<provider> [PORT [LATENCY]]``: serve ``emulator`` on
+    ``PORT`` (default ``default_port``), answering after ``LATENCY`` seconds (default 1, a
+    provider's pace); ``env(base_url)`` is the environment fluxweb needs to use it."""
+    args = sys.argv[1:]
+    port = int(args[0]) if args else default_port
+    emulator.latency = float(args[1]) if len(args) > 1 else 1.0
+    run_forever(emulator, port, env(f"http://127.0.0.1:{port}"))
 
 
 @functools.cache
@@ -177,7 +207,7 @@ class BaseEmulator:
             return bomb_png()
         if fault == "not-image":
             return b"<html><body>this is not an image</body></html>"
-        data = png_bytes(width, height, colour=(seed % 256, 90, 160), fmt=fmt)
+        data = answer_image(width, height, fmt)
         return data[: len(data) // 2] if fault == "truncated" else data
 
     def file_url(self, data: bytes, content_type: str = "image/png") -> str:

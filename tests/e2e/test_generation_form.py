@@ -18,7 +18,7 @@ def test_width_typed_while_the_model_form_loads_is_kept(app, alice, deepinfra): 
     page = app.login(*alice)
     held = []
     # Hold the form re-render the model change asks for, as a slow network would.
-    page.route(re.compile(r"/generations/form/"), held.append)
+    page.route(re.compile(r"/generations/form/"), lambda route: held.append(route))
     form = page.locator("#generation-form")
     form.get_by_label("Prompt", exact=True).fill(T_REX)
     old_form = form.element_handle()

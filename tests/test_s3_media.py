@@ -3,7 +3,6 @@ members through fluxweb's view, never readable from the bucket without a signatu
 
 from __future__ import annotations
 
-
 import httpx
 import pytest
 from django.core.files.base import ContentFile

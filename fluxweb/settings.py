@@ -125,8 +125,8 @@ TEMPLATES = [
     },
 ]
 
-# Caches. "cards": the gallery's rendered cards (fluxweb/gallery/cards.py), keyed by a digest
-# of each card's data, so entries never go stale, they only expire. Local memory per process
+# Caches. "cards": the gallery's rendered cards (templates/gallery/_card.html), keyed by each
+# generation's version (updated_at), so entries never go stale, they only expire. Local memory per process
 # by default (~2 kB a card, so 20,000 cards ≈ 40 MB per process); docs/gallery.md shows how to
 # share one Redis or Memcached between processes instead.
 CACHES = {
@@ -306,9 +306,6 @@ FLUXWEB_LIVE_NOTIFY_FALLBACK = env.float("FLUXWEB_LIVE_NOTIFY_FALLBACK", default
 FLUXWEB_LIVE_MIN_GAP = env.float("FLUXWEB_LIVE_MIN_GAP", default=0.05)
 # Tasks one `manage.py worker` process runs at once (threads; `--threads` overrides).
 FLUXWEB_WORKER_THREADS = env.int("FLUXWEB_WORKER_THREADS", default=16)
-# Largest thumbnail (bytes) the live stream sends inside a just-finished card instead of
-# by URL, saving each open gallery a request (fluxweb/gallery/inline.py); 0 turns it off.
-FLUXWEB_LIVE_INLINE_THUMBNAIL_BYTES = env.int("FLUXWEB_LIVE_INLINE_THUMBNAIL_BYTES", default=64 * 1024)
 # Seconds between SSE keep-alive comments (proxies drop idle connections).
 FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
 

@@ -80,6 +80,18 @@ def test_star_is_per_user_and_toggles_with_htmx_and_without_js(member, member_cl
     assert response["Location"] == f"/generations/{generation.pk}/"
 
 
+def test_the_detail_page_loads_the_users_star(member, member_client, alice):
+    generation = make_generation(alice)
+    Favourite.objects.create(user=member, generation=generation)
+    star_url = f"/generations/{generation.pk}/favourite/"
+    assert f'hx-get="{star_url}"' in member_client.get(f"/generations/{generation.pk}/").content.decode()
+    star = member_client.get(star_url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver/generations/{generation.pk}/")
+    html = star.content.decode()
+    assert 'aria-pressed="true"' in html and "csrfmiddlewaretoken" in html
+    assert f'name="next" value="/generations/{generation.pk}/"' in html
+    assert member_client.get("/generations/999999/favourite/").status_code == 404
+
+
 def test_only_admins_pin_and_the_card_is_streamed_again(member_client, admin_client, alice):
     generation = make_generation(alice)
     assert member_client.post(f"/generations/{generation.pk}/pin/", {"pinned": "1"}).status_code == 403

@@ -37,7 +37,7 @@ def test_estimate_is_decimal_rounded_to_a_millionth():
      (Decimal("12"), "$12.00"), (Decimal("0"), "free"), (None, "—")],
 )
 def test_money_is_shown_at_its_real_precision(value, shown):
-    from fluxweb.gallery.templatetags.fluxweb import usd
+    from fluxweb.core.templatetags.fluxweb import usd
 
     assert usd(value) == shown
 

@@ -1,5 +1,5 @@
 """The prompt history's pages (fluxweb/gallery/queries.history_page) against a plain
-Python reading of the same rows, and its row cache (fluxweb/gallery/prompt_rows.py)."""
+Python reading of the same rows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fluxweb.gallery import prompt_rows
 from fluxweb.gallery.filters import FilterForm, start_of_day
 from fluxweb.gallery.models import Favourite
 from fluxweb.gallery.queries import history_page
@@ -132,25 +131,14 @@ def prompt_row(html: str, pk: int) -> str:
     return match.group(0)
 
 
-def test_rows_come_from_the_cache_and_change_when_the_prompt_is_used_again(member, member_client, alice,
-                                                                            monkeypatch):
+def test_rows_change_when_the_prompt_is_used_again(member, member_client, alice):
     owl = make_finished_generation(alice, "A snowy owl")
     make_finished_generation(member, "A red fox")
-    rendered = []
-    real = prompt_rows.render_to_string
-    monkeypatch.setattr(prompt_rows, "render_to_string",
-                        lambda name, context: rendered.append(context["prompt"].pk) or real(name, context))
-
     first = member_client.get("/prompts/").content.decode()
-    assert sorted(rendered) == sorted(Prompt.objects.values_list("pk", flat=True))
-    rendered.clear()
-    again = member_client.get("/prompts/").content.decode()
-    assert rendered == []
-    assert re.findall(r"<article.*?</article>", again, re.S) == re.findall(r"<article.*?</article>", first, re.S)
+    assert "Used 1 time" in prompt_row(first, owl.prompt_id)
 
     newer = make_finished_generation(member, "A snowy owl")
     html = member_client.get("/prompts/").content.decode()
-    assert rendered == [owl.prompt_id]
     row = prompt_row(html, owl.prompt_id)
     assert "Used 2 times" in row and "alice, bob" in row
     assert f"/images/{newer.images.get().pk}/thumb/" in row and f"/images/{owl.images.get().pk}/thumb/" in row

@@ -3,8 +3,6 @@ members through fluxweb's view, never readable from the bucket without a signatu
 
 from __future__ import annotations
 
-import base64
-
 import httpx
 import pytest
 from django.core.files.base import ContentFile
@@ -54,11 +52,13 @@ def test_storage_urls_are_short_lived_s3v4_signatures(s3):
     assert httpx.get(url.split("?")[0]).status_code == 403
 
 
-def test_the_live_stream_sends_a_fresh_thumbnail_read_from_the_bucket(s3, member):
-    # fluxweb/gallery/inline.py reads through the storage, so on S3 the hub fetches the
-    # thumbnail from the bucket once and every open gallery gets its bytes in the card.
+def test_the_live_streams_thumbnail_url_serves_the_bucket_copy(s3, member, member_client):
+    # The stream names a fresh card's thumbnail by URL, as the pages do; on S3 that URL
+    # answers the bucket's bytes.
     generation = make_finished_generation(member, "A fox in the snow")
     (image,) = generation.images.all()
     stored = s3.client.get_object(Bucket=s3.bucket, Key=image.thumbnail.name)["Body"].read()
     (event,) = [e for e in changes_since(None) if e.generation_id == generation.pk]
-    assert f'src="data:image/webp;base64,{base64.b64encode(stored).decode()}"' in event.html
+    url = f"/images/{image.pk}/thumb/"
+    assert f'src="{url}"' in event.html
+    assert b"".join(member_client.get(url).streaming_content) == stored

@@ -74,7 +74,7 @@ def test_members_cannot_reach_admin_pages(route: Route, member_client):
 # new view cannot slip in unclassified (test_every_object_url_is_classified).
 # The team gallery is shared on purpose: every member sees every card and image.
 # Starring is per member, on a shared generation.
-SHARED_WITH_MEMBERS = {"gallery:card", "gallery:image", "gallery:thumbnail", "gallery:download", "gallery:detail",
+SHARED_WITH_MEMBERS = {"gallery:card", "gallery:image", "gallery:thumbnail", "gallery:download", "generations:detail",
                        "gallery:favourite"}
 # Object URLs whose object is not a generation, with the test that covers their access rule.
 COVERED_ELSEWHERE = {
@@ -95,7 +95,7 @@ class OwnerOnly:
 
 # Delete is the author's (or an admin's); pinning is admins' only, so a member who is
 # not the author is refused both.
-OWNER_ONLY: list[OwnerOnly] = [OwnerOnly("gallery:delete"), OwnerOnly("gallery:pin", data={"pinned": "1"})]
+OWNER_ONLY: list[OwnerOnly] = [OwnerOnly("generations:delete"), OwnerOnly("generations:pin", data={"pinned": "1"})]
 
 
 def test_every_object_url_is_classified():

@@ -84,12 +84,15 @@ def test_invalid_htmx_submit_shows_errors_and_enqueues_nothing(member_client):
     assert Generation.objects.count() == 0 and DBTaskResult.objects.count() == 0
 
 
-def test_plain_submit_redirects_home_and_errors_rerender_the_page(member_client):
+def test_plain_submit_redirects_home_and_errors_render_a_form_page(member_client):
     response = member_client.post("/generations/new/", FORM)
     assert response.status_code == 302 and response["Location"] == reverse("gallery:home")
     response = member_client.post("/generations/new/", {**FORM, "num_images": "9"})
     assert response.status_code == 400
-    assert "Images must be 1–4" in response.content.decode()
+    html = response.content.decode()
+    assert "Images must be 1–4" in html and 'id="generation-form"' in html
+    assert "A T-Rex relaxing on a beach" in html  # what was typed is kept
+    assert f'href="{reverse("gallery:home")}"' in html  # a way back to the gallery
     assert Generation.objects.count() == 1
 
 

@@ -3,9 +3,8 @@
 Each web process runs one :class:`LiveHub` while at least one browser is connected. The
 hub asks the database every ``FLUXWEB_LIVE_POLL_INTERVAL`` seconds which generations
 changed (an indexed query on ``updated_at``, whatever the number of browsers), renders
-each changed card once (into the card cache that the pages read too, see
-fluxweb/gallery/cards.py) and hands the HTML to every connected SSE stream; a card that
-just succeeded carries its small thumbnails inline (fluxweb/gallery/inline.py). Deleted
+each changed card once (gallery/_card.html, whose finished cards' content goes into the
+card cache that the pages read too) and hands the HTML to every connected SSE stream. Deleted
 generations are read the same way from ``GenerationDeletion`` (a second query) and sent as
 ``deleted`` events, so open galleries drop the card. Because the
 database is the only channel, web processes on any number of machines see every change
@@ -35,12 +34,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
+from django.template.loader import render_to_string
 
 from fluxweb.generations.models import Generation, GenerationDeletion
 from fluxweb.ops import notify
-
-from .cards import render_card, render_each  # noqa: F401 (render_card: one card, as the stream sends it)
-from .inline import inline_fresh_thumbnails
 
 logger = logging.getLogger(__name__)
 
@@ -91,13 +88,15 @@ def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL,
     if sent:
         generations = [g for g in generations
                        if (previous := sent.get((GENERATION, g.pk))) is None or previous < g.updated_at]
-    # The same cached rendering as the pages (cards.py): a card rendered here for the
-    # stream is the one every page load serves afterwards, and vice versa. Only the
-    # streamed copy of a just-finished card carries its thumbnail inline (inline.py).
-    cards = inline_fresh_thumbnails(generations, render_each(generations))
-    events = [CardEvent(g.pk, g.updated_at, html) for g, html in zip(generations, cards, strict=True)]
+    events = [CardEvent(g.pk, g.updated_at, render_card(g)) for g in generations]
     events += [CardEvent(d.generation_id, d.deleted_at, "", DELETED) for d in deletions[:limit]]
     return sorted(events, key=lambda event: event.version)
+
+
+def render_card(generation: Generation) -> str:
+    """The card of ``generation`` as the stream sends it to every browser: nobody's star
+    (off, no CSRF token). Its finished content comes from the same cache as the pages'."""
+    return render_to_string("gallery/_card.html", {"generation": generation})
 
 
 def latest_version() -> datetime | None:

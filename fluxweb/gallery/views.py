@@ -1,6 +1,6 @@
 """Gallery views: the home page (form + filtered shared gallery, infinite scroll), one
-card, and the live stream. Files are in files.py, the detail view in detail.py, the
-prompt history in history.py."""
+card, and the live stream. Files are in files.py, the star in stars.py, the prompt
+history in history.py; a generation's own pages are in fluxweb/generations/pages.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from django.views.decorators.vary import vary_on_headers
 from fluxweb.generations.forms import GenerationForm
 from fluxweb.generations.models import Generation, Prompt
 
-from .cards import render_card
 from .filters import FilterForm
 from .keyset import Cursor
 from .live import changes_since, hub, latest_version
@@ -75,7 +74,7 @@ def page_context(request: HttpRequest, filters: FilterForm, cursor: Cursor | Non
 
 
 def gallery_context(request: HttpRequest, form: GenerationForm) -> dict[str, object]:
-    """What the home page needs; also used to re-render it with a form's errors."""
+    """What the home page needs, with ``form`` as its generation form."""
     filters = FilterForm(request.GET)
     cursor = Cursor.decode(request.GET.get("cursor"))
     latest = latest_version()
@@ -94,7 +93,7 @@ def gallery_context(request: HttpRequest, form: GenerationForm) -> dict[str, obj
 def card(request: HttpRequest, pk: int) -> HttpResponse:
     """One gallery card, as the live stream sends it."""
     generation = get_object_or_404(Generation.objects.for_gallery(), pk=pk)
-    return HttpResponse(render_card(generation, request))
+    return render(request, "gallery/_card.html", {"generation": generation})
 
 
 async def events(request: HttpRequest) -> StreamingHttpResponse:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.functional import cached_property
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.template.loader import get_template
+from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 
 from fluxweb.budgets.prices import estimate_cost
 from fluxweb.providers.base import ModelSpec
@@ -32,7 +31,11 @@ class GenerationForm(forms.Form):
     negative_prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 1})
     )
-    model = forms.ChoiceField()
+    # Choosing a model re-renders the form for it (its limits and defaults, views.form).
+    model = forms.ChoiceField(widget=forms.Select(attrs={
+        "hx-get": reverse_lazy("generations:form"), "hx-trigger": "change", "hx-include": "closest form",
+        "hx-target": "#generation-form", "hx-swap": "outerHTML",
+    }))
     width = forms.IntegerField(label="Width (px)")
     height = forms.IntegerField(label="Height (px)")
     num_inference_steps = forms.IntegerField(label="Steps", required=False)
@@ -42,8 +45,6 @@ class GenerationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Before the model's defaults go in: was the form given values of its own?
-        self._prefilled = bool(self.initial) or self.prefix is not None or self.auto_id != "id_%s"
         registry = get_registry()
         self.fields["model"].choices = [(m.id, m.label) for m in registry.models.values()]
         self.spec = self._selected_spec()
@@ -125,19 +126,6 @@ class GenerationForm(forms.Form):
         if value is not None and not bounds.contains(value):
             label = self.fields[name].label or name.replace("_", " ").capitalize()
             self.add_error(name, f"{label} must be {bounds.describe()} for {spec.label}.")
-
-    @cached_property
-    def markup_key(self) -> str | None:
-        """A key for caching the fields' HTML (``generations/_form.html``), or None when
-        it is not the same for everyone: bound (values, errors) or prefilled (remix,
-        reuse). The unbound form's HTML depends only on the enabled models (their limits
-        and defaults) and the templates, which the key digests."""
-        if self.is_bound or self._prefilled:
-            return None
-        templates = [get_template(name).template.source
-                     for name in ("generations/_fields.html", "generations/_field.html")]
-        specs = [repr(spec) for spec in get_registry().models.values()]
-        return hashlib.sha256(repr((templates, specs)).encode()).hexdigest()[:32]
 
     @cached_property
     def initial_estimate(self) -> Decimal | None:

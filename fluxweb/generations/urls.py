@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "generations"
 urlpatterns = [
     path("generations/new/", views.create, name="create"),
     path("generations/form/", views.form, name="form"),
     path("generations/estimate/", views.estimate, name="estimate"),
+    path("generations/<int:pk>/", pages.detail, name="detail"),
+    path("generations/<int:pk>/pin/", pages.pin, name="pin"),
+    path("generations/<int:pk>/delete/", pages.delete, name="delete"),
 ]

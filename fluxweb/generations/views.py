@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from fluxweb.budgets.services import QuotaExceeded
-from fluxweb.gallery.views import gallery_context
 
 from .forms import GenerationForm
 from .services import submit
@@ -27,7 +26,8 @@ def create(request: HttpRequest) -> HttpResponse:
     HTMX: answers the new card (prepended to the gallery) and the estimate with the budget
     left after this request (out of band; the form in the page keeps what was typed), plus
     the form again, without its errors, when it was showing some. Invalid: the form with
-    its errors. Without JavaScript: redirects home, or re-renders it with errors. A
+    its errors. Without JavaScript: redirects home, or answers a page of its own with
+    the form and its errors (status 400). A
     request over the member's budget or caps is a form error saying what is left.
     """
     form = GenerationForm(request.POST)
@@ -53,7 +53,8 @@ def _form_errors(request: HttpRequest, form: GenerationForm) -> HttpResponse:
     if request.htmx:
         response = render(request, "generations/_form.html", {"form": form, "estimate": form.estimate()})
         return reswap(retarget(response, "#generation-form"), "outerHTML")
-    return render(request, "gallery/home.html", gallery_context(request, form), status=400)
+    context = {"form": form, "estimate": form.estimate()}
+    return render(request, "generations/new.html", context, status=400)
 
 
 @require_GET

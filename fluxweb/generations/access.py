@@ -1,4 +1,4 @@
-"""Who may change what in the shared gallery. Everyone logged in may see everything."""
+"""Who may change which generation. Everyone logged in may see every one."""
 
 from __future__ import annotations
 

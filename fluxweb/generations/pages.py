@@ -1,4 +1,8 @@
-"""One generation in full (detail view) and what can be done to it: star, pin, delete."""
+"""One generation in full (detail view) and what can be done to it: pin, delete.
+
+The star (a user's favourite) belongs to the gallery; the detail page loads it from
+the gallery's star URL by htmx, so nothing here reads the gallery's tables.
+"""
 
 from __future__ import annotations
 
@@ -10,48 +14,38 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from fluxweb.generations.models import Generation
-from fluxweb.generations.services import delete_generation
-
 from .access import can_delete, can_pin
-from .models import Favourite
+from .models import Generation
+from .services import delete_generation
 
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """All images large, every parameter, costs, timings; download, copy, remix, delete."""
+    """All images large, every parameter, costs, timings; download, copy, remix, delete.
+    ``back`` (a same-site URL) is where Close goes; otherwise the gallery. 404 for an
+    unknown ``pk``."""
     generation = get_object_or_404(Generation.objects.for_gallery(), pk=pk)
-    generation.is_favourite = Favourite.objects.filter(user=request.user, generation=generation).exists()
-    return render(request, "gallery/detail.html", {
+    return render(request, "generations/detail.html", {
         "generation": generation,
         "images": list(generation.images.all()),
         "can_delete": can_delete(request.user, generation),
         "can_pin": can_pin(request.user),
-        "back": _safe_next(request, request.GET.get("back")) or reverse("gallery:home"),
+        "back": safe_next(request, request.GET.get("back")) or reverse("gallery:home"),
     })
 
 
 @require_POST
-def favourite(request: HttpRequest, pk: int) -> HttpResponse:
-    """Star (``starred=1``) or unstar (``starred=0``) for the current user.
-    HTMX: the star button in its new state; otherwise back to ``next``."""
-    generation = get_object_or_404(Generation, pk=pk)
-    generation.is_favourite = Favourite.set(request.user, generation, request.POST.get("starred") == "1")
-    if request.htmx:
-        return render(request, "gallery/_star.html", {"generation": generation})
-    return redirect(_safe_next(request, request.POST.get("next")) or reverse("gallery:detail", args=[pk]))
-
-
-@require_POST
 def pin(request: HttpRequest, pk: int) -> HttpResponse:
-    """Pin (``pinned=1``) or unpin for the whole team: admins only (others 403)."""
+    """Pin (``pinned=1``) or unpin for the whole team: admins only (others 403).
+    HTMX: the pin button in its new state; otherwise back to the detail page."""
     if not can_pin(request.user):
         raise PermissionDenied("Only admins can pin.")
     generation = get_object_or_404(Generation, pk=pk)
     generation.set_pinned(request.POST.get("pinned") == "1")
     if request.htmx:
-        return render(request, "gallery/detail.html#pin", {"generation": generation, "can_pin": True})
-    return redirect("gallery:detail", pk=pk)
+        context = {"generation": generation, "can_pin": True}
+        return render(request, "generations/detail.html#pin", context)
+    return redirect("generations:detail", pk=pk)
 
 
 @require_POST
@@ -65,7 +59,9 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("gallery:home")
 
 
-def _safe_next(request: HttpRequest, target: str | None) -> str | None:
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+def safe_next(request: HttpRequest, target: str | None) -> str | None:
+    """``target`` when it is a URL on this site (safe to redirect to), else None."""
+    hosts = {request.get_host()}
+    if target and url_has_allowed_host_and_scheme(target, hosts, request.is_secure()):
         return target
     return None

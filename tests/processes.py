@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -77,11 +77,55 @@ def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float
 
 @contextmanager
 def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subprocess.Popen]:
-    """``manage.py worker`` (db_worker plus the sweep) as the Procfile runs it, polling fast.
-    A test may signal or kill the process; it is stopped at the end if still running."""
+    """``manage.py worker`` as the Procfile runs it: the threaded database worker polling
+    fast, or RQ's worker pool, whichever ``FLUXWEB_TASK_BACKEND`` (in ``env``, else this
+    run's) picks. A test may signal or kill the process; it is stopped at the end if still
+    running."""
     args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
-    with process(args, env, log) as child:
+    with process(args, env, log, stop_timeout=20) as child:
         yield child
+
+
+@contextmanager
+def own_redis_db() -> Iterator[None]:
+    """With ``FLUXWEB_TASK_BACKEND=rq``: give this test run a Redis database (1-15) of its
+    own, so parallel runs never run each other's jobs. The database is claimed with a key,
+    emptied of an earlier run's leftovers, used by this process (``RQ_QUEUES``) and by the
+    processes it starts (``REDIS_URL``), and emptied again at the end. Nothing otherwise."""
+    if settings.FLUXWEB_TASK_BACKEND != "rq":
+        yield
+        return
+    import redis
+
+    base = settings.REDIS_URL
+    for number in range(1, 16):
+        conn = redis.Redis.from_url(base, db=number)
+        if conn.set("fluxweb:test-run", os.getpid(), nx=True, ex=6 * 3600):
+            break
+    else:
+        raise RuntimeError("every Redis database 1-15 is claimed by a test run (key fluxweb:test-run)")
+    keep = conn.get("fluxweb:test-run")
+    conn.flushdb()
+    conn.set("fluxweb:test-run", keep, ex=6 * 3600)
+    own_url = _with_db(base, number)
+    previous = os.environ.get("REDIS_URL")
+    settings.RQ_QUEUES["default"]["URL"] = own_url
+    os.environ["REDIS_URL"] = own_url
+    try:
+        yield
+    finally:
+        conn.flushdb()
+        conn.close()
+        if previous is None:
+            os.environ.pop("REDIS_URL", None)
+        else:
+            os.environ["REDIS_URL"] = previous
+
+
+def _with_db(url: str, number: int) -> str:
+    """``url`` (redis://host:port[/db]) pointing at database ``number``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 @contextmanager

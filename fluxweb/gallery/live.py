@@ -37,7 +37,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
 from fluxweb.generations.models import Generation, GenerationDeletion
-from fluxweb.ops import notify
+from fluxweb.queue import notify
 
 from .cards import render_card, render_each  # noqa: F401 (render_card: one card, as the stream sends it)
 from .inline import inline_fresh_thumbnails

@@ -1,4 +1,4 @@
-"""The task worker: django-tasks-db's ``Worker``, running several tasks at once.
+"""The database backend's worker: django-tasks-db's ``Worker``, running several tasks at once.
 
 A generation spends nearly all its time waiting on the provider's HTTP answer, so one
 process runs up to ``threads`` of them: the main thread claims tasks with
@@ -6,7 +6,7 @@ django-tasks-db's own claim (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL
 exclusive transaction on SQLite) while a thread is free, and hands each to a pool
 thread, which has its own database connection. When the queue is empty the claimer
 waits ``interval`` seconds, or on PostgreSQL until a ``NOTIFY`` says a task is ready
-(fluxweb/ops/notify.py), whichever comes first.
+(fluxweb/queue/notify.py), whichever comes first.
 
 A pool thread that finishes a task claims the next one itself, on its own connection,
 and only gives its slot back to the main thread when nothing is ready: under load, when

@@ -7,6 +7,7 @@ write are committed and visible to the child processes.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -60,10 +61,12 @@ def free_port() -> int:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float = 10) -> Iterator[subprocess.Popen]:
-    """Run ``args`` from the project root with output to ``log``; at the end SIGTERM, and
-    SIGKILL if it has not exited within ``stop_timeout`` seconds."""
+    """Run ``args`` from the project root, in a process group of its own, with output to
+    ``log``; at the end SIGTERM, and SIGKILL if it has not exited within ``stop_timeout``
+    seconds. Processes it forked (RQ's workers) that outlive it are killed too."""
     with log.open("wb") as out:
-        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
         try:
             yield child
         finally:
@@ -73,6 +76,15 @@ def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+            kill_group(child)
+
+
+def kill_group(child: subprocess.Popen) -> None:
+    """SIGKILL every process left in ``child``'s process group (``child`` itself included)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # none left
 
 
 @contextmanager
@@ -82,6 +94,8 @@ def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subproc
     run's) picks. A test may signal or kill the process; it is stopped at the end if still
     running."""
     args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
+    if "--threads" not in extra_args and env.get("FLUXWEB_TASK_BACKEND", settings.FLUXWEB_TASK_BACKEND) == "rq":
+        args += ["--threads", "4"]  # RQ runs a process per job: keep the test machine's memory
     with process(args, env, log, stop_timeout=20) as child:
         yield child
 

@@ -14,7 +14,7 @@ import pytest
 
 from fluxweb.generations.models import Generation
 from tests.emulators.deepinfra import API_KEY
-from tests.processes import app_env, wait_for, worker
+from tests.processes import app_env, kill_group, wait_for, worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,15 +38,15 @@ def deepinfra_env(deepinfra, **extra: str) -> dict[str, str]:
 
 def test_worker_killed_mid_call_leaves_a_failed_generation_with_a_reason(member_client, deepinfra, tmp_path):
     deepinfra.gate = threading.Event()  # the provider call never answers while the worker lives
-    env = deepinfra_env(deepinfra, FLUXWEB_STUCK_AFTER="1", FLUXWEB_SWEEP_INTERVAL="0.2")
-    with worker(env, tmp_path / "killed.log") as doomed:
+    with worker(deepinfra_env(deepinfra), tmp_path / "killed.log") as doomed:
         generation = submit(member_client)
         wait_for(lambda: deepinfra.in_flight)
-        doomed.send_signal(signal.SIGKILL)
+        kill_group(doomed)  # the machine is lost: the worker and any process it forked
         assert doomed.wait(timeout=10) == -signal.SIGKILL
     generation.refresh_from_db()
     assert generation.status == Generation.Status.RUNNING and generation.provider_called_at is not None
 
+    env = deepinfra_env(deepinfra, FLUXWEB_STUCK_AFTER="1", FLUXWEB_SWEEP_INTERVAL="0.2")
     with worker(env, tmp_path / "rescuer.log"):  # its sweep finds the generation
         wait_for(lambda: finished(generation))
     assert generation.status == Generation.Status.FAILED

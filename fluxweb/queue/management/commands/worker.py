@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
-from argparse import ArgumentTypeError
+from argparse import SUPPRESS, ArgumentTypeError, BooleanOptionalAction
 from typing import Any
 
 from django.conf import settings
@@ -55,7 +55,19 @@ class Command(DbWorkerCommand):
     help = "Run the task worker for FLUXWEB_TASK_BACKEND (N threads or N RQ processes)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        super().add_arguments(parser)
+        if backend_kind() == RQ:
+            # RQ's pool uses these; db_worker's other options are accepted and ignored (its
+            # own --backend check refuses anything but a database backend).
+            parser.add_argument("--queue-name", default="default", help="queues, comma-separated")
+            parser.add_argument("--exclude-queues", default="", help=SUPPRESS)
+            parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+            parser.add_argument("--reload", action=BooleanOptionalAction, default=False, help=SUPPRESS)
+            parser.add_argument("--no-startup-delay", action="store_false", dest="startup_delay",
+                                help=SUPPRESS)
+            for option in ("--interval", "--backend", "--max-tasks", "--worker-id"):
+                parser.add_argument(option, help=SUPPRESS)
+        else:
+            super().add_arguments(parser)
         parser.add_argument(
             "--threads", type=positive_int, default=settings.FLUXWEB_WORKER_THREADS,
             help="tasks run at once (threads, or RQ processes; default: FLUXWEB_WORKER_THREADS, "
@@ -82,8 +94,8 @@ class Command(DbWorkerCommand):
                 return
             keep_connections()
             worker = ThreadedWorker(
-                threads=threads, queue_names=queue_names, excluded_queue_names=excluded, batch=batch,
-                interval=options["interval"], backend_name=options["backend_name"],
+                threads=threads, queue_names=queue_names, excluded_queue_names=excluded,
+                batch=batch, interval=options["interval"], backend_name=options["backend_name"],
                 startup_delay=options["startup_delay"], max_tasks=options["max_tasks"],
                 worker_id=options["worker_id"],
             )

@@ -98,7 +98,9 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
 def waiting_too_long(queued_before: datetime) -> list[Generation]:
     """Generations still queued whose last change (queued, or requeued) was before
     ``queued_before`` (an aware datetime), oldest first."""
-    queued = Generation.objects.filter(status=Generation.Status.QUEUED, updated_at__lt=queued_before)
+    queued = Generation.objects.filter(
+        status=Generation.Status.QUEUED, updated_at__lt=queued_before
+    )
     return list(queued.order_by("updated_at"))
 
 
@@ -145,7 +147,9 @@ def _reason(generation: Generation) -> str:
     )
 
 
-def start_periodic_sweep(stop: threading.Event, interval: float | None = None, **kwargs: Any) -> threading.Thread:
+def start_periodic_sweep(
+    stop: threading.Event, interval: float | None = None, **kwargs: Any
+) -> threading.Thread:
     """Run :func:`sweep_stuck_work` every ``interval`` seconds (default
     ``FLUXWEB_SWEEP_INTERVAL``; the first after a random part of it, so workers started
     together spread out) in a daemon thread, until ``stop`` is set. Errors are logged and

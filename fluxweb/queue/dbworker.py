@@ -57,7 +57,8 @@ class ThreadedWorker(Worker):
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running:
-            logger.warning("Received %s again - exiting without waiting for tasks.", signal.strsignal(signum))
+            logger.warning("Received %s again - exiting without waiting for tasks.",
+                           signal.strsignal(signum))
             self.reset_signals()
             os._exit(1)
         logger.warning("Received %s - finishing running tasks, then exiting (again to force).",
@@ -119,7 +120,8 @@ class ThreadedWorker(Worker):
                 self._unreserve_claim()
                 self._free.release()
                 if self.batch and retrieved:
-                    logger.info("No more tasks to run for worker_id=%s - exiting gracefully.", self.worker_id)
+                    logger.info("No more tasks to run for worker_id=%s - exiting gracefully.",
+                                self.worker_id)
                     return
                 self._wake.wait(self.interval)
                 continue

@@ -81,7 +81,8 @@ class Listener(threading.Thread):
                         for _ in conn.notifies(timeout=1.0):
                             self.callback()
             except psycopg.Error:
-                logger.warning("LISTEN connection lost; polling only until it is back", exc_info=True)
+                logger.warning("LISTEN connection lost; polling only until it is back",
+                               exc_info=True)
             finally:
                 self.connected.clear()
             self._stop.wait(RECONNECT_DELAY)

@@ -12,14 +12,16 @@ from fluxweb.generations.sweep import sweep_stuck_work
 
 class Command(BaseCommand):
     help = (
-        "Finish generations left running by a dead worker, or queued without a task: re-queue "
-        "once if the provider was not called yet, otherwise fail with a reason (returning the budget)."
+        "Finish generations left running by a dead worker, or queued without a task: "
+        "re-queue once if the provider was not called yet, otherwise fail with a reason "
+        "(returning the budget)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--stuck-after", type=float, default=None,
-            help="seconds running or queued before work counts as stuck (default: FLUXWEB_STUCK_AFTER)",
+            help="seconds running or queued before work counts as stuck "
+                 "(default: FLUXWEB_STUCK_AFTER)",
         )
 
     def handle(self, *args: Any, stuck_after: float | None, **options: Any) -> None:

@@ -60,8 +60,10 @@ class Command(DbWorkerCommand):
             # own --backend check refuses anything but a database backend).
             parser.add_argument("--queue-name", default="default", help="queues, comma-separated")
             parser.add_argument("--exclude-queues", default="", help=SUPPRESS)
-            parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
-            parser.add_argument("--reload", action=BooleanOptionalAction, default=False, help=SUPPRESS)
+            parser.add_argument("--batch", action="store_true",
+                                help="run what is queued, then exit")
+            parser.add_argument("--reload", action=BooleanOptionalAction, default=False,
+                                help=SUPPRESS)
             parser.add_argument("--no-startup-delay", action="store_false", dest="startup_delay",
                                 help=SUPPRESS)
             for option in ("--interval", "--backend", "--max-tasks", "--worker-id"):

@@ -68,7 +68,7 @@ def setup_database() -> None:
     from django_tasks_db.models import DBTaskResult
 
     from fluxweb.generations.models import Generation
-    from fluxweb.generations.services import fail_generation
+    from fluxweb.generations.running import fail_generation
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)

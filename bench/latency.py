@@ -37,7 +37,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from django_tasks_db.models import DBTaskResult
 
 from fluxweb.generations.models import Generation
-from fluxweb.ops import notify
+from fluxweb.queue import notify
 from tests.browser import launch_chromium
 
 PASSWORD = "bench-password-1"

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "fluxweb.core",
+    "fluxweb.queue",
     "fluxweb.ops",
     "fluxweb.generations",
     "fluxweb.gallery",
@@ -229,13 +230,20 @@ AWS_LOCATION = env.str("AWS_LOCATION", default="")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
 
-# Background work: django.tasks with the database backend; `manage.py db_worker` runs it.
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
-    }
-}
+# Background work: django.tasks, run by `manage.py worker` (fluxweb/queue/). The backend:
+# "database" (django-tasks-db: a table in this database, no other service) or "rq"
+# (django-tasks-rq: RQ on the Redis at REDIS_URL). django-tasks-db stays installed either
+# way (its table is part of the schema).
+FLUXWEB_TASK_BACKEND = env.str(
+    "FLUXWEB_TASK_BACKEND", default="database", validate=OneOf(["database", "rq"])
+)
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if FLUXWEB_TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Logs go to stderr; LOG_FORMAT=json writes one JSON object per line with the record's
 # structured fields (e.g. generation_id, provider, model, latency_s, outcome).
@@ -298,13 +306,14 @@ FLUXWEB_PENDING_TIMEOUT = env.float("FLUXWEB_PENDING_TIMEOUT", default=600.0)
 # Live gallery: how often (seconds) each web process looks for changed generations.
 FLUXWEB_LIVE_POLL_INTERVAL = env.float("FLUXWEB_LIVE_POLL_INTERVAL", default=0.5)
 # On PostgreSQL, LISTEN/NOTIFY wakes workers and the live gallery the moment a task is
-# queued or a generation changes (fluxweb/ops/notify.py); polling stays as the fallback.
+# queued or a generation changes (fluxweb/queue/notify.py); polling stays as the fallback.
 FLUXWEB_PG_NOTIFY = env.bool("FLUXWEB_PG_NOTIFY", default=True)
 # Seconds between the live gallery's fallback polls while NOTIFY is listening.
 FLUXWEB_LIVE_NOTIFY_FALLBACK = env.float("FLUXWEB_LIVE_NOTIFY_FALLBACK", default=5.0)
 # Least seconds between two live-gallery queries, so a burst of changes costs few queries.
 FLUXWEB_LIVE_MIN_GAP = env.float("FLUXWEB_LIVE_MIN_GAP", default=0.05)
-# Tasks one `manage.py worker` process runs at once (threads; `--threads` overrides).
+# Tasks one `manage.py worker` runs at once (threads, or RQ worker processes; `--threads`
+# overrides).
 FLUXWEB_WORKER_THREADS = env.int("FLUXWEB_WORKER_THREADS", default=16)
 # Seconds between SSE keep-alive comments (proxies drop idle connections).
 FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
@@ -314,14 +323,15 @@ FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
 FLUXWEB_API_WAIT_TIMEOUT = env.float("FLUXWEB_API_WAIT_TIMEOUT", default=120.0)
 FLUXWEB_API_LINK_TTL = env.int("FLUXWEB_API_LINK_TTL", default=3600)
 
-# --- Stuck work (fluxweb/ops/sweep.py) ---------------------------------------------------
-# Seconds a generation may stay "running" before the sweep treats its worker as dead.
+# --- Stuck work (fluxweb/generations/sweep.py) -------------------------------------------
+# Seconds a generation may stay "running" before the sweep treats its worker as dead (or
+# "queued" before it treats its task as lost).
 # Default: every provider attempt timing out, plus the waits between them, plus a minute.
 FLUXWEB_STUCK_AFTER = env.float(
     "FLUXWEB_STUCK_AFTER",
     default=FLUXWEB_PROVIDER_ATTEMPTS * (FLUXWEB_PROVIDER_CONNECT_TIMEOUT + FLUXWEB_PROVIDER_TIMEOUT + 20) + 60,
 )
-# Seconds between two sweeps (each worker keeps one sweep scheduled in the task queue).
+# Seconds between two sweeps (each worker process runs one in a thread).
 FLUXWEB_SWEEP_INTERVAL = env.float("FLUXWEB_SWEEP_INTERVAL", default=60.0)
 
 env.seal()

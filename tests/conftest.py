@@ -48,6 +48,15 @@ def _empty_card_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _own_redis_db() -> Iterator[None]:
+    # With FLUXWEB_TASK_BACKEND=rq, this run's jobs go to a Redis database of its own.
+    from tests.processes import own_redis_db
+
+    with own_redis_db():
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_backoff_waits() -> Iterator[None]:
     # Retries keep their number of attempts but skip the sleeping between them.
     stamina.set_testing(True, attempts=100, cap=True)

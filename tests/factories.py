@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from fluxweb.generations.models import Generation, Prompt
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 
 
 def make_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any) -> Generation:

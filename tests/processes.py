@@ -7,6 +7,7 @@ write are committed and visible to the child processes.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -60,10 +61,12 @@ def free_port() -> int:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float = 10) -> Iterator[subprocess.Popen]:
-    """Run ``args`` from the project root with output to ``log``; at the end SIGTERM, and
-    SIGKILL if it has not exited within ``stop_timeout`` seconds."""
+    """Run ``args`` from the project root, in a process group of its own, with output to
+    ``log``; at the end SIGTERM, and SIGKILL if it has not exited within ``stop_timeout``
+    seconds. Processes it forked (RQ's workers) that outlive it are killed too."""
     with log.open("wb") as out:
-        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
         try:
             yield child
         finally:
@@ -73,15 +76,70 @@ def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+            kill_group(child)
+
+
+def kill_group(child: subprocess.Popen) -> None:
+    """SIGKILL every process left in ``child``'s process group (``child`` itself included)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # none left
 
 
 @contextmanager
 def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subprocess.Popen]:
-    """``manage.py worker`` (db_worker plus the sweep) as the Procfile runs it, polling fast.
-    A test may signal or kill the process; it is stopped at the end if still running."""
+    """``manage.py worker`` as the Procfile runs it: the threaded database worker polling
+    fast, or RQ's worker pool, whichever ``FLUXWEB_TASK_BACKEND`` (in ``env``, else this
+    run's) picks. A test may signal or kill the process; it is stopped at the end if still
+    running."""
     args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
-    with process(args, env, log) as child:
+    if "--threads" not in extra_args and env.get("FLUXWEB_TASK_BACKEND", settings.FLUXWEB_TASK_BACKEND) == "rq":
+        args += ["--threads", "4"]  # RQ runs a process per job: keep the test machine's memory
+    with process(args, env, log, stop_timeout=20) as child:
         yield child
+
+
+@contextmanager
+def own_redis_db() -> Iterator[None]:
+    """With ``FLUXWEB_TASK_BACKEND=rq``: give this test run a Redis database (1-15) of its
+    own, so parallel runs never run each other's jobs. The database is claimed with a key,
+    emptied of an earlier run's leftovers, used by this process (``RQ_QUEUES``) and by the
+    processes it starts (``REDIS_URL``), and emptied again at the end. Nothing otherwise."""
+    if settings.FLUXWEB_TASK_BACKEND != "rq":
+        yield
+        return
+    import redis
+
+    base = settings.REDIS_URL
+    for number in range(1, 16):
+        conn = redis.Redis.from_url(base, db=number)
+        if conn.set("fluxweb:test-run", os.getpid(), nx=True, ex=6 * 3600):
+            break
+    else:
+        raise RuntimeError("every Redis database 1-15 is claimed by a test run (key fluxweb:test-run)")
+    keep = conn.get("fluxweb:test-run")
+    conn.flushdb()
+    conn.set("fluxweb:test-run", keep, ex=6 * 3600)
+    own_url = _with_db(base, number)
+    previous = os.environ.get("REDIS_URL")
+    settings.RQ_QUEUES["default"]["URL"] = own_url
+    os.environ["REDIS_URL"] = own_url
+    try:
+        yield
+    finally:
+        conn.flushdb()
+        conn.close()
+        if previous is None:
+            os.environ.pop("REDIS_URL", None)
+        else:
+            os.environ["REDIS_URL"] = previous
+
+
+def _with_db(url: str, number: int) -> str:
+    """``url`` (redis://host:port[/db]) pointing at database ``number``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from django_tasks_db.models import DBTaskResult
 from fluxweb.budgets.models import LedgerEntry, Quota
 from fluxweb.budgets.services import QuotaExceeded, ledger_totals
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import fail_generation, submit_generation
+from fluxweb.generations.running import fail_generation
+from fluxweb.generations.services import submit_generation
 from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db(transaction=True)

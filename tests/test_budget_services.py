@@ -21,12 +21,8 @@ from fluxweb.budgets.models import (
 from fluxweb.budgets.periods import Period
 from fluxweb.budgets.prices import estimate_cost
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import (
-    delete_generation,
-    fail_generation,
-    run_generation,
-    submit_generation,
-)
+from fluxweb.generations.running import fail_generation, run_generation
+from fluxweb.generations.services import delete_generation, submit_generation
 from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db

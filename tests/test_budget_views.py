@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from fluxweb.budgets.models import LedgerEntry, Quota
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import fail_generation, run_generation, submit_generation
+from fluxweb.generations.running import fail_generation, run_generation
+from fluxweb.generations.services import submit_generation
 from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db

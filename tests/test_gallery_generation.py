@@ -11,7 +11,7 @@ from PIL import Image
 from fluxweb.gallery.live import render_card
 from fluxweb.gallery.models import Favourite
 from fluxweb.generations.models import GeneratedImage, Generation, GenerationDeletion, Prompt
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 from tests.factories import make_finished_generation, make_generation
 
 pytestmark = pytest.mark.django_db

@@ -8,19 +8,19 @@ import httpx
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
-from fluxweb.generations.tasks import generate_images
-from fluxweb.ops.tasks import schedule_sweep
+from fluxweb.generations.models import Generation
+from tests.factories import make_generation
 from tests.processes import app_env, web_server
 
 
 @pytest.mark.django_db
-def test_healthz_reports_queue_depth_and_oldest_wait_without_login():
-    waiting = generate_images.enqueue(1)
-    generate_images.enqueue(2)
-    DBTaskResult.objects.filter(pk=waiting.id).update(enqueued_at=timezone.now() - timedelta(seconds=90))
-    schedule_sweep(delay=3600)  # scheduled for later: not waiting yet, not counted
+def test_healthz_reports_queue_depth_and_oldest_wait_without_login(member):
+    waiting = make_generation(member)
+    make_generation(member)
+    Generation.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(seconds=90))
+    make_generation(member, status=Generation.Status.RUNNING)  # picked up: not waiting
+    make_generation(member, status=Generation.Status.SUCCEEDED)
 
     response = Client().get("/healthz")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from fluxweb.gallery.live import DELETED, GENERATION, OVERLAP, CardEvent, changes_since, latest_version
 from fluxweb.generations.models import Generation, GenerationDeletion
 from fluxweb.generations.services import DELETION_RETENTION, delete_generation
-from fluxweb.ops import notify
+from fluxweb.queue import notify
 from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 from fluxweb.generations.tasks import generate_images
 from tests.factories import make_generation
 from tests.processes import app_env, wait_for, worker
@@ -36,7 +36,7 @@ def test_each_generation_logs_one_structured_line_without_its_prompt(member, cap
     assert line["generation_id"] == generation.pk
     assert (line["provider"], line["model"], line["outcome"]) == ("demo", "demo/placeholder", "succeeded")
     assert isinstance(line["latency_s"], float) and line["latency_s"] >= 0
-    assert line["level"] == "INFO" and line["logger"] == "fluxweb.generations.services"
+    assert line["level"] == "INFO" and line["logger"] == "fluxweb.generations.running"
     assert "surprise" not in json.dumps(line)
 
 

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 from fluxweb.providerstatus.models import ProviderStatus
 from tests.emulators.server import serve
 from tests.factories import make_generation

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 from fluxweb.providerstatus.models import ProviderStatus
 from fluxweb.providerstatus.recording import record_failure, record_success
 from tests.factories import make_generation

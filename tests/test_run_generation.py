@@ -6,7 +6,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_images_of_a_generation_that_is_no_longer_running_are_not_kept(member, s
     """The sweep failed it (and refunded it) while the provider answered: the late answer's
     images get no rows, their files are removed, and nothing is charged."""
     from fluxweb.budgets.models import LedgerEntry
-    from fluxweb.generations.services import finish_generation
+    from fluxweb.generations.running import finish_generation
     from fluxweb.providers.base import GenerationResult
     from fluxweb.providers.registry import get_registry
     from tests.emulators.server import png_bytes

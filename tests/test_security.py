@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from fluxweb.gallery.live import changes_since
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import run_generation
+from fluxweb.generations.running import run_generation
 from tests.factories import make_generation
 from tests.urlconf import Route, routes
 

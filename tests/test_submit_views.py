@@ -3,14 +3,12 @@
 import re
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
-from django_tasks_db.models import DBTaskResult
 
 from fluxweb.budgets.models import QuotaModelLimit
 from fluxweb.generations.models import Generation
-from fluxweb.generations.services import submit_generation
-from tests.budget_factories import set_price, set_quota, submit_data
+from tests.budget_factories import set_price, set_quota
+from tests.queue_helpers import enqueued
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +40,7 @@ def test_home_shows_the_form_with_labels(member_client):
 
 
 def test_htmx_submit_queues_the_generation_and_answers_its_card(member, member_client, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with enqueued() as tasks, django_capture_on_commit_callbacks(execute=True):
         response = member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     generation = Generation.objects.get()
@@ -52,21 +50,16 @@ def test_htmx_submit_queues_the_generation_and_answers_its_card(member, member_c
     html = response.content.decode()
     assert f'id="generation-{generation.pk}"' in html and "Queued" in html
     assert 'hx-swap-oob="outerHTML:#estimate"' in html  # the estimate and budget line, out of band
-    task = DBTaskResult.objects.get()
-    assert task.task_path == "fluxweb.generations.tasks.generate_images"
-    assert task.args_kwargs["args"] == [generation.pk]
+    assert tasks == [("generate_images", [generation.pk])]
 
 
-def test_the_task_row_commits_or_rolls_back_with_the_generation(member, member_client,
-                                                               django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+def test_the_task_is_enqueued_when_the_submit_commits(member, member_client, django_capture_on_commit_callbacks):
+    with enqueued() as tasks, django_capture_on_commit_callbacks(execute=False) as callbacks:
         member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")
-    assert callbacks == []  # written in the submit's transaction, not after it
-    assert DBTaskResult.objects.get().args_kwargs["args"] == [Generation.objects.get().pk]
-    with pytest.raises(RuntimeError), transaction.atomic():
-        submit_generation(member, submit_data())
-        raise RuntimeError("anything failing before the commit")
-    assert Generation.objects.count() == 1 and DBTaskResult.objects.count() == 1
+    assert tasks == [] and len(callbacks) == 1  # nothing enqueued inside the transaction
+    with enqueued() as tasks:
+        callbacks[0]()
+    assert tasks == [("generate_images", [Generation.objects.get().pk])]
 
 
 def test_chosen_seed_is_kept(member_client):
@@ -74,14 +67,15 @@ def test_chosen_seed_is_kept(member_client):
     assert Generation.objects.get().seed == 12345
 
 
-def test_invalid_htmx_submit_shows_errors_and_enqueues_nothing(member_client):
-    response = member_client.post("/generations/new/", {**FORM, "width": "99999", "prompt": ""}, HTTP_HX_REQUEST="true")
+def test_invalid_htmx_submit_shows_errors_and_enqueues_nothing(member_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = member_client.post("/generations/new/", {**FORM, "width": "99999", "prompt": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#generation-form" and response["HX-Reswap"] == "outerHTML"
     html = response.content.decode()
     assert "This field is required." in html and "Width (px) must be 64–2048" in html
     assert 'value="99999"' in html  # nothing the user typed is lost
-    assert Generation.objects.count() == 0 and DBTaskResult.objects.count() == 0
+    assert Generation.objects.count() == 0 and callbacks == []
 
 
 def test_plain_submit_redirects_home_and_errors_render_a_form_page(member_client):
@@ -162,16 +156,17 @@ def test_a_submit_that_does_not_fit_a_model_cap_says_so(member, member_client):
 
 
 # Session, user, the model's price; transaction: locked quota (with the model's cap), quota
-# total, hold, ledger row, prompt upsert, generation, task row (+ its BEGIN/COMMIT, here
-# SAVEPOINT/RELEASE inside the test's transaction). The budget line comes from the
-# reservation (no more queries).
-SUBMIT_QUERIES = 12
+# total, hold, ledger row, prompt upsert, generation (+ its BEGIN/COMMIT, here
+# SAVEPOINT/RELEASE inside the test's transaction). The task is enqueued after the commit.
+# The budget line comes from the reservation (no more queries).
+SUBMIT_QUERIES = 11
 
 
 @pytest.mark.parametrize("prompt", ["A new prompt", "A T-Rex relaxing on a beach"])
-def test_htmx_submit_query_count(member_client, django_assert_max_num_queries, prompt):
+def test_htmx_submit_query_count(member_client, django_assert_max_num_queries, django_capture_on_commit_callbacks,
+                                 prompt):
     member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")  # the second prompt is now known
-    with django_assert_max_num_queries(SUBMIT_QUERIES):
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_max_num_queries(SUBMIT_QUERIES):
         response = member_client.post("/generations/new/", {**FORM, "prompt": prompt}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and Generation.objects.count() == 2
-    assert DBTaskResult.objects.count() == 2
+    assert len(callbacks) == 1  # the enqueue, after the commit

@@ -1,4 +1,4 @@
-"""The worker runs several generations at once per process, drains on SIGTERM, and on
+"""The database backend's worker runs several generations at once per process, drains on SIGTERM, and on
 PostgreSQL a NOTIFY wakes it (and the live hub) without waiting for its poll interval.
 
 The DeepInfra emulator's ``gate`` holds provider calls open, so the number in flight can
@@ -13,18 +13,28 @@ import threading
 
 import httpx
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from fluxweb.generations.models import Generation
-from fluxweb.ops.worker import ThreadedWorker
+from fluxweb.generations.tasks import generate_images
+from fluxweb.queue.dbworker import ThreadedWorker
+from fluxweb.queue.enqueue import enqueue
 from tests.factories import make_generation
 from tests.processes import app_env, wait_for, web_server, worker
-from tests.test_worker_recovery import deepinfra_env, finished, submit, task_row
+from tests.test_worker_recovery import deepinfra_env, finished, submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(settings.FLUXWEB_TASK_BACKEND != "database", reason="the database backend's worker"),
+]
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY is PostgreSQL's")
+
+
+def task_row(generation: Generation) -> DBTaskResult:
+    return DBTaskResult.objects.get(task_path=generate_images.module_path, args_kwargs__args=[generation.pk])
 
 
 def listening(channel: str) -> bool:
@@ -67,17 +77,12 @@ def test_sigterm_finishes_every_running_generation_and_claims_no_more(member_cli
 def test_notify_wakes_an_idle_worker_long_before_its_poll_interval(member_client, deepinfra, tmp_path):
     env = deepinfra_env(deepinfra)
     with worker(env, tmp_path / "worker.log", "--interval", "60") as process:
-        wait_for(lambda: listening("fluxweb_tasks"))
-        wait_for(lambda: not task_row_ready_exists())  # the start-up sweep ran; now idle
+        wait_for(lambda: listening("fluxweb_tasks"))  # idle: nothing is queued
         generation = submit(member_client)
         # Well inside the 60 s interval: only the NOTIFY can have woken it.
         wait_for(lambda: finished(generation), timeout=20)
         assert process.poll() is None
     assert generation.status == Generation.Status.SUCCEEDED, generation.error
-
-
-def task_row_ready_exists() -> bool:
-    return DBTaskResult.objects.ready().exists()
 
 
 @postgres_only
@@ -114,11 +119,9 @@ def in_process_worker(**options) -> ThreadedWorker:
 
 
 def queued_demo_generations(user, count: int) -> list[Generation]:
-    from fluxweb.generations.tasks import generate_images
-
     generations = [make_generation(user, f"Lighthouse number {i}", width=64, height=64) for i in range(count)]
     for generation in generations:
-        generate_images.enqueue(generation.pk)
+        enqueue(generate_images, generation.pk)
     return generations
 
 

@@ -11,14 +11,10 @@ import signal
 import threading
 
 import pytest
-from django.tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from fluxweb.generations.models import Generation
-from fluxweb.generations.tasks import generate_images
-from fluxweb.ops.sweep import WORKER_LOST
 from tests.emulators.deepinfra import API_KEY
-from tests.processes import app_env, wait_for, worker
+from tests.processes import app_env, kill_group, wait_for, worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,35 +32,27 @@ def finished(generation: Generation) -> Generation | None:
     return generation if generation.is_finished else None
 
 
-def task_row(generation: Generation) -> DBTaskResult:
-    return DBTaskResult.objects.get(task_path=generate_images.module_path, args_kwargs__args=[generation.pk])
-
-
 def deepinfra_env(deepinfra, **extra: str) -> dict[str, str]:
     return app_env(DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=deepinfra.base_url, **extra)
 
 
 def test_worker_killed_mid_call_leaves_a_failed_generation_with_a_reason(member_client, deepinfra, tmp_path):
     deepinfra.gate = threading.Event()  # the provider call never answers while the worker lives
-    env = deepinfra_env(deepinfra, FLUXWEB_STUCK_AFTER="1", FLUXWEB_SWEEP_INTERVAL="0.2")
-    with worker(env, tmp_path / "killed.log") as doomed:
+    with worker(deepinfra_env(deepinfra), tmp_path / "killed.log") as doomed:
         generation = submit(member_client)
         wait_for(lambda: deepinfra.in_flight)
-        doomed.send_signal(signal.SIGKILL)
+        kill_group(doomed)  # the machine is lost: the worker and any process it forked
         assert doomed.wait(timeout=10) == -signal.SIGKILL
     generation.refresh_from_db()
     assert generation.status == Generation.Status.RUNNING and generation.provider_called_at is not None
-    assert task_row(generation).status == TaskResultStatus.RUNNING
 
-    with worker(env, tmp_path / "rescuer.log"):
+    env = deepinfra_env(deepinfra, FLUXWEB_STUCK_AFTER="1", FLUXWEB_SWEEP_INTERVAL="0.2")
+    with worker(env, tmp_path / "rescuer.log"):  # its sweep finds the generation
         wait_for(lambda: finished(generation))
-        wait_for(lambda: task_row(generation).status != TaskResultStatus.RUNNING)
     assert generation.status == Generation.Status.FAILED
     assert "stopped while DeepInfra was working on it" in generation.error
     assert generation.requeues == 0
     assert len(deepinfra.requests) == 1  # not sent again: it may have been charged
-    row = task_row(generation)
-    assert (row.status, row.exception_class_path) == (TaskResultStatus.FAILED, WORKER_LOST)
 
 
 def test_sigterm_lets_the_running_generation_finish_then_exits(member_client, deepinfra, tmp_path):
@@ -78,7 +66,6 @@ def test_sigterm_lets_the_running_generation_finish_then_exits(member_client, de
     generation.refresh_from_db()
     assert generation.status == Generation.Status.SUCCEEDED, generation.error
     assert generation.images.count() == 1
-    assert task_row(generation).status == TaskResultStatus.SUCCESSFUL
 
 
 def test_three_workers_share_the_queue_and_run_each_generation_once(member_client, deepinfra, tmp_path):
@@ -96,9 +83,6 @@ def test_three_workers_share_the_queue_and_run_each_generation_once(member_clien
         deepinfra.gate.set()
         wait_for(lambda: all(finished(g) for g in generations), timeout=120)
 
+    # Each generation reached the provider exactly once, though three workers competed.
     assert sorted(request.json()["prompt"] for request in deepinfra.requests) == sorted(prompts)
     assert {g.status for g in generations} == {Generation.Status.SUCCEEDED}
-    rows = [task_row(g) for g in generations]
-    assert {row.status for row in rows} == {TaskResultStatus.SUCCESSFUL}
-    assert all(len(row.worker_ids) == 1 for row in rows)  # claimed once, never re-run
-    assert len({row.worker_ids[0] for row in rows}) == 3

@@ -37,7 +37,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.template.loader import render_to_string
 
 from fluxweb.generations.models import Generation, GenerationDeletion
-from fluxweb.ops import notify
+from fluxweb.queue import notify
 
 logger = logging.getLogger(__name__)
 

@@ -60,7 +60,7 @@ class Generation(models.Model):
     Lifecycle: ``queued`` → ``running`` → ``succeeded`` | ``failed``, each change
     stamping ``updated_at`` (and ``started_at``/``finished_at``). Costs are USD.
     ``provider_called_at`` is stamped just before the provider is asked, so the stuck-work
-    sweep (fluxweb/ops/sweep.py) knows whether a generation whose worker died may have
+    sweep (fluxweb/generations/sweep.py) knows whether a generation whose worker died may have
     been made (and charged) already; ``requeues`` counts the sweep's re-runs.
     """
 

@@ -1,49 +1,29 @@
-"""Business rules for generations: submitting one, and running it on its provider.
+"""Business rules for generations on the web side: submitting one, and deleting one.
 
-``submit_generation`` runs in the web request (validate → rows and task row in one transaction);
-``run_generation`` runs in the worker. A provider failure never leaves a generation
-queued or running: it ends ``failed`` with a readable reason.
-
-Providers that answer "pending" (ImagePipeline) do not hold a worker while they work: the
-generation stays ``running`` with the job in ``provider_metadata["pending"]``, and
-``poll_generation`` tasks, each scheduled ``poll_after`` seconds ahead, ask again until the
-job finishes, fails, or passes ``FLUXWEB_PENDING_TIMEOUT`` seconds.
+``submit_generation`` runs in the web request (validate → rows in one transaction, the task
+enqueued when it commits); the worker side is :mod:`fluxweb.generations.running`.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import stamina
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from fluxweb.budgets import services as budgets
 from fluxweb.budgets.prices import estimate_cost
 from fluxweb.budgets.services import BudgetStatus
-from fluxweb.providers.base import (
-    GenerationRequest,
-    GenerationResult,
-    ModelSpec,
-    PendingJob,
-    Provider,
-    ProviderError,
-    RetryableProviderError,
-)
-from fluxweb.providers.images import check_image
-from fluxweb.providers.registry import get_registry
-from fluxweb.providerstatus import recording as provider_status
+from fluxweb.providers.base import ModelSpec
+from fluxweb.queue.enqueue import enqueue
 
-from .models import GeneratedImage, Generation, GenerationDeletion, Prompt
-from .thumbnails import make_thumbnail
+from .models import Generation, GenerationDeletion, Prompt
+from .running import delete_files
+from .tasks import generate_images
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +39,8 @@ class Submission:
 
 def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Submission:
     """Create a queued :class:`Generation` from a valid form's ``cleaned_data`` and
-    enqueue its task in the same transaction: workers see the task only once the
-    generation is committed, and a rollback leaves neither. ``source`` says where it came
-    from (the browser or the API).
+    enqueue its task when the transaction commits (:func:`fluxweb.queue.enqueue.enqueue`):
+    a rollback leaves neither. ``source`` says where it came from (the browser or the API).
 
     A blank seed becomes a random one within the model's range, so every generation
     records the seed it used. The estimate (USD, from the price table) is held against
@@ -70,12 +49,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     :class:`~fluxweb.budgets.services.QuotaExceeded` (nothing created or enqueued) when
     the request does not fit the author's budget or caps.
 
-    The price read, then one transaction of 7 statements when the author has no daily cap
-    (8 with one): the locked quota (bringing the model cap), quota total, hold, ledger
-    row, prompt upsert, generation, task row.
+    The price read, then one transaction (the locked quota, quota total, hold, ledger row,
+    prompt upsert, generation); the task is enqueued once it commits.
     """
-    from .tasks import generate_images
-
     spec: ModelSpec = data["model"]
     seed = data.get("seed")
     if seed is None and spec.seed is not None:
@@ -108,262 +84,13 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
             estimated_cost_usd=estimate_usd,
             hold=reservation.hold if reservation else None,
         )
-        # Not on_commit: a separate autocommit INSERT would cost a second commit (a WAL
-        # flush), and a crash between the two commits would leave a generation no task runs.
-        generate_images.enqueue(generation.pk)
+        enqueue(generate_images, generation.pk)
     return Submission(generation, reservation.status if reservation else None)
 
 
 def submit_generation(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Generation:
     """The generation :func:`submit` queued (same arguments and errors)."""
     return submit(author, data, source).generation
-
-
-def build_request(generation: Generation, spec: ModelSpec) -> GenerationRequest:
-    """The provider request for a stored generation."""
-    return GenerationRequest(
-        model=spec,
-        prompt=generation.prompt.text,
-        negative_prompt=generation.negative_prompt,
-        width=generation.width,
-        height=generation.height,
-        num_images=generation.num_images,
-        num_inference_steps=generation.num_inference_steps,
-        guidance_scale=generation.guidance_scale,
-        seed=generation.seed,
-    )
-
-
-def call_provider(provider: Provider, request: GenerationRequest) -> GenerationResult | PendingJob:
-    """``provider.generate(request)``, retried with exponential backoff (stamina) while
-    the error is retryable, up to ``FLUXWEB_PROVIDER_ATTEMPTS`` attempts."""
-    for attempt in stamina.retry_context(
-        on=RetryableProviderError, attempts=settings.FLUXWEB_PROVIDER_ATTEMPTS, wait_initial=1.0, wait_max=20.0
-    ):
-        with attempt:
-            return provider.generate(request)
-    raise AssertionError("unreachable: stamina re-raises the last error")
-
-
-# The reason a generation shows when fluxweb itself failed while running it (logged in full).
-INTERNAL_ERROR = "fluxweb hit an internal error while running this generation"
-
-
-def prepare_call(generation: Generation) -> tuple[Provider, GenerationRequest]:
-    """The provider and request for ``generation``; :class:`ProviderError` when its model
-    is not enabled on this server."""
-    registry = get_registry()
-    try:
-        spec = registry.model(generation.model)
-    except KeyError:
-        raise ProviderError(f"the model {generation.model} is not enabled on this server") from None
-    return registry.provider_for(spec), build_request(generation, spec)
-
-
-def call_and_finish(generation: Generation, provider: Provider, request: GenerationRequest) -> str:
-    """Call the provider for a running generation and finish it (or leave it waiting on a
-    pending job); returns the outcome's name for the log. Never raises for provider
-    problems or crashes: the generation is failed with a readable reason."""
-    try:
-        outcome = call_provider(provider, request)
-        if isinstance(outcome, PendingJob):
-            wait_for_job(generation, outcome)
-            return "pending"
-        finish_generation(generation, outcome, provider)
-        return "succeeded"
-    except ProviderError as exc:
-        fail_generation(generation, exc.reason)
-        return "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation.pk)
-        fail_generation(generation, INTERNAL_ERROR)
-        return "crashed"
-
-
-def run_generation(generation_id: int) -> Generation | None:
-    """Worker side: claim the generation, call its provider, store the images.
-
-    Returns the finished generation, or None when it was not queued (already claimed by
-    another worker, or cancelled). Never raises for provider problems.
-    """
-    generation = Generation.objects.select_related("prompt").get(pk=generation_id)
-    call: tuple[Provider, GenerationRequest] | None = None
-    try:
-        call = prepare_call(generation)
-    except ProviderError as exc:
-        problem, outcome_name = exc.reason, "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation_id)
-        problem, outcome_name = INTERNAL_ERROR, "crashed"
-    # One write claims it and, when the call is ready to go, stamps provider_called_at:
-    # from here on a dead worker may have been charged for, so the sweep won't retry it.
-    if not generation.mark_running(provider_called=call is not None):
-        logger.info("generation %s is %s, not queued; skipping", generation_id, generation.status)
-        return None
-    started = time.monotonic()
-    if call is None:
-        fail_generation(generation, problem)
-    else:
-        outcome_name = call_and_finish(generation, *call)
-    latency = time.monotonic() - started
-    logger.info(
-        "generation=%s provider=%s model=%s latency_s=%.3f outcome=%s",
-        generation.pk, generation.provider, generation.model, latency, outcome_name,
-        extra={"generation_id": generation.pk, "provider": generation.provider, "model": generation.model,
-               "latency_s": round(latency, 3), "outcome": outcome_name},
-    )
-    return generation
-
-
-def fail_generation(generation: Generation, reason: str) -> bool:
-    """The one way a generation ends ``failed``: every failure path (provider errors, crashes,
-    the stuck-work sweep) comes here, so whatever a failure must undo is undone once.
-
-    The failure and the release of its budget hold commit together, and only the call
-    whose conditional transition succeeds releases, so a reservation is returned exactly
-    once.
-    Returns False if the generation had already finished.
-    """
-    with transaction.atomic():
-        failed = generation.mark_failed(reason)
-        if failed and generation.hold_id is not None:
-            budgets.release(generation.hold, generation.error[:200])
-    if failed:
-        provider_status.record_failure(generation.provider, reason)
-    return failed
-
-
-def finish_generation(generation: Generation, result: GenerationResult, provider: Provider) -> None:
-    """Store ``result``'s images and mark the generation succeeded with the provider's
-    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images.
-
-    The files are written first; their rows, the success and its charge then commit in
-    one transaction (one commit, and no image rows on a generation that did not succeed).
-    If the generation was no longer running (the sweep failed it meanwhile), or the
-    transaction fails, the files are deleted again."""
-    images = store_images(generation, result, provider.label)
-    succeeded = False
-    try:
-        with transaction.atomic():  # images, success and its charge commit together
-            succeeded = generation.mark_succeeded(
-                seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata
-            )
-            if succeeded:
-                GeneratedImage.objects.bulk_create(images)
-                if generation.hold_id is not None:
-                    budgets.settle(generation.hold, generation.actual_cost_usd)
-    finally:
-        if not succeeded:
-            _delete_files([name for image in images for name in (image.file.name, image.thumbnail.name)])
-    if succeeded:
-        provider_status.record_success(generation.provider, result.metadata)
-
-
-def wait_for_job(generation: Generation, job: PendingJob, deadline: datetime | None = None) -> bool:
-    """Keep ``generation`` running while its provider works on ``job``: remember the job
-    in ``provider_metadata["pending"]`` (id, provider metadata, deadline) and schedule
-    ``poll_generation`` ``job.poll_after`` seconds from now, never after the deadline.
-
-    ``deadline`` defaults to now + ``FLUXWEB_PENDING_TIMEOUT`` seconds (the first wait).
-    Returns False, scheduling nothing, if the generation is no longer running.
-    """
-    from .tasks import poll_generation
-
-    now = timezone.now()
-    if deadline is None:
-        deadline = now + timedelta(seconds=settings.FLUXWEB_PENDING_TIMEOUT)
-    metadata = {
-        **generation.provider_metadata,
-        "job_id": job.job_id,
-        "pending": {"job_id": job.job_id, "metadata": job.metadata, "deadline": deadline.isoformat()},
-    }
-    # No updated_at stamp: the card does not change while the job waits.
-    if not Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
-        provider_metadata=metadata
-    ):
-        return False
-    generation.provider_metadata = metadata
-    run_after = min(now + timedelta(seconds=max(0.0, job.poll_after)), deadline)
-    poll_generation.using(run_after=run_after).enqueue(generation.pk)
-    return True
-
-
-def poll_generation(generation_id: int) -> Generation | None:
-    """Worker side: ask the provider once about a pending generation's job.
-
-    The job finished → images stored, succeeded; the job failed → failed with the
-    provider's reason; still pending (or a retryable error such as a 5xx) → polled again
-    later, unless the deadline has passed, which fails it with a readable reason.
-    Returns None when the generation is not waiting on a job (finished meanwhile).
-    """
-    generation = Generation.objects.select_related("prompt").get(pk=generation_id)
-    pending = generation.provider_metadata.get("pending")
-    if generation.status != Generation.Status.RUNNING or not isinstance(pending, dict):
-        logger.info("generation %s is %s and not pending; no poll", generation_id, generation.status)
-        return None
-    job = PendingJob(job_id=pending["job_id"], poll_after=settings.FLUXWEB_PENDING_POLL_INTERVAL,
-                     metadata=pending.get("metadata") or {})
-    deadline = datetime.fromisoformat(pending["deadline"])
-    try:
-        provider = get_registry().providers.get(generation.provider)
-        if provider is None:
-            raise ProviderError(f"the provider {generation.provider} is no longer enabled on this server")
-        try:
-            outcome = provider.poll(job)
-        except RetryableProviderError as exc:
-            if timezone.now() >= deadline:
-                raise ProviderError(f"{provider.label} did not finish in time; last error: {exc.reason}") from exc
-            logger.info("generation %s: polling %s failed, will retry: %s",
-                        generation_id, provider.label, exc.reason)
-            outcome = job
-        if isinstance(outcome, PendingJob):
-            if timezone.now() >= deadline:
-                timeout = settings.FLUXWEB_PENDING_TIMEOUT
-                raise ProviderError(f"{provider.label} did not finish the image within {timeout:g} seconds")
-            wait_for_job(generation, outcome, deadline)
-        else:
-            finish_generation(generation, outcome, provider)
-    except ProviderError as exc:
-        fail_generation(generation, exc.reason)
-    except Exception:
-        logger.exception("polling generation %s crashed", generation_id)
-        fail_generation(generation, "fluxweb hit an internal error while waiting for this generation")
-    return generation
-
-
-def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:
-    """Check every image (format, decodability, caps) and save its file, with its WebP
-    thumbnail, through the default storage; returns the :class:`GeneratedImage` rows, not
-    yet saved (:func:`finish_generation` saves them with the success). Raises
-    :class:`ProviderError` if any image is bad; nothing is written then."""
-    if not result.images:
-        raise ProviderError(f"{provider_label} returned no image")
-    # Each image is decoded once: the check's decoding makes the thumbnail, then the
-    # pixels are let go before the next image is decoded.
-    checked = []
-    for data in result.images:
-        image = check_image(data, provider_label)
-        checked.append((image.without_pixels(), make_thumbnail(image.decoded)))
-        del image
-    stored = []
-    for index, (image, thumbnail) in enumerate(checked):
-        if (image.width, image.height) != (generation.width, generation.height):
-            logger.warning(
-                "generation %s image %s is %sx%s, requested %sx%s",
-                generation.pk, index, image.width, image.height, generation.width, generation.height,
-            )
-        record = GeneratedImage(
-            generation=generation,
-            index=index,
-            content_type=image.content_type,
-            width=image.width,
-            height=image.height,
-            size_bytes=len(image.data),
-        )
-        record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
-        record.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)
-        stored.append(record)
-    return stored
 
 
 # How long deletions are remembered for the live gallery: a browser whose stream was cut
@@ -392,12 +119,4 @@ def delete_generation(generation: Generation) -> None:
         Prompt.objects.recount([prompt_id])
         GenerationDeletion.objects.filter(deleted_at__lt=timezone.now() - DELETION_RETENTION).delete()
         GenerationDeletion.objects.create(generation_id=deleted_id)
-        transaction.on_commit(lambda: _delete_files(names))
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.warning("could not delete %s from storage", name, exc_info=True)
+        transaction.on_commit(lambda: delete_files(names))

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class OpsConfig(AppConfig):
-    """Running fluxweb in production: the stuck-work sweep, the worker command, /healthz."""
+    """Running fluxweb in production: /healthz."""
 
     name = "fluxweb.ops"

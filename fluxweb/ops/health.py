@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
-from django.db.models import Case, F, Min, When
+from django.db.models import Count, Min
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult, get_date_max
+
+from fluxweb.generations.models import Generation
 
 
 def queue_health() -> dict[str, object]:
     """``{"status": "ok", "database": "ok", "queue_depth": int, "oldest_queued_age_s":
-    float | None}``: tasks due now but not yet picked up, and how long (seconds) the
-    oldest has waited (since enqueued, or since its ``run_after`` for scheduled ones).
+    float | None}``: generations queued but not yet picked up by a worker, and how long
+    (seconds) the oldest has waited since it was queued (or last requeued). Read from
+    fluxweb's own rows, so the same on every task backend.
 
     Raises :class:`DatabaseError` when the database cannot be reached.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    due = DBTaskResult.objects.ready()
-    waiting_since = Case(When(run_after=get_date_max(), then=F("enqueued_at")), default=F("run_after"))
-    stats = due.aggregate(oldest=Min(waiting_since))
-    depth = due.count()
+    stats = Generation.objects.filter(status=Generation.Status.QUEUED).aggregate(
+        depth=Count("pk"), oldest=Min("updated_at")
+    )
     oldest = stats["oldest"]
     age = max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else None
     return {
         "status": "ok",
         "database": "ok",
-        "queue_depth": depth,
+        "queue_depth": stats["depth"],
         "oldest_queued_age_s": round(age, 3) if age is not None else None,
     }
 

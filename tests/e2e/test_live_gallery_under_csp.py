@@ -17,6 +17,8 @@ def test_live_gallery_works_under_the_csp(app, django_user_model):
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
 
+    # The deferred estimate loads first: submitting cancels it (hx-sync), which htmx reports.
+    page.wait_for_load_state("networkidle")
     page.fill("#id_prompt", "A paper boat on a puddle")
     page.click("#generation-form button[type=submit]")
     card = page.locator(".card--succeeded", has_text="A paper boat on a puddle")

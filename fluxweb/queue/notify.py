@@ -1,7 +1,9 @@
 """PostgreSQL LISTEN/NOTIFY: wake workers and live hubs at once instead of at their next poll.
 
-Triggers (migration ``ops.0001``) send ``NOTIFY`` on commit when a task becomes ready
-(:data:`TASKS`) and when any generation row changes (:data:`GENERATIONS`). A process that
+The queue sends ``NOTIFY`` (:data:`TASKS`) in the transaction that inserts a ready task row
+(:func:`wake_workers`, called by :func:`fluxweb.queue.enqueue.enqueue`); triggers on the
+generations tables (generations' migrations) send :data:`GENERATIONS` when a generation
+changes or is deleted. A process that
 wants to know starts one :class:`Listener`: a daemon thread holding its own autocommit
 psycopg connection, which calls the subscribed callbacks from that thread. Notifications
 carry no data; receivers re-read the database, so a lost one only costs the fallback poll.
@@ -15,10 +17,11 @@ import threading
 from collections.abc import Callable
 
 import psycopg
+from django.conf import settings
+from django.db import connection as default_connection
+from django.db import connections
 from psycopg import conninfo as pg_conninfo
 from psycopg import sql
-from django.conf import settings
-from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,13 @@ RECONNECT_DELAY = 1.0  # seconds between attempts after the connection broke
 def available(alias: str = "default") -> bool:
     """Whether notifications can be used: PostgreSQL and ``FLUXWEB_PG_NOTIFY`` on."""
     return settings.FLUXWEB_PG_NOTIFY and connections[alias].vendor == "postgresql"
+
+
+def wake_workers() -> None:
+    """``NOTIFY`` :data:`TASKS` on the default connection: sent when the current
+    transaction commits (at once in autocommit). PostgreSQL only."""
+    with default_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, '')", [TASKS])
 
 
 def conninfo(alias: str = "default") -> str:
@@ -71,7 +81,8 @@ class Listener(threading.Thread):
                         for _ in conn.notifies(timeout=1.0):
                             self.callback()
             except psycopg.Error:
-                logger.warning("LISTEN connection lost; polling only until it is back", exc_info=True)
+                logger.warning("LISTEN connection lost; polling only until it is back",
+                               exc_info=True)
             finally:
                 self.connected.clear()
             self._stop.wait(RECONNECT_DELAY)

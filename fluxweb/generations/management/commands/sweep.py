@@ -7,19 +7,21 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from fluxweb.ops.sweep import sweep_stuck_work
+from fluxweb.generations.sweep import sweep_stuck_work
 
 
 class Command(BaseCommand):
     help = (
-        "Finish generations and task rows left running by a dead worker: re-queue once if the "
-        "provider was not called yet, otherwise fail with a reason (returning the budget)."
+        "Finish generations left running by a dead worker, or queued without a task: "
+        "re-queue once if the provider was not called yet, otherwise fail with a reason "
+        "(returning the budget)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--stuck-after", type=float, default=None,
-            help="seconds running before work counts as stuck (default: FLUXWEB_STUCK_AFTER)",
+            help="seconds running or queued before work counts as stuck "
+                 "(default: FLUXWEB_STUCK_AFTER)",
         )
 
     def handle(self, *args: Any, stuck_after: float | None, **options: Any) -> None:

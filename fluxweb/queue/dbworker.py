@@ -1,4 +1,4 @@
-"""The task worker: django-tasks-db's ``Worker``, running several tasks at once.
+"""The database backend's worker: django-tasks-db's ``Worker``, running several tasks at once.
 
 A generation spends nearly all its time waiting on the provider's HTTP answer, so one
 process runs up to ``threads`` of them: the main thread claims tasks with
@@ -6,7 +6,7 @@ django-tasks-db's own claim (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL
 exclusive transaction on SQLite) while a thread is free, and hands each to a pool
 thread, which has its own database connection. When the queue is empty the claimer
 waits ``interval`` seconds, or on PostgreSQL until a ``NOTIFY`` says a task is ready
-(fluxweb/ops/notify.py), whichever comes first.
+(fluxweb/queue/notify.py), whichever comes first.
 
 A pool thread that finishes a task claims the next one itself, on its own connection,
 and only gives its slot back to the main thread when nothing is ready: under load, when
@@ -57,7 +57,8 @@ class ThreadedWorker(Worker):
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running:
-            logger.warning("Received %s again - exiting without waiting for tasks.", signal.strsignal(signum))
+            logger.warning("Received %s again - exiting without waiting for tasks.",
+                           signal.strsignal(signum))
             self.reset_signals()
             os._exit(1)
         logger.warning("Received %s - finishing running tasks, then exiting (again to force).",
@@ -119,7 +120,8 @@ class ThreadedWorker(Worker):
                 self._unreserve_claim()
                 self._free.release()
                 if self.batch and retrieved:
-                    logger.info("No more tasks to run for worker_id=%s - exiting gracefully.", self.worker_id)
+                    logger.info("No more tasks to run for worker_id=%s - exiting gracefully.",
+                                self.worker_id)
                     return
                 self._wake.wait(self.interval)
                 continue

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "fluxweb.budgets",
     "fluxweb.usage",
     "fluxweb.providerstatus",
+    "fluxweb.team",
 ]
 
 MIDDLEWARE = [

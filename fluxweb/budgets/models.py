@@ -294,8 +294,9 @@ class LedgerEntry(models.Model):
 
     Signed deltas (USD): a reservation holds ``+estimate`` (``reserved_usd``); a charge
     releases it (``reserved_usd = -estimate``) and spends the cost (``charged_usd``); a
-    refund releases it and spends nothing. ``period_started_at`` is the quota period the
-    reservation counted against; its charge or refund count against the same one.
+    refund releases it and spends nothing. ``period_started_at`` is the period of the pool
+    (``team``'s, else the user's quota) the reservation counted against; its charge or
+    refund count against the same one.
     """
 
     class Kind(models.TextChoices):

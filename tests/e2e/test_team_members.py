@@ -17,7 +17,7 @@ def people(django_user_model):
     django_user_model.objects.create_user("bob", password="bob-password-1")
 
 
-def test_admin_sets_budget_and_model_cap_then_the_cap_is_enforced(app, people):
+def test_admin_sets_budget_and_model_cap_then_the_cap_is_enforced(app, people, screenshot):
     admin = app.login("ada", "ada-password-1")
     admin.get_by_role("link", name="Members").click()
     row = admin.locator("tr", has=admin.get_by_role("rowheader", name="bob"))
@@ -35,6 +35,7 @@ def test_admin_sets_budget_and_model_cap_then_the_cap_is_enforced(app, people):
     editing.locator("input[name=images_per_day]").last.fill("1")
     editing.get_by_role("button", name="Add cap").click()
     expect(editing.locator(".member-limits")).to_contain_text(f"{DEMO}: 1 images a day")
+    screenshot(admin, "team-member-editing")
     editing.get_by_role("button", name="Close").click()
     expect(admin.locator("tr", has=admin.get_by_role("rowheader", name="bob"))).to_contain_text(
         f"{DEMO}: 1/day"

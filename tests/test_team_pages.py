@@ -16,6 +16,7 @@ from fluxweb.budgets.services import quota_for
 from fluxweb.budgets.teams import UnknownModel, set_model_limit
 from fluxweb.team.forms import LimitForm
 from tests.budget_factories import DEMO, set_quota
+from tests.urlconf import routes
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,17 @@ def test_members_page_is_for_admins_only(member_client, admin_client, member):
     page = admin_client.get("/team/")
     assert page.status_code == 200
     assert b"bob" in page.content and b"ada" in page.content
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in routes() if r.name.startswith("team:") and "password_reset_" not in r.name],
+    ids=lambda r: r.name,
+)
+def test_members_cannot_reach_any_team_page(route, member_client, alice):
+    for method in ("get", "post"):
+        response = getattr(member_client, method)(route.path)
+        assert response.status_code in (403, 405), f"{method.upper()} {route.path}"
 
 
 def test_search_filters_members(admin_client, member, alice):
@@ -193,12 +205,20 @@ def test_django_admin_picks_a_caps_model_from_the_enabled_models(member, django_
     page = client.get(f"/admin/budgets/quota/{quota.pk}/change/").content.decode()
     assert '<select name="model_limits-0-model_id"' in page
     assert f'<option value="{DEMO}">' in page
-    typed = client.post(f"/admin/budgets/quota/{quota.pk}/change/", {
-        "budget_usd": "5.00", "period": "monthly", "images_per_day": "",
-        "model_limits-TOTAL_FORMS": "1", "model_limits-INITIAL_FORMS": "0",
-        "model_limits-MIN_NUM_FORMS": "0", "model_limits-MAX_NUM_FORMS": "1000",
-        "model_limits-0-model_id": "FLUX.1 [dev]", "model_limits-0-images_per_day": "3",
-        "model_limits-0-quota": quota.pk,
-    })
+    typed = client.post(
+        f"/admin/budgets/quota/{quota.pk}/change/",
+        {
+            "budget_usd": "5.00",
+            "period": "monthly",
+            "images_per_day": "",
+            "model_limits-TOTAL_FORMS": "1",
+            "model_limits-INITIAL_FORMS": "0",
+            "model_limits-MIN_NUM_FORMS": "0",
+            "model_limits-MAX_NUM_FORMS": "1000",
+            "model_limits-0-model_id": "FLUX.1 [dev]",
+            "model_limits-0-images_per_day": "3",
+            "model_limits-0-quota": quota.pk,
+        },
+    )
     assert typed.status_code == 200  # the form again, with the error
     assert not QuotaModelLimit.objects.exists()

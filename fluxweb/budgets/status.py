@@ -97,7 +97,8 @@ class BudgetStatus:
         )
         return (
             f"This request needs {format_usd(estimate_usd)}, "
-            f"but only {format_usd(max(remaining, ZERO))} of {self.owner_label} {self.period_label} is left.{resets}"
+            f"but only {format_usd(max(remaining, ZERO))} "
+            f"of {self.owner_label} {self.period_label} is left.{resets}"
         )
 
 

@@ -1,11 +1,17 @@
 """Issue 15, in a browser: an admin sets a member's budget and a per-model cap from the
-list of enabled models on /team/, and the member's next requests meet that cap."""
+list of enabled models on /team/, and the member's next requests meet that cap; a member
+charges a request to their team from the form."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from fluxweb.budgets.models import Hold
+from fluxweb.budgets.teams import create_team
+from tests.budget_factories import set_price
 from tests.e2e.test_live_gallery import submit
 
 DEMO = "Demo (offline) placeholder, not FLUX"
@@ -49,3 +55,21 @@ def test_admin_sets_budget_and_model_cap_then_the_cap_is_enforced(app, people, s
     submit(member, DEMO, "256", "256", prompt="a second lighthouse")
     expect(member.locator("#generation-form")).to_contain_text("images a day")
     expect(member.locator("#gallery-cards article.card")).to_have_count(1)
+
+
+def test_member_charges_a_request_to_their_team(app, people, django_user_model):
+    set_price(usd="0.01")
+    team = create_team("Marketing", Decimal("1.00"))
+    team.members.add(django_user_model.objects.get(username="bob"))
+    member = app.login("bob", "bob-password-1")
+    form = member.locator("#generation-form")
+    charge_to = form.get_by_label("Charge to")
+    expect(charge_to).to_contain_text("Marketing ($1.00 left)")
+    charge_to.select_option(label="Marketing ($1.00 left)")
+    expect(member.locator("#budget-remaining")).to_contain_text("Marketing: Left: $1.00")
+    form.get_by_label("Prompt", exact=True).fill("a team lighthouse")
+    form.get_by_role("button", name="Generate").click()
+    expect(member.locator("#gallery-cards article.card")).to_have_count(1)
+    expect(member.locator("#budget-remaining")).to_contain_text("Marketing: Left: $0.99")
+    expect(form.get_by_label("Charge to")).to_have_value("Marketing")  # the choice stays
+    assert Hold.objects.get().team == team

@@ -57,7 +57,12 @@ def _chosen_team(form: Any, user: Any) -> Team | None:
 @register.inclusion_tag("budgets/_charge_to.html", takes_context=True)
 def charge_to(context: dict[str, Any], form: Any) -> dict[str, Any]:
     """The generation form's "Charge to" select: the member's own budget or one of their
-    teams' (each with what it has left); nothing for a member of no team."""
+    teams' (each with what it has left); nothing for a member of no team. Rendered inside
+    the estimate, so full pages (which defer the estimate) spend no query on it."""
+    if context.get("budget_now") and form.is_bound and "team" not in form.data:
+        # A submit's answer, from a page that showed no "Charge to": the member is in no
+        # team, and the submit path spends no query to say so again.
+        return {"form": form, "options": [], "chosen": ""}
     user = getattr(context.get("request"), "user", None)
     teams = list(teams_of(user))
     chosen = form["team"].value() if "team" in getattr(form, "fields", {}) else None

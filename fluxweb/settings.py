@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "fluxweb.budgets",
     "fluxweb.usage",
     "fluxweb.providerstatus",
+    "fluxweb.team",
 ]
 
 MIDDLEWARE = [

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("fluxweb.api.urls")),
     path("", include("fluxweb.usage.urls")),
     path("", include("fluxweb.providerstatus.urls")),
+    path("", include("fluxweb.team.urls")),
 ]

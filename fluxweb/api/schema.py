@@ -96,6 +96,8 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                         "seed": {"type": "integer", "description": "fluxweb extension; omitted = random, recorded"},
                         "guidance_scale": {"type": "number", "description": "fluxweb extension (models that take it)"},
                         "negative_prompt": {"type": "string", "description": "fluxweb extension (models that take it)"},
+                        "team": {"type": "string",
+                                 "description": "fluxweb extension: charge this team's budget (its name)"},
                     },
                 },
                 "ImagesResponse": {

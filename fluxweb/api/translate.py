@@ -17,7 +17,8 @@ SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
 RESPONSE_FORMATS = ("url", "b64_json")
 # Form field → the API parameter it came from.
 PARAMS = {"width": "size", "height": "size", "num_images": "n"}
-EXTENSIONS = ("num_inference_steps", "seed", "guidance_scale", "negative_prompt")
+# "team": charge a team's budget (its name) instead of the caller's own.
+EXTENSIONS = ("num_inference_steps", "seed", "guidance_scale", "negative_prompt", "team")
 
 
 class InvalidParameter(Exception):

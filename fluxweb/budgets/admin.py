@@ -10,12 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from fluxweb.core.money import format_usd
 from fluxweb.providers.registry import get_registry
 
-from .forms import SetBudgetForm
+from .forms import ModelLimitForm, SetBudgetForm
 from .models import (
     BudgetDefaults,
     DefaultModelLimit,
@@ -24,9 +25,11 @@ from .models import (
     ModelPrice,
     Quota,
     QuotaModelLimit,
+    Team,
 )
+from .periods import period_start
 from .prices import ensure_prices
-from .services import recompute, reset_period, set_budget, status_of
+from .services import recompute, reset_period, set_budget, status_of, team_status
 
 EDITABLE_QUOTA_FIELDS = ["budget_usd", "period", "images_per_day"]
 
@@ -57,6 +60,7 @@ class ModelPriceAdmin(admin.ModelAdmin):
 
 class DefaultModelLimitInline(admin.TabularInline):
     model = DefaultModelLimit
+    form = ModelLimitForm
     extra = 1
     verbose_name = verbose_name_plural = "per-model daily image limits for new users"
 
@@ -78,6 +82,7 @@ class BudgetDefaultsAdmin(admin.ModelAdmin):
 
 class QuotaModelLimitInline(admin.TabularInline):
     model = QuotaModelLimit
+    form = ModelLimitForm
     extra = 1
     verbose_name = verbose_name_plural = "per-model daily image limits"
 
@@ -152,12 +157,48 @@ class QuotaAdmin(admin.ModelAdmin):
         self.message_user(request, f"Checked {queryset.count()} quotas against the ledger; {fixed} corrected.")
 
 
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Teams and their shared pools; the members page (/team/teams/) is the everyday place."""
+
+    list_display = ["name", "budget", "period", "remaining"]
+    fields = ["name", "members", "budget_usd", "period",
+              "period_started_at", "reserved_usd", "spent_usd"]
+    readonly_fields = ["period_started_at", "reserved_usd", "spent_usd"]
+    filter_horizontal = ["members"]
+    actions = ["recompute_action"]
+
+    def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
+        if change:  # only the admin's fields: the totals may have moved since the form was loaded
+            obj.save(update_fields=["name", "budget_usd", "period", "updated_at"])
+        else:
+            obj.period_started_at = period_start(obj.period, timezone.now())
+            obj.save()
+
+    @admin.display(description="Budget")
+    def budget(self, obj: Team) -> str:
+        return "no limit" if obj.budget_usd is None else format_usd(obj.budget_usd)
+
+    @admin.display(description="Remaining")
+    def remaining(self, obj: Team) -> str:
+        return format_usd(team_status(obj).remaining_usd)
+
+    @admin.action(description="Recompute totals from the ledger")
+    def recompute_action(self, request: HttpRequest, queryset: QuerySet[Team]) -> None:
+        fixed = sum(recompute(team) for team in queryset)
+        self.message_user(
+            request, f"Checked {queryset.count()} teams against the ledger; {fixed} corrected."
+        )
+
+
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
     """The ledger is append-only: viewable and filterable, never edited here."""
 
-    list_display = ["created_at", "user", "kind", "model", "hold_link", "reserved", "charged", "note"]
-    list_filter = ["kind", ("user", admin.RelatedOnlyFieldListFilter), "model", "created_at"]
+    list_display = ["created_at", "user", "team", "kind", "model", "hold_link", "reserved", "charged",
+                    "note"]
+    list_filter = ["kind", ("user", admin.RelatedOnlyFieldListFilter), "team", "model",
+                   "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "model", "note"]
     list_select_related = ["user"]
@@ -190,7 +231,7 @@ class HoldAdmin(admin.ModelAdmin):
     """Money and images held per request, and whether they were settled or released;
     read-only like the ledger (the services alone move a hold along)."""
 
-    list_display = ["created_at", "user", "model", "images", "held", "state"]
+    list_display = ["created_at", "user", "team", "model", "images", "held", "state"]
     list_filter = ["state", ("user", admin.RelatedOnlyFieldListFilter), "model", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "model"]

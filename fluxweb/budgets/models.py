@@ -6,7 +6,11 @@
 - :class:`Quota` and :class:`QuotaModelLimit`: one user's budget, caps and the running
   totals of the current period. The quota row is also the lock that serialises that
   user's reservations (``select_for_update``).
-- :class:`Hold`: money (and images) held for one request until it is settled or released.
+- :class:`Team`: a named group of members with a shared budget (a pool): its own budget,
+  period and running totals, locked like a quota. A request charged to a team must fit the
+  team's remaining money and the member's own image caps.
+- :class:`Hold`: money (and images) held for one request until it is settled or released,
+  and from which pool: the member's own quota, or a team's.
   The ledger knows nothing of what the request is: the caller keeps the link to its hold.
 - :class:`LedgerEntry`: every reservation, charge and refund, each pointing at its hold. A
   quota's totals always equal the sums of its ledger rows for the current period
@@ -20,10 +24,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 
 from fluxweb.providers.pricing import Basis, Price
+from fluxweb.providers.registry import get_registry
 
 from .periods import Period
 
@@ -140,8 +146,19 @@ class Quota(BudgetFields):
         return f"quota of {self.user}"
 
 
+def enabled_model_ids() -> dict[str, str]:
+    """The enabled models (provider registry): model id → label, in registry order."""
+    return {spec.id: spec.label for spec in get_registry().models.values()}
+
+
 class ModelLimit(models.Model):
-    """At most ``images_per_day`` images of one model a day."""
+    """At most ``images_per_day`` images of one model a day.
+
+    ``model_id`` must name an enabled model (:func:`enabled_model_ids`) when the limit is
+    created or moved to another model: a typed label such as "FLUX.1 [dev]" never matches
+    a request, so it is refused (:meth:`clean`). A saved limit whose model was disabled
+    later stays (and shows as disabled) until someone removes it.
+    """
 
     model_id = models.CharField(max_length=64)
     images_per_day = models.PositiveIntegerField()
@@ -151,6 +168,27 @@ class ModelLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_id}: {self.images_per_day}/day"
+
+    @property
+    def model_enabled(self) -> bool:
+        return self.model_id in enabled_model_ids()
+
+    @property
+    def model_label(self) -> str:
+        """The model's label, or the id marked "(disabled)" when it is no longer enabled."""
+        return enabled_model_ids().get(self.model_id) or f"{self.model_id} (disabled)"
+
+    def clean(self) -> None:
+        """Raises ValidationError when ``model_id`` is not an enabled model, unless it is the
+        one this saved limit already has."""
+        super().clean()
+        if self.model_id in enabled_model_ids():
+            return
+        saved = type(self)._default_manager.filter(pk=self.pk).values_list("model_id", flat=True)
+        if self.pk is None or saved.first() != self.model_id:
+            raise ValidationError(
+                {"model_id": f"Unknown model {self.model_id!r}: choose an enabled model."}
+            )
 
 
 class DefaultModelLimit(ModelLimit):
@@ -165,6 +203,41 @@ class QuotaModelLimit(ModelLimit):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["quota", "model_id"], name="quota_limit_unique")]
+
+
+class Team(models.Model):
+    """A named group of members sharing one budget per period (USD).
+
+    ``reserved_usd``/``spent_usd`` are the current period's totals of what the members
+    charged to the team, moved only under this row's lock like a :class:`Quota`'s. Members
+    keep their own image caps when they charge the team.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    budget_usd = models.DecimalField(
+        **BUDGET_USD, null=True, blank=True, help_text="USD per period; blank means no money limit"
+    )
+    period = models.CharField(max_length=16, choices=Period.choices, default=Period.MONTHLY)
+    period_started_at = models.DateTimeField(help_text="start of the period the totals belong to")
+    reserved_usd = models.DecimalField(**USD, default=Decimal(0))
+    spent_usd = models.DecimalField(**USD, default=Decimal(0))
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reserved_usd__gte=0), name="team_reserved_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_usd__gte=0), name="team_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Hold(models.Model):
@@ -184,6 +257,10 @@ class Hold(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="budget_holds"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="holds",
+        help_text="the pool charged: this team's budget; blank: the user's own",
     )
     model = models.CharField(max_length=64, help_text="fluxweb model id")
     images = models.PositiveIntegerField(help_text="images the request makes")
@@ -217,8 +294,9 @@ class LedgerEntry(models.Model):
 
     Signed deltas (USD): a reservation holds ``+estimate`` (``reserved_usd``); a charge
     releases it (``reserved_usd = -estimate``) and spends the cost (``charged_usd``); a
-    refund releases it and spends nothing. ``period_started_at`` is the quota period the
-    reservation counted against; its charge or refund count against the same one.
+    refund releases it and spends nothing. ``period_started_at`` is the period of the pool
+    (``team``'s, else the user's quota) the reservation counted against; its charge or
+    refund count against the same one.
     """
 
     class Kind(models.TextChoices):
@@ -228,6 +306,10 @@ class LedgerEntry(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ledger_entries"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries",
+        help_text="the pool: this team's budget; blank: the user's own",
     )
     hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="entries")
     model = models.CharField(max_length=64, help_text="fluxweb model id")
@@ -246,6 +328,7 @@ class LedgerEntry(models.Model):
             models.Index(fields=["user", "created_at"], name="ledger_user_time"),
             models.Index(fields=["model", "created_at"], name="ledger_model_time"),
             models.Index(fields=["created_at"], name="ledger_time"),
+            models.Index(fields=["team", "created_at"], name="ledger_team_time"),
         ]
         constraints = [
             # A hold is reserved, charged and refunded at most once each.

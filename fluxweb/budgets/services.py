@@ -10,6 +10,11 @@ serialise writers instead), writes one :class:`LedgerEntry` and moves the quota'
 with ``F()`` expressions. So concurrent reservations by one user are checked one after
 the other against up-to-date totals, and the totals always equal the ledger's sums.
 
+A request can be charged to a :class:`Team` the user belongs to (``reserve(..., team=)``):
+the money comes from the team's pool (its row locked like a quota), the images still count
+against the user's own caps. Locks are always taken team row first, then the user's quota
+row, so two requests never wait on each other in opposite orders.
+
 The reserve path is kept to few round trips (it is on every click of "Generate"): one
 locking read of the quota that also brings the model's cap, one count of today's images
 only when a cap applies, then the hold, its ledger row and the quota's new totals; no
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,90 +35,17 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
-from fluxweb.core.money import format_usd
 from fluxweb.providers.pricing import USD_PLACES
 
-from .models import BudgetDefaults, Hold, LedgerEntry, Quota, QuotaModelLimit
+from .models import BudgetDefaults, Hold, LedgerEntry, Quota, QuotaModelLimit, Team
 from .periods import Period, period_end, period_start
-
-ZERO = Decimal(0)
+from .status import ZERO, BudgetStatus, QuotaExceeded, Reservation
 
 
 def _plus(field: str, delta: Decimal) -> Round:
     """``field + delta`` computed by the database. Rounded to the column's 6 places because
     SQLite keeps decimals as binary floats, whose errors would otherwise pile up."""
     return Round(F(field) + delta, 6)
-
-
-class QuotaExceeded(Exception):
-    """A request does not fit the user's budget or caps; nothing was reserved.
-
-    ``message`` is a sentence for the user saying what is left and what the request
-    needs; ``needed_usd``/``remaining_usd`` are set when money is the reason.
-    """
-
-    def __init__(self, message: str, *, needed_usd: Decimal | None = None, remaining_usd: Decimal | None = None):
-        super().__init__(message)
-        self.message = message
-        self.needed_usd = needed_usd
-        self.remaining_usd = remaining_usd
-
-
-@dataclass(frozen=True)
-class BudgetStatus:
-    """A user's budget as of ``now`` (USD), without writing anything.
-
-    ``remaining_usd`` is None when there is no money limit; it can be negative when
-    reported costs exceeded the estimates. ``resets_at`` is None for period "none".
-    """
-
-    budget_usd: Decimal | None
-    spent_usd: Decimal
-    reserved_usd: Decimal
-    period: str
-    resets_at: datetime | None
-    images_per_day: int | None = None
-    images_today: int | None = None
-
-    @property
-    def used_usd(self) -> Decimal:
-        return self.spent_usd + self.reserved_usd
-
-    @property
-    def remaining_usd(self) -> Decimal | None:
-        return None if self.budget_usd is None else self.budget_usd - self.used_usd
-
-    @property
-    def used_fraction(self) -> float:
-        """Share of the budget used, 0..1 (for usage bars only; not money)."""
-        if not self.budget_usd:
-            return 1.0 if self.budget_usd is not None and self.used_usd > 0 else 0.0
-        return float(min(Decimal(1), max(ZERO, self.used_usd / self.budget_usd)))
-
-    @property
-    def period_label(self) -> str:
-        return {Period.NONE: "budget"}.get(self.period, f"{Period(self.period).label.split()[0].lower()} budget")
-
-    def shortfall(self, estimate_usd: Decimal | None) -> str | None:
-        """Why a request costing ``estimate_usd`` would be refused for money, or None."""
-        remaining = self.remaining_usd
-        if estimate_usd is None or remaining is None or estimate_usd <= 0 or estimate_usd <= remaining:
-            return None
-        resets = f" It resets on {timezone.localtime(self.resets_at):%-d %b %Y}." if self.resets_at else ""
-        return (
-            f"This request needs {format_usd(estimate_usd)}, but only {format_usd(max(remaining, ZERO))} "
-            f"of your {self.period_label} is left.{resets}"
-        )
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """What :func:`reserve` held: the :class:`Hold`, and ``status``, the user's budget
-    right after it (this request included), so callers can show what is left without
-    reading it again."""
-
-    hold: Hold
-    status: BudgetStatus
 
 
 # --- quotas --------------------------------------------------------------------------
@@ -153,6 +85,21 @@ def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
     except Quota.DoesNotExist:
         quota_for(user, now)
         return locked.get(user=user)
+
+
+def team_status(team: Team, now: datetime | None = None) -> BudgetStatus:
+    """:class:`BudgetStatus` of a team's pool as of ``now`` (reads nothing more)."""
+    now = now or timezone.now()
+    start = max(team.period_started_at, period_start(team.period, now))
+    fresh = start > team.period_started_at
+    return BudgetStatus(
+        budget_usd=team.budget_usd,
+        spent_usd=ZERO if fresh else team.spent_usd,
+        reserved_usd=ZERO if fresh else team.reserved_usd,
+        period=team.period,
+        resets_at=period_end(team.period, start),
+        team=team.name,
+    )
 
 
 def status_of(quota: Quota, now: datetime | None = None, *, with_images: bool = False) -> BudgetStatus:
@@ -205,12 +152,17 @@ def _counted_holds(user_id: int | None, since: datetime) -> QuerySet[Hold]:
 
 
 def reserve(
-    user: Any, model_id: str, amount_usd: Decimal, images: int, *, label: str = "", note: str = "",
-    now: datetime | None = None,
+    user: Any, model_id: str, amount_usd: Decimal, images: int, *, team: Team | None = None,
+    label: str = "", note: str = "", now: datetime | None = None,
 ) -> Reservation:
     """Check a request for ``images`` images of ``model_id`` estimated at ``amount_usd``
     (USD, from :func:`~.prices.estimate_cost`) against ``user``'s budget and caps, and hold
     it: a :class:`Hold`, its ``reserve`` ledger row and the quota's reserved total.
+
+    With ``team`` (a team ``user`` belongs to) the money is checked against and held in the
+    team's pool instead; ``user``'s own daily image caps (all models and per model) still
+    apply, their own money budget does not. Raises :class:`QuotaExceeded` when ``user`` is
+    not a member of ``team``.
 
     ``label`` names the model in the per-model cap's message (default: ``model_id``);
     ``note`` goes on the ledger row. Run it inside the transaction that creates what the
@@ -220,21 +172,44 @@ def reserve(
     """
     now = now or timezone.now()
     with _transaction():
+        pool = _locked_team(team, user) if team is not None else None  # team row first, always
         quota = _locked_quota(user, model_id, now)
-        images_today = _check(quota, model_id, label or model_id, amount_usd, images, now)
-        _hold(quota, amount_usd, now)
+        if pool is not None:
+            _check_money(team_status(pool, now), amount_usd)
+        images_today = _check(
+            quota, model_id, label or model_id, amount_usd, images, now, money=pool is None
+        )
+        _hold(pool if pool is not None else quota, amount_usd, now)
+        started = (pool if pool is not None else quota).period_started_at
         hold = Hold.objects.create(
-            user=user, model=model_id, images=images, reserved_usd=amount_usd,
-            period_started_at=quota.period_started_at,
+            user=user, team=pool, model=model_id, images=images, reserved_usd=amount_usd,
+            period_started_at=started,
         )
         LedgerEntry.objects.create(
-            user=user, hold=hold, model=model_id, kind=LedgerEntry.Kind.RESERVE,
-            reserved_usd=amount_usd, period_started_at=quota.period_started_at, note=note[:200],
+            user=user, team=pool, hold=hold, model=model_id, kind=LedgerEntry.Kind.RESERVE,
+            reserved_usd=amount_usd, period_started_at=started, note=note[:200],
         )
+    if pool is not None:
+        return Reservation(hold, team_status(pool, now))
     status = status_of(quota, now)
     if images_today is not None:
         status = replace(status, images_today=images_today + images)
     return Reservation(hold, status)
+
+
+def _locked_team(team: Team, user: Any) -> Team:
+    """``team``'s row, locked until the transaction ends (only that row, not the membership
+    join). Raises :class:`QuotaExceeded` unless ``user`` is one of its members."""
+    locked = Team.objects.select_for_update(of=("self",)).filter(pk=team.pk, members=user).first()
+    if locked is None:
+        raise QuotaExceeded(f"You are not a member of the team {team.name}.")
+    return locked
+
+
+def _check_money(status: BudgetStatus, amount: Decimal) -> None:
+    message = status.shortfall(amount)
+    if message:
+        raise QuotaExceeded(message, needed_usd=amount, remaining_usd=status.remaining_usd)
 
 
 def _transaction() -> AbstractContextManager[Any]:
@@ -242,27 +217,29 @@ def _transaction() -> AbstractContextManager[Any]:
     return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
-def _hold(quota: Quota, amount: Decimal, now: datetime) -> None:
-    """Add ``amount`` to the locked quota's reserved total (one UPDATE), starting its totals
-    again from zero first when a new period has begun; ``quota`` is updated to match."""
-    start = period_start(quota.period, now)
-    if start > quota.period_started_at:
-        Quota.objects.filter(pk=quota.pk).update(period_started_at=start, reserved_usd=amount, spent_usd=ZERO)
-        quota.period_started_at, quota.reserved_usd, quota.spent_usd = start, amount, ZERO
+def _hold(pool: Quota | Team, amount: Decimal, now: datetime) -> None:
+    """Add ``amount`` to the locked pool's (quota's or team's) reserved total (one UPDATE),
+    starting its totals again from zero first when a new period has begun; ``pool`` is
+    updated to match."""
+    rows = type(pool).objects.filter(pk=pool.pk)
+    start = period_start(pool.period, now)
+    if start > pool.period_started_at:
+        rows.update(period_started_at=start, reserved_usd=amount, spent_usd=ZERO)
+        pool.period_started_at, pool.reserved_usd, pool.spent_usd = start, amount, ZERO
     else:
-        Quota.objects.filter(pk=quota.pk).update(reserved_usd=_plus("reserved_usd", amount))
-        quota.reserved_usd += amount
+        rows.update(reserved_usd=_plus("reserved_usd", amount))
+        pool.reserved_usd += amount
 
 
 def _check(
-    quota: Quota, model_id: str, label: str, amount: Decimal, images: int, now: datetime
+    quota: Quota, model_id: str, label: str, amount: Decimal, images: int, now: datetime,
+    *, money: bool = True,
 ) -> int | None:
-    """Raise :class:`QuotaExceeded` unless the request fits; returns today's images (all
-    models) when the quota has a daily cap, else None. ``quota`` carries ``model_limit``."""
-    status = status_of(quota, now)
-    message = status.shortfall(amount)
-    if message:
-        raise QuotaExceeded(message, needed_usd=amount, remaining_usd=status.remaining_usd)
+    """Raise :class:`QuotaExceeded` unless the request fits (its money too, unless ``money``
+    is False: a team pays); returns today's images (all models) when the quota has a daily
+    cap, else None. ``quota`` carries ``model_limit``."""
+    if money:
+        _check_money(status_of(quota, now), amount)
     model_cap: int | None = getattr(quota, "model_limit", None)
     if quota.images_per_day is None and model_cap is None:
         return None
@@ -312,18 +289,22 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
     # No savepoint: the worker calls this inside its success/failure transaction, and a
     # savepoint's two round trips would lengthen the time the quota row stays locked.
     with transaction.atomic(savepoint=False):
-        quota = Quota.objects.select_for_update().filter(user_id=hold.user_id).first()
+        pool: Quota | Team | None
+        if hold.team_id is not None:
+            pool = Team.objects.select_for_update().filter(pk=hold.team_id).first()
+        else:
+            pool = Quota.objects.select_for_update().filter(user_id=hold.user_id).first()
         # The conditional UPDATE decides who finishes the hold: only one caller ever does.
         if not Hold.objects.filter(pk=hold.pk, state=Hold.State.HELD).update(state=state):
             return None
         hold.state = state
         entry = LedgerEntry.objects.create(
-            user_id=hold.user_id, hold=hold, model=hold.model, kind=kind,
+            user_id=hold.user_id, team_id=hold.team_id, hold=hold, model=hold.model, kind=kind,
             reserved_usd=-hold.reserved_usd, charged_usd=charged,
             period_started_at=hold.period_started_at, note=note,
         )
-        if quota is not None and quota.period_started_at == hold.period_started_at:
-            Quota.objects.filter(pk=quota.pk).update(
+        if pool is not None and pool.period_started_at == hold.period_started_at:
+            type(pool).objects.filter(pk=pool.pk).update(
                 reserved_usd=_plus("reserved_usd", -hold.reserved_usd),
                 spent_usd=_plus("spent_usd", charged),
             )
@@ -350,9 +331,14 @@ def reset_period(quotas: Iterable[Quota], now: datetime | None = None) -> int:
     )
 
 
-def ledger_totals(quota: Quota) -> tuple[Decimal, Decimal]:
-    """(reserved, spent) USD of the quota's current period, summed from the ledger."""
-    sums = LedgerEntry.objects.filter(user_id=quota.user_id, period_started_at=quota.period_started_at).aggregate(
+def ledger_totals(pool: Quota | Team) -> tuple[Decimal, Decimal]:
+    """(reserved, spent) USD of a quota's or a team's current period, summed from the
+    ledger (a quota counts only what its user charged to themselves)."""
+    if isinstance(pool, Team):
+        rows = LedgerEntry.objects.filter(team_id=pool.pk)
+    else:
+        rows = LedgerEntry.objects.filter(user_id=pool.user_id, team__isnull=True)
+    sums = rows.filter(period_started_at=pool.period_started_at).aggregate(
         reserved=Sum("reserved_usd"), spent=Sum("charged_usd")
     )
     return _exact(sums["reserved"]), _exact(sums["spent"])
@@ -363,12 +349,14 @@ def _exact(total: Decimal | None) -> Decimal:
     return (total or ZERO).quantize(USD_PLACES) + ZERO
 
 
-def recompute(quota: Quota) -> bool:
-    """Set the quota's totals to the ledger's sums (under its lock). True if they differed."""
+def recompute(pool: Quota | Team) -> bool:
+    """Set a quota's or team's totals to the ledger's sums (under its lock). True if they
+    differed."""
+    model = type(pool)
     with transaction.atomic():
-        locked = Quota.objects.select_for_update().get(pk=quota.pk)
+        locked = model.objects.select_for_update().get(pk=pool.pk)
         reserved, spent = ledger_totals(locked)
         if (reserved, spent) == (locked.reserved_usd, locked.spent_usd):
             return False
-        Quota.objects.filter(pk=quota.pk).update(reserved_usd=reserved, spent_usd=spent)
+        model.objects.filter(pk=pool.pk).update(reserved_usd=reserved, spent_usd=spent)
         return True

@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 
+from fluxweb.budgets.models import Team
 from fluxweb.budgets.prices import estimate_cost
 from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.registry import get_registry
@@ -42,6 +43,10 @@ class GenerationForm(forms.Form):
     guidance_scale = forms.DecimalField(label="Guidance scale", required=False, max_digits=5, decimal_places=2)
     seed = forms.IntegerField(required=False, help_text="Blank picks a random seed; it is recorded.")
     num_images = forms.IntegerField(label="Images", initial=1)
+    # Charge to: a team's pool (by name) instead of the member's own budget; the budgets
+    # service refuses a team the author is not in. Rendered by {% charge_to %} (budgets).
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), to_field_name="name", required=False,
+                                  label="Charge to")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

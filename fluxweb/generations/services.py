@@ -65,7 +65,7 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
         reservation = None
         if signed_in:
             reservation = budgets.reserve(
-                author, spec.id, estimate_usd, num_images,
+                author, spec.id, estimate_usd, num_images, team=data.get("team"),
                 label=spec.label, note=f"{num_images} × {width}×{height}",
             )
         generation = Generation.objects.create(

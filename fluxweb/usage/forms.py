@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from fluxweb.budgets.models import LedgerEntry
+from fluxweb.budgets.models import LedgerEntry, Team
 
 from .reports import UsageFilter
 
@@ -18,7 +18,7 @@ MAX_DAYS = 366
 
 
 class UsageFilterForm(forms.Form):
-    """Dates (local, inclusive), and for admins a user; a model for everyone.
+    """Dates (local, inclusive), and for admins a user and a team; a model for everyone.
 
     Members only ever see their own usage: the user field is removed for them.
     """
@@ -28,12 +28,16 @@ class UsageFilterForm(forms.Form):
     user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False,
                                   empty_label="Everyone")
     model = forms.ChoiceField(required=False)
+    team = forms.ChoiceField(required=False)
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         if not viewer.is_staff:
-            del self.fields["user"]
+            del self.fields["user"], self.fields["team"]
+        else:
+            teams = [(str(team.pk), team.name) for team in Team.objects.order_by("name")]
+            self.fields["team"].choices = [("", "All budgets"), ("0", "Own budgets only"), *teams]
         models = LedgerEntry.objects.order_by("model").values_list("model", flat=True).distinct()
         self.fields["model"].choices = [("", "All models"), *((m, m) for m in models)]
 
@@ -54,9 +58,13 @@ class UsageFilterForm(forms.Form):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        team_id = None
         if self.viewer.is_staff:
             user = data.get("user")
             user_id = user.pk if user else None
+            team_id = int(data["team"]) if data.get("team") else None
         else:
             user_id = self.viewer.pk
-        return UsageFilter(start=start, end=end, user_id=user_id, model=data.get("model") or "")
+        return UsageFilter(
+            start=start, end=end, user_id=user_id, model=data.get("model") or "", team_id=team_id
+        )

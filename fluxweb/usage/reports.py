@@ -1,4 +1,4 @@
-"""Usage reports: spend per user and per model per day, totals, estimate vs actual.
+"""Usage reports: spend per user, per team and per model per day, totals, estimate vs actual.
 
 All money comes from the ledger (``charged_usd`` is what was spent, ``reserved_usd`` what
 is still held), except estimate-vs-actual, which compares each succeeded generation's
@@ -27,12 +27,13 @@ PLACES = Decimal("0.000001")
 @dataclass(frozen=True)
 class UsageFilter:
     """Which ledger rows a report covers: local dates ``start``..``end`` inclusive,
-    optionally one user (id) and one model id."""
+    optionally one user (id), one model id and one team (id; 0: charged to no team)."""
 
     start: date
     end: date
     user_id: int | None = None
     model: str = ""
+    team_id: int | None = None
 
     @property
     def since(self) -> datetime:
@@ -52,6 +53,8 @@ class UsageFilter:
             rows = rows.filter(user_id=self.user_id)
         if self.model:
             rows = rows.filter(model=self.model)
+        if self.team_id is not None:
+            rows = rows.filter(team_id=self.team_id or None)
         return rows
 
     def generations(self) -> QuerySet[Generation]:
@@ -60,6 +63,8 @@ class UsageFilter:
             rows = rows.filter(author_id=self.user_id)
         if self.model:
             rows = rows.filter(model=self.model)
+        if self.team_id is not None:
+            rows = rows.filter(hold__team_id=self.team_id or None)
         return rows
 
 
@@ -103,6 +108,7 @@ class UsageReport:
     spend_by_user: dict[str, dict[date, Decimal]] = field(default_factory=dict)
     spend_by_model: dict[str, dict[date, Decimal]] = field(default_factory=dict)
     users: list[Totals] = field(default_factory=list)
+    teams: list[Totals] = field(default_factory=list)  # "own budget" for rows of no team
     models: list[Totals] = field(default_factory=list)
     estimates: list[EstimateVsActual] = field(default_factory=list)
 
@@ -121,6 +127,13 @@ def _money(value: Any) -> Decimal:
 
 def _username(values: dict[str, Any]) -> str:
     return values.get("user__username") or "deleted user"
+
+
+OWN_BUDGET = "(own budgets)"
+
+
+def _team_name(values: dict[str, Any]) -> str:
+    return values.get("team__name") or OWN_BUDGET
 
 
 def build_report(usage: UsageFilter) -> UsageReport:
@@ -143,7 +156,12 @@ def build_report(usage: UsageFilter) -> UsageReport:
         "charges": Count("id", filter=Q(kind=LedgerEntry.Kind.CHARGE)),
         "refunds": Count("id", filter=Q(kind=LedgerEntry.Kind.REFUND)),
     }
-    for key, target, name in (("user__username", report.users, _username), ("model", report.models, None)):
+    groups = (
+        ("user__username", report.users, _username),
+        ("team__name", report.teams, _team_name),
+        ("model", report.models, None),
+    )
+    for key, target, name in groups:
         for row in entries.values(key).annotate(**sums).order_by(key):
             target.append(
                 Totals(
@@ -183,7 +201,7 @@ def build_report(usage: UsageFilter) -> UsageReport:
 
 CSV_HEADER = [
     "created_at", "user", "model", "kind", "generation_id", "reserved_usd", "charged_usd",
-    "period_started_at", "note",
+    "period_started_at", "note", "team",  # team: the team's pool charged, blank for the user's own
 ]
 
 
@@ -191,7 +209,8 @@ def csv_rows(usage: UsageFilter) -> Any:
     """The ledger rows of ``usage`` for CSV export, oldest first, header first."""
     yield CSV_HEADER
     # The generation each row was for, through its hold (None: an anonymous or deleted one).
-    entries = usage.entries().select_related("user").annotate(generation_id=F("hold__generation"))
+    entries = usage.entries().select_related("user", "team")
+    entries = entries.annotate(generation_id=F("hold__generation"))
     for entry in entries.order_by("created_at", "id").iterator():
         yield [
             entry.created_at.isoformat(),
@@ -203,4 +222,5 @@ def csv_rows(usage: UsageFilter) -> Any:
             f"{entry.charged_usd:f}",
             entry.period_started_at.isoformat(),
             entry.note,
+            entry.team.name if entry.team else "",
         ]

@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from fluxweb.budgets.services import budget_status
+from fluxweb.budgets.services import budget_status, team_status
+from fluxweb.budgets.teams import teams_of
 
 from .charts import stacked_bars
 from .forms import UsageFilterForm
@@ -33,6 +34,7 @@ def usage(request: HttpRequest) -> HttpResponse:
         "report": report,
         "charts": charts,
         "budget": budget_status(request.user),
+        "team_budgets": [team_status(team) for team in teams_of(request.user)],
         "query": request.GET.urlencode(),
     }
     template = "usage/usage.html#report" if request.htmx else "usage/usage.html"

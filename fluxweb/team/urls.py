@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "team"
+urlpatterns = [
+    path("team/", views.members_page, name="members"),
+    path("team/bulk/", views.bulk, name="bulk"),
+    path("team/members/<int:pk>/", views.member, name="member"),
+    path("team/members/<int:pk>/edit/", views.edit_member, name="edit"),
+    path("team/members/<int:pk>/limits/", views.add_limit, name="add_limit"),
+    path(
+        "team/members/<int:pk>/limits/<int:limit_pk>/delete/",
+        views.delete_limit,
+        name="delete_limit",
+    ),
+    path("team/members/<int:pk>/active/", views.toggle_active, name="active"),
+    path("team/members/<int:pk>/password-reset/", views.password_reset, name="password_reset"),
+    path("team/teams/", views.teams, name="teams"),
+    path("team/teams/<int:pk>/", views.team_detail, name="team"),
+    path(
+        "team/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("team/reset/done/", views.PasswordResetComplete.as_view(), name="password_reset_complete"),
+]

@@ -1,0 +1,224 @@
+"""The members page (/team/) and teams: admins only, in-place edits, caps picked from the
+enabled models, deactivate, password reset, bulk actions, team pools."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from fluxweb.budgets.forms import ModelLimitForm
+from fluxweb.budgets.models import Quota, QuotaModelLimit, Team
+from fluxweb.budgets.services import quota_for
+from fluxweb.budgets.teams import UnknownModel, set_model_limit
+from fluxweb.team.forms import LimitForm
+from tests.budget_factories import DEMO, set_quota
+from tests.urlconf import routes
+
+pytestmark = pytest.mark.django_db
+
+
+def logs_in(username: str, password: str) -> bool:
+    """Whether the login form accepts these credentials (a redirect away from it)."""
+    answer = Client().post("/accounts/login/", {"username": username, "password": password})
+    return answer.status_code == 302
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_user(
+        "ada", "ada@example.com", "ada-password-123", is_staff=True
+    )
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def test_members_page_is_for_admins_only(member_client, admin_client, member):
+    assert member_client.get("/team/").status_code == 403
+    assert member_client.post(f"/team/members/{member.pk}/active/").status_code == 403
+    page = admin_client.get("/team/")
+    assert page.status_code == 200
+    assert b"bob" in page.content and b"ada" in page.content
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in routes() if r.name.startswith("team:") and "password_reset_" not in r.name],
+    ids=lambda r: r.name,
+)
+def test_members_cannot_reach_any_team_page(route, member_client, alice):
+    for method in ("get", "post"):
+        response = getattr(member_client, method)(route.path)
+        assert response.status_code in (403, 405), f"{method.upper()} {route.path}"
+
+
+def test_search_filters_members(admin_client, member, alice):
+    page = admin_client.get("/team/", {"q": "ali"}, headers={"HX-Request": "true"})
+    assert b"alice" in page.content and b"bob@example.com" not in page.content
+
+
+def test_edit_sets_role_budget_and_daily_cap(admin_client, member):
+    answer = admin_client.post(
+        f"/team/members/{member.pk}/edit/",
+        {
+            "role": "admin",
+            "budget_usd": "12.50",
+            "period": "weekly",
+            "images_per_day": "7",
+        },
+    )
+    assert answer.status_code == 200 and b"Saved." in answer.content
+    member.refresh_from_db()
+    quota = Quota.objects.get(user=member)
+    assert member.is_staff
+    assert (quota.budget_usd, quota.period, quota.images_per_day) == (Decimal("12.50"), "weekly", 7)
+
+
+def test_admin_cannot_demote_or_deactivate_themselves(admin_client, admin_user):
+    answer = admin_client.post(
+        f"/team/members/{admin_user.pk}/edit/", {"role": "member", "period": "monthly"}
+    )
+    assert b"own admin role" in answer.content
+    answer = admin_client.post(f"/team/members/{admin_user.pk}/active/")
+    assert b"cannot deactivate yourself" in answer.content
+    admin_user.refresh_from_db()
+    assert admin_user.is_staff and admin_user.is_active
+
+
+def test_cap_form_offers_only_enabled_models_and_refuses_others(admin_client, member):
+    assert (DEMO, "Demo") in [
+        (value, label[:4]) for value, label in LimitForm().fields["model_id"].choices
+    ]
+    typed = admin_client.post(
+        f"/team/members/{member.pk}/limits/", {"model_id": "FLUX.1 [dev]", "images_per_day": 3}
+    )
+    assert b"Select a valid choice" in typed.content
+    assert not QuotaModelLimit.objects.exists()
+    admin_client.post(f"/team/members/{member.pk}/limits/", {"model_id": DEMO, "images_per_day": 3})
+    assert list(QuotaModelLimit.objects.values_list("model_id", "images_per_day")) == [(DEMO, 3)]
+
+
+def test_service_and_model_refuse_an_unknown_model(member):
+    quota = quota_for(member)
+    with pytest.raises(UnknownModel):
+        set_model_limit(quota, "FLUX.1 [dev]", 3)
+    with pytest.raises(ValidationError):
+        QuotaModelLimit(quota=quota, model_id="FLUX.1 [dev]", images_per_day=3).full_clean()
+    assert not ModelLimitForm(
+        {"model_id": "FLUX.1 [dev]", "images_per_day": 3}, instance=QuotaModelLimit(quota=quota)
+    ).is_valid()
+
+
+def test_cap_of_a_disabled_model_is_shown_as_such_and_stays_valid(admin_client, member):
+    quota = quota_for(member)
+    limit = QuotaModelLimit.objects.create(quota=quota, model_id="gone/flux-old", images_per_day=2)
+    limit.full_clean()  # saved before the model was disabled: still valid as it is
+    page = admin_client.get(f"/team/members/{member.pk}/")
+    assert b"gone/flux-old (disabled)" in page.content
+    form = ModelLimitForm(instance=limit)
+    assert ("gone/flux-old", "gone/flux-old (disabled)") in form.fields["model_id"].choices
+
+
+def test_deactivated_member_cannot_log_in(admin_client, member):
+    admin_client.post(f"/team/members/{member.pk}/active/")
+    member.refresh_from_db()
+    assert not member.is_active
+    assert not logs_in("bob", "bob-password-123")
+    admin_client.post(f"/team/members/{member.pk}/active/")
+    assert logs_in("bob", "bob-password-123")
+
+
+def test_password_reset_link_is_emailed_and_works(admin_client, member, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    answer = admin_client.post(f"/team/members/{member.pk}/password-reset/")
+    assert b"sent to bob@example.com" in answer.content
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["bob@example.com"]
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/team/reset/" in line)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    anonymous = Client()
+    form_page = anonymous.get(f"/{path}", follow=True)
+    assert form_page.status_code == 200
+    done = anonymous.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else f"/{path}",
+        {
+            "new_password1": "a-new-password-456",
+            "new_password2": "a-new-password-456",
+        },
+    )
+    assert done.status_code == 302
+    assert logs_in("bob", "a-new-password-456")
+
+
+def test_password_reset_without_email_says_so(admin_client, django_user_model):
+    nomail = django_user_model.objects.create_user("nomail", password="x")
+    answer = admin_client.post(f"/team/members/{nomail.pk}/password-reset/")
+    assert b"has no email address" in answer.content
+
+
+def test_bulk_set_budget_and_reset_period(admin_client, member, alice):
+    set_quota(member, "1.00", spent_usd=Decimal("0.5"))
+    admin_client.post(
+        "/team/bulk/", {"users": [member.pk, alice.pk], "action": "set_budget", "budget_usd": "3"}
+    )
+    assert set(
+        Quota.objects.filter(user__in=[member, alice]).values_list("budget_usd", flat=True)
+    ) == {Decimal(3)}
+    admin_client.post("/team/bulk/", {"users": [member.pk], "action": "reset_period"})
+    assert Quota.objects.get(user=member).spent_usd == 0
+
+
+def test_admin_creates_a_team_with_members_and_budget(admin_client, member, alice):
+    answer = admin_client.post(
+        "/team/teams/",
+        {
+            "name": "Marketing",
+            "budget_usd": "20",
+            "period": "monthly",
+            "members": [member.pk, alice.pk],
+        },
+    )
+    assert answer.status_code == 302
+    team = Team.objects.get(name="Marketing")
+    assert team.budget_usd == Decimal(20) and set(team.members.all()) == {member, alice}
+    admin_client.post(
+        f"/team/teams/{team.pk}/",
+        {"name": "Marketing", "budget_usd": "30", "period": "weekly", "members": [member.pk]},
+    )
+    team.refresh_from_db()
+    assert team.budget_usd == Decimal(30) and list(team.members.all()) == [member]
+    assert b"Marketing" in admin_client.get("/team/teams/").content
+
+
+def test_django_admin_picks_a_caps_model_from_the_enabled_models(member, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "root-password-1")
+    client = Client()
+    client.force_login(root)
+    quota = quota_for(member)
+    page = client.get(f"/admin/budgets/quota/{quota.pk}/change/").content.decode()
+    assert '<select name="model_limits-0-model_id"' in page
+    assert f'<option value="{DEMO}">' in page
+    typed = client.post(
+        f"/admin/budgets/quota/{quota.pk}/change/",
+        {
+            "budget_usd": "5.00",
+            "period": "monthly",
+            "images_per_day": "",
+            "model_limits-TOTAL_FORMS": "1",
+            "model_limits-INITIAL_FORMS": "0",
+            "model_limits-MIN_NUM_FORMS": "0",
+            "model_limits-MAX_NUM_FORMS": "1000",
+            "model_limits-0-model_id": "FLUX.1 [dev]",
+            "model_limits-0-images_per_day": "3",
+            "model_limits-0-quota": quota.pk,
+        },
+    )
+    assert typed.status_code == 200  # the form again, with the error
+    assert not QuotaModelLimit.objects.exists()

@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "fluxweb.core",
     "fluxweb.ops",
     "fluxweb.generations",
@@ -83,6 +87,7 @@ INSTALLED_APPS = [
     "fluxweb.budgets",
     "fluxweb.usage",
     "fluxweb.providerstatus",
+    "fluxweb.accounts",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # After everything but the next line, so it sees the outcome of the login views
     # (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
@@ -120,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "fluxweb.accounts.context_processors.sign_in",
             ],
         },
     },
@@ -176,6 +183,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses logins while the username + address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on logins (django-allauth's social accounts).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # django-axes: lock out password guessing. A team often shares one office address, so the
 # lock is per username *and* address: a guesser cannot lock the whole office out.
@@ -183,15 +192,89 @@ AXES_FAILURE_LIMIT = env.int("FLUXWEB_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("FLUXWEB_LOGIN_COOLOFF", default=15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# allauth's login form passes the username to authenticate() as "username", as Django's
+# does, so the same setting covers both login pages (tests/test_security.py).
 # The client address is REMOTE_ADDR, which uvicorn already sets from X-Forwarded-For for
 # trusted proxies (FORWARDED_ALLOW_IPS); never read forwarding headers a client can forge.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "gallery:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# --- Accounts (django-allauth; fluxweb/accounts) -----------------------------------------
+# Members sign in with a username; sign-up is open only through an invitation
+# (fluxweb/accounts/adapters.py) or, when configured, single sign-on.
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# django-axes (above) throttles failed logins per username and address; allauth's own
+# per-address limit would lock a whole office out.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_ADAPTER = "fluxweb.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "fluxweb.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "fluxweb.accounts.forms.LoginForm", "signup": "fluxweb.accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[fluxweb] "
+# Days an invitation link stays valid (fluxweb/accounts/models.py).
+FLUXWEB_INVITATION_DAYS = env.int("FLUXWEB_INVITATION_DAYS", default=7)
+# 0 hides the username/password form (single sign-on only).
+FLUXWEB_PASSWORD_LOGIN = env.bool("FLUXWEB_PASSWORD_LOGIN", default=True)
+
+# Single sign-on through an OpenID Connect provider (allauth's openid_connect provider,
+# configured here, no database row): all four set, or none.
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+# Email domains (example.com) whose people may join by single sign-on; empty = any.
+OIDC_ALLOWED_DOMAINS = [d.lower().lstrip("@") for d in env.list("OIDC_ALLOWED_DOMAINS", default=[])]
+_OIDC = [OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME]
+if any(_OIDC) and not all(_OIDC):
+    raise ImproperlyConfigured(
+        "Single sign-on needs OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_PROVIDER_NAME "
+        "all set (or none). See docs/deployment.md."
+    )
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [{
+            "provider_id": "sso",
+            "name": OIDC_PROVIDER_NAME,
+            "client_id": OIDC_CLIENT_ID,
+            "secret": OIDC_CLIENT_SECRET,
+            "settings": {"server_url": OIDC_SERVER_URL},
+        }] if OIDC_SERVER_URL else [],
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# A member whose verified email the provider confirms signs in to their existing account.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_ONLY = False
+
+# Outgoing email (invitations, password reset): EMAIL_URL in dj-email-url's format, e.g.
+# smtp://user:password@host:587/?tls=True, submission://... (STARTTLS), smtps://... (TLS),
+# or console: (printed to the log; the development default).
+_EMAIL = env.dj_email_url("EMAIL_URL", default="console:")
+MAILERS = {"default": {"BACKEND": _EMAIL["EMAIL_BACKEND"], "OPTIONS": {}}}
+if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _EMAIL["EMAIL_HOST"], "port": _EMAIL["EMAIL_PORT"],
+        "username": _EMAIL["EMAIL_HOST_USER"] or None, "password": _EMAIL["EMAIL_HOST_PASSWORD"] or None,
+        "use_tls": _EMAIL["EMAIL_USE_TLS"], "use_ssl": _EMAIL["EMAIL_USE_SSL"],
+        # Seconds to wait for the mail server.
+        "timeout": _EMAIL.get("EMAIL_TIMEOUT") or 20,
+    }
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fluxweb <fluxweb@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

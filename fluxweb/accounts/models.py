@@ -24,7 +24,9 @@ def hash_key(key: str) -> str:
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def usable(self) -> InvitationQuerySet:
         """Invitations not yet accepted, revoked or expired."""
-        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now(),
+        )
 
 
 class Invitation(models.Model):
@@ -39,10 +41,13 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-    emailed = models.BooleanField(default=False, help_text="Sent by email (else only shown to the admin).")
+    emailed = models.BooleanField(
+        default=False, help_text="Sent by email (else only shown to the admin).",
+    )
 
     objects = InvitationQuerySet.as_manager()
 
@@ -85,9 +90,9 @@ class Invitation(models.Model):
     def accept(self, user: object) -> bool:
         """Spend the invitation on ``user``'s new account; False if someone else spent it
         first (or it expired or was revoked meanwhile)."""
-        return bool(
-            Invitation.objects.usable().filter(pk=self.pk).update(accepted_at=timezone.now(), accepted_by=user)
-        )
+        spent = Invitation.objects.usable().filter(pk=self.pk)
+        return bool(spent.update(accepted_at=timezone.now(), accepted_by=user))
 
     def revoke(self) -> None:
-        Invitation.objects.filter(pk=self.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+        pending = Invitation.objects.filter(pk=self.pk, accepted_at__isnull=True)
+        pending.update(revoked_at=timezone.now())

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 # Session key holding the key of the invitation being accepted.
 SESSION_KEY = "fluxweb_invitation_key"
+_TEMPLATES = "accounts/email/invitation_"
 # Backends that do not deliver mail: with these, links are only shown to the admin.
 _NOT_DELIVERING = {
     "django.core.mail.backends.console.EmailBackend",
@@ -47,12 +48,14 @@ def invite(request: HttpRequest, emails: list[str]) -> list[SentInvitation]:
         invitation, key = Invitation.issue(email, request.user)
         link = request.build_absolute_uri(reverse("accounts:accept", kwargs={"key": key}))
         if email_is_configured():
-            context = {"link": link, "inviter": request.user, "invitation": invitation,
-                       "site": request.get_host()}
+            context = {
+                "link": link, "inviter": request.user, "invitation": invitation,
+                "site": request.get_host(),
+            }
             try:
                 send_mail(
-                    subject=render_to_string("accounts/email/invitation_subject.txt", context).strip(),
-                    message=render_to_string("accounts/email/invitation_message.txt", context),
+                    subject=render_to_string(f"{_TEMPLATES}subject.txt", context).strip(),
+                    message=render_to_string(f"{_TEMPLATES}message.txt", context),
                     from_email=None, recipient_list=[email],
                 )
             except OSError:  # smtplib.SMTPException is an OSError

@@ -75,7 +75,8 @@ def accept(request: HttpRequest, key: str) -> HttpResponse:
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=410)
     if request.user.is_authenticated:
-        return render(request, "accounts/invitation_signed_in.html", {"invitation": invitation}, status=409)
+        context = {"invitation": invitation}
+        return render(request, "accounts/invitation_signed_in.html", context, status=409)
     request.session[SESSION_KEY] = key
     return redirect("account_signup")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -357,6 +358,10 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+if OIDC_SERVER_URL:
+    # "Sign in with …" posts to fluxweb, which redirects the form to the provider.
+    _issuer = urlsplit(OIDC_SERVER_URL)
+    SECURE_CSP["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
 # --- Providers (fluxweb/providers/registry.py reads these) ------------------------------
 FLUXWEB_DEMO_PROVIDER = env.bool("FLUXWEB_DEMO_PROVIDER", default=True)

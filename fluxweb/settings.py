@@ -264,7 +264,9 @@ SOCIALACCOUNT_ONLY = False
 # Outgoing email (invitations, password reset): EMAIL_URL in dj-email-url's format, e.g.
 # smtp://user:password@host:587/?tls=True, submission://... (STARTTLS), smtps://... (TLS),
 # or console: (printed to the log; the development default).
-_EMAIL = env.dj_email_url("EMAIL_URL", default="console:")
+# Unset in production, mail is dropped (dummy:) rather than logged, since password-reset
+# links are secrets; invitations are then only shown to the admin to copy.
+_EMAIL = env.dj_email_url("EMAIL_URL", default="console:" if DEBUG else "dummy:")
 MAILERS = {"default": {"BACKEND": _EMAIL["EMAIL_BACKEND"], "OPTIONS": {}}}
 if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"] = {
@@ -275,6 +277,9 @@ if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
         "timeout": _EMAIL.get("EMAIL_TIMEOUT") or 20,
     }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fluxweb <fluxweb@localhost>")
+if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.dummy.EmailBackend":
+    # Running without email is a supported choice, not a deployment mistake.
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-us"

@@ -193,8 +193,6 @@ AXES_FAILURE_LIMIT = env.int("FLUXWEB_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("FLUXWEB_LOGIN_COOLOFF", default=15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# allauth's login form passes the username to authenticate() as "username", as Django's
-# does, so the same setting covers both login pages (tests/test_security.py).
 # The client address is REMOTE_ADDR, which uvicorn already sets from X-Forwarded-For for
 # trusted proxies (FORWARDED_ALLOW_IPS); never read forwarding headers a client can forge.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
@@ -206,30 +204,23 @@ LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 # --- Accounts (django-allauth; fluxweb/accounts) -----------------------------------------
-# Members sign in with a username; sign-up is open only through an invitation
-# (fluxweb/accounts/adapters.py) or, when configured, single sign-on.
+# Username sign-in; sign-up only by invitation or single sign-on (fluxweb/accounts/adapters.py).
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True
-ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # django-axes (above) throttles failed logins per username and address; allauth's own
 # per-address limit would lock a whole office out.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 ACCOUNT_ADAPTER = "fluxweb.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "fluxweb.accounts.adapters.SocialAccountAdapter"
-ACCOUNT_FORMS = {"login": "fluxweb.accounts.forms.LoginForm", "signup": "fluxweb.accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"login": "fluxweb.accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[fluxweb] "
-# Days an invitation link stays valid (fluxweb/accounts/models.py).
 FLUXWEB_INVITATION_DAYS = env.int("FLUXWEB_INVITATION_DAYS", default=7)
-# 0 hides the username/password form (single sign-on only).
-FLUXWEB_PASSWORD_LOGIN = env.bool("FLUXWEB_PASSWORD_LOGIN", default=True)
+FLUXWEB_PASSWORD_LOGIN = env.bool("FLUXWEB_PASSWORD_LOGIN", default=True)  # 0: single sign-on only
 
-# Single sign-on through an OpenID Connect provider (allauth's openid_connect provider,
-# configured here, no database row): all four set, or none.
-OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
+# Single sign-on: allauth's openid_connect provider, configured here (no database row).
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")  # the issuer
 OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
 OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
@@ -237,50 +228,31 @@ OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
 OIDC_ALLOWED_DOMAINS = [d.lower().lstrip("@") for d in env.list("OIDC_ALLOWED_DOMAINS", default=[])]
 _OIDC = [OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME]
 if any(_OIDC) and not all(_OIDC):
-    raise ImproperlyConfigured(
-        "Single sign-on needs OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_PROVIDER_NAME "
-        "all set (or none). See docs/deployment.md."
-    )
-SOCIALACCOUNT_PROVIDERS = {
-    "openid_connect": {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [{
-            "provider_id": "sso",
-            "name": OIDC_PROVIDER_NAME,
-            "client_id": OIDC_CLIENT_ID,
-            "secret": OIDC_CLIENT_SECRET,
-            "settings": {"server_url": OIDC_SERVER_URL},
-        }] if OIDC_SERVER_URL else [],
-    }
-}
+    raise ImproperlyConfigured("Single sign-on needs all four of OIDC_SERVER_URL, OIDC_CLIENT_ID, "
+                               "OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME (or none). See docs/deployment.md.")
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [{
+    "provider_id": "sso", "name": OIDC_PROVIDER_NAME, "client_id": OIDC_CLIENT_ID,
+    "secret": OIDC_CLIENT_SECRET, "settings": {"server_url": OIDC_SERVER_URL},
+}] if OIDC_SERVER_URL else []}}
 SOCIALACCOUNT_AUTO_SIGNUP = True
-SOCIALACCOUNT_LOGIN_ON_GET = False
-SOCIALACCOUNT_STORE_TOKENS = False
 # A member whose verified email the provider confirms signs in to their existing account.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_ONLY = False
 
-# Outgoing email (invitations, password reset): EMAIL_URL in dj-email-url's format, e.g.
-# smtp://user:password@host:587/?tls=True, submission://... (STARTTLS), smtps://... (TLS),
-# or console: (printed to the log; the development default).
-# Unset in production, mail is dropped (dummy:) rather than logged, since password-reset
-# links are secrets; invitations are then only shown to the admin to copy.
+# Outgoing email: EMAIL_URL in dj-email-url's format (smtp://user:password@host:587/?tls=True,
+# smtps://..., console:). Unset in production, mail is dropped (dummy:), not logged: reset
+# links are secrets. Without a mail server, invitation links are only shown to copy.
 _EMAIL = env.dj_email_url("EMAIL_URL", default="console:" if DEBUG else "dummy:")
 MAILERS = {"default": {"BACKEND": _EMAIL["EMAIL_BACKEND"], "OPTIONS": {}}}
 if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"] = {
-        "host": _EMAIL["EMAIL_HOST"], "port": _EMAIL["EMAIL_PORT"],
-        "username": _EMAIL["EMAIL_HOST_USER"] or None, "password": _EMAIL["EMAIL_HOST_PASSWORD"] or None,
-        "use_tls": _EMAIL["EMAIL_USE_TLS"], "use_ssl": _EMAIL["EMAIL_USE_SSL"],
-        # Seconds to wait for the mail server.
-        "timeout": _EMAIL.get("EMAIL_TIMEOUT") or 20,
+        "host": _EMAIL["EMAIL_HOST"], "port": _EMAIL["EMAIL_PORT"], "username": _EMAIL["EMAIL_HOST_USER"] or None,
+        "password": _EMAIL["EMAIL_HOST_PASSWORD"] or None, "use_tls": _EMAIL["EMAIL_USE_TLS"],
+        "use_ssl": _EMAIL["EMAIL_USE_SSL"], "timeout": _EMAIL.get("EMAIL_TIMEOUT") or 20,  # seconds
     }
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fluxweb <fluxweb@localhost>")
 if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.dummy.EmailBackend":
-    # Running without email is a supported choice, not a deployment mistake.
-    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]  # running without email is supported, not a mistake
+SERVER_EMAIL = DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fluxweb <fluxweb@localhost>")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -363,10 +335,8 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
-if OIDC_SERVER_URL:
-    # "Sign in with …" posts to fluxweb, which redirects the form to the provider.
-    _issuer = urlsplit(OIDC_SERVER_URL)
-    SECURE_CSP["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
+if OIDC_SERVER_URL:  # "Sign in with …" posts to fluxweb, which redirects the form to the provider.
+    SECURE_CSP["form-action"].append(urlsplit(OIDC_SERVER_URL)._replace(path="", query="", fragment="").geturl())
 
 # --- Providers (fluxweb/providers/registry.py reads these) ------------------------------
 FLUXWEB_DEMO_PROVIDER = env.bool("FLUXWEB_DEMO_PROVIDER", default=True)

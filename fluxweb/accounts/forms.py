@@ -1,4 +1,4 @@
-"""Forms: allauth's login and sign-up with fluxweb's labels and rules, and inviting."""
+"""Forms: allauth's login with fluxweb's label and the password-login switch; inviting."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
-from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,11 +28,6 @@ class LoginForm(AllauthLoginForm):
         if not settings.FLUXWEB_PASSWORD_LOGIN:
             raise ValidationError("Sign in with single sign-on instead.")
         return super().clean()
-
-
-class SignupForm(AllauthSignupForm):
-    """allauth's sign-up (username, email, password twice); the view fixes the email to
-    the invitation's."""
 
 
 class InviteForm(forms.Form):

@@ -225,7 +225,8 @@ OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
 OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
 # Email domains (example.com) whose people may join by single sign-on; empty = any.
-OIDC_ALLOWED_DOMAINS = [d.lower().lstrip("@") for d in env.list("OIDC_ALLOWED_DOMAINS", default=[])]
+_DOMAINS: list[str] = env.list("OIDC_ALLOWED_DOMAINS", default=[])
+OIDC_ALLOWED_DOMAINS = [domain.lower().lstrip("@") for domain in _DOMAINS]
 _OIDC = [OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME]
 if any(_OIDC) and not all(_OIDC):
     raise ImproperlyConfigured("Single sign-on needs all four of OIDC_SERVER_URL, OIDC_CLIENT_ID, "
@@ -234,6 +235,7 @@ SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS"
     "provider_id": "sso", "name": OIDC_PROVIDER_NAME, "client_id": OIDC_CLIENT_ID,
     "secret": OIDC_CLIENT_SECRET, "settings": {"server_url": OIDC_SERVER_URL},
 }] if OIDC_SERVER_URL else []}}
+_SSO_ORIGINS = [urlsplit(OIDC_SERVER_URL)._replace(path="", query="").geturl()] if OIDC_SERVER_URL else []
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # A member whose verified email the provider confirms signs in to their existing account.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
@@ -332,11 +334,10 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # "Sign in with …" posts to fluxweb, which redirects the form on to the SSO provider.
+    "form-action": [CSP.SELF, *_SSO_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
-if OIDC_SERVER_URL:  # "Sign in with …" posts to fluxweb, which redirects the form to the provider.
-    SECURE_CSP["form-action"].append(urlsplit(OIDC_SERVER_URL)._replace(path="", query="", fragment="").geturl())
 
 # --- Providers (fluxweb/providers/registry.py reads these) ------------------------------
 FLUXWEB_DEMO_PROVIDER = env.bool("FLUXWEB_DEMO_PROVIDER", default=True)

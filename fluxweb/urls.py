@@ -1,24 +1,20 @@
-"""URL configuration: every page needs login (LoginRequiredMiddleware) except the login
-page and /healthz.
+"""URL configuration: every page needs login (LoginRequiredMiddleware) except the pages
+for signing in (django-allauth's, under /accounts/), an invitation link, and /healthz.
 
-Of django.contrib.auth's views only log in/out and password change are routed: password
-reset would send email, which fluxweb does not configure (the admin resets passwords).
+Sign-up (``account_signup``) is routed to fluxweb's view, which fixes the email address to
+the invitation's; the allauth adapter keeps it closed without an invitation.
 """
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from fluxweb.accounts.views import invited_signup
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "accounts/password_change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
+    path("accounts/signup/", invited_signup, name="account_signup"),
+    path("", include("fluxweb.accounts.urls")),
+    path("accounts/", include("fluxweb.accounts.allauth_urls")),
     path("", include("fluxweb.ops.urls")),
     path("", include("fluxweb.generations.urls")),
     path("", include("fluxweb.gallery.urls")),

@@ -23,9 +23,21 @@ pytestmark = pytest.mark.django_db
 
 # Reachable without logging in, and why.
 PUBLIC = {
-    "login": "the login page",
+    "account_login": "the login page",
     "admin:login": "the admin's login page",
-    "logout": "POST-only; logging out anonymously does nothing",
+    "account_logout": "POST-only; logging out anonymously does nothing",
+    "account_inactive": "tells a deactivated member why they cannot log in",
+    "account_signup": "sign-up, closed without an invitation (tests/test_accounts.py)",
+    "accounts:accept": "an invitation link (tests/test_accounts.py)",
+    "account_reset_password": "asking for a password-reset email",
+    "account_reset_password_done": "says the email was sent",
+    "account_reset_password_from_key": "a password-reset link (tests/test_accounts.py)",
+    "account_reset_password_from_key_done": "says the password was changed",
+    "socialaccount_login_cancelled": "single sign-on was cancelled at the provider",
+    "socialaccount_login_error": "single sign-on failed at the provider",
+    "socialaccount_signup": "single sign-on sign-up, closed without a pending SSO login",
+    "openid_connect_login": "starts single sign-on (tests/e2e/test_accounts_journey.py)",
+    "openid_connect_callback": "the provider's redirect back (tests/e2e/test_accounts_journey.py)",
     "ops:healthz": "the platform's health check",
     "api:openapi": "the images API's public description (no data)",
     "team:password_reset_confirm": "the emailed reset link: its signed token is the permission",
@@ -52,7 +64,7 @@ def test_every_view_requires_login(route: Route):
     for method in ("get", "post"):
         response = getattr(Client(), method)(route.path)
         assert response.status_code == 302, f"{method.upper()} {route.path} → {response.status_code}"
-        logins = (reverse("login") + "?next=", reverse("admin:login") + "?next=")
+        logins = (reverse("account_login") + "?next=", reverse("admin:login") + "?next=")
         assert response["Location"].startswith(logins if route.is_admin else logins[:1]), response["Location"]
 
 
@@ -80,6 +92,11 @@ SHARED_WITH_MEMBERS = {"gallery:card", "gallery:image", "gallery:thumbnail", "ga
                        "gallery:favourite"}
 # Object URLs whose object is not a generation, with the test that covers their access rule.
 COVERED_ELSEWHERE = {
+    "accounts:revoke-invitation": "tests/test_accounts.py::test_only_admins_invite",
+    "accounts:accept": "tests/test_accounts.py::test_an_invitation_link_works_once",
+    "account_reset_password_from_key": "tests/test_accounts.py::test_password_reset_by_email",
+    "openid_connect_login": "one provider, configured in settings (tests/e2e/test_accounts_journey.py)",
+    "openid_connect_callback": "one provider, configured in settings (tests/e2e/test_accounts_journey.py)",
     "api:revoke-token": "tests/api/test_tokens.py::test_member_revokes_own_token_but_not_others",
     "api:image-link": "tests/api/test_images_api.py::test_url_format_returns_a_working_short_lived_link",
     **dict.fromkeys(
@@ -226,24 +243,24 @@ def test_provider_keys_never_appear_in_pages_logs_or_errors(fault, deepinfra, se
 def test_password_guessing_is_locked_out_per_user_and_address(member, settings):
     settings.AXES_FAILURE_LIMIT = 5
     guesser = Client()
-    statuses = [guesser.post("/accounts/login/", {"username": "bob", "password": f"guess-{i}"}).status_code
+    statuses = [guesser.post("/accounts/login/", {"login": "bob", "password": f"guess-{i}"}).status_code
                 for i in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
     # Even the right password is refused while locked out.
-    locked = guesser.post("/accounts/login/", {"username": "bob", "password": "bob-password-123"})
+    locked = guesser.post("/accounts/login/", {"login": "bob", "password": "bob-password-123"})
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
     assert "_auth_user_id" not in guesser.session
     # A colleague at the same address still gets in.
     get_user_model().objects.create_user("alice", password="alice-password-123")
     colleague = Client()
-    assert colleague.post("/accounts/login/", {"username": "alice", "password": "alice-password-123"}).status_code == 302
+    assert colleague.post("/accounts/login/", {"login": "alice", "password": "alice-password-123"}).status_code == 302
 
 
 def test_a_correct_login_works_and_resets_the_count(member):
     client = Client()
-    client.post("/accounts/login/", {"username": "bob", "password": "wrong"})
-    assert client.post("/accounts/login/", {"username": "bob", "password": "bob-password-123"}).status_code == 302
+    client.post("/accounts/login/", {"login": "bob", "password": "wrong"})
+    assert client.post("/accounts/login/", {"login": "bob", "password": "bob-password-123"}).status_code == 302
 
 
 # --- Content-Security-Policy ---------------------------------------------------------------

@@ -22,9 +22,10 @@ pytestmark = pytest.mark.django_db
 
 
 def logs_in(username: str, password: str) -> bool:
-    """Whether the login form accepts these credentials (a redirect away from it)."""
-    answer = Client().post("/accounts/login/", {"username": username, "password": password})
-    return answer.status_code == 302
+    """Whether the login form signs these credentials in (the session then has a user)."""
+    client = Client()
+    client.post("/accounts/login/", {"login": username, "password": password})
+    return "_auth_user_id" in client.session
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
         try:
             yield "retry: 2000\n\n"
             for event in backlog:
-                if event.version > since:
+                if since is not None and event.version > since:
                     yield event.encode()
             while True:
                 try:

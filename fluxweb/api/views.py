@@ -104,7 +104,7 @@ def image_payloads(request: HttpRequest, generation: Generation, response_format
 
 @login_not_required
 @require_GET
-def image_link(request: HttpRequest, token: str) -> HttpResponse:
+def image_link(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
     """The image behind a signed, expiring link from :func:`image_payloads`."""
     try:
         pk = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.FLUXWEB_API_LINK_TTL)

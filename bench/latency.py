@@ -29,12 +29,23 @@ import statistics
 import time
 from datetime import datetime
 
-from common import (LOGS, MODEL, app_env, bench_user, emulator, machine, percentile, process, setup_database,
-                    verdict, web, worker_args)
+from common import (
+    LOGS,
+    MODEL,
+    app_env,
+    bench_user,
+    emulator,
+    machine,
+    percentile,
+    process,
+    setup_database,
+    verdict,
+    web,
+    worker_args,
+)
+from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from django_tasks_db.models import DBTaskResult
 
 from fluxweb.generations.models import Generation
 from fluxweb.queue import notify

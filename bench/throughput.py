@@ -26,8 +26,18 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from common import (MODEL, app_env, bench_user, emulator, machine, process, rss_mib, setup_database, verdict,
-                    worker_args)
+from common import (
+    MODEL,
+    app_env,
+    bench_user,
+    emulator,
+    machine,
+    process,
+    rss_mib,
+    setup_database,
+    verdict,
+    worker_args,
+)
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from fluxweb.gallery.queries import PAGE_SIZE
 from fluxweb.generations.models import Generation
-from tests.factories import make_generation
 from tests.budget_factories import set_price
+from tests.factories import make_generation
 
 LOADED = "img => img.complete && img.naturalWidth > 0"  # visible is not yet decoded
 T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."

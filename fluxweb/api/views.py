@@ -57,7 +57,9 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     generation = await wait_until_finished(generation.pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
     if not generation.is_finished:
         return api_error(
-            504, f"Generation {generation.pk} is still {generation.status}; it will appear in the gallery when done.",
+            504,
+            f"Generation {generation.pk} is still {generation.status}; "
+            "it will appear in the gallery when done.",
             type="timeout_error", code="generation_timeout", generation_id=generation.pk,
         )
     if generation.status == Generation.Status.FAILED:

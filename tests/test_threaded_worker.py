@@ -113,8 +113,17 @@ def test_notify_wakes_the_live_hub_long_before_its_poll_interval(member_client, 
 
 
 def in_process_worker(**options) -> ThreadedWorker:
-    defaults = dict(threads=2, queue_names=["default"], excluded_queue_names=[], batch=True, interval=0.1,
-                    backend_name="default", startup_delay=False, max_tasks=None, worker_id="test-worker")
+    defaults = {
+        "threads": 2,
+        "queue_names": ["default"],
+        "excluded_queue_names": [],
+        "batch": True,
+        "interval": 0.1,
+        "backend_name": "default",
+        "startup_delay": False,
+        "max_tasks": None,
+        "worker_id": "test-worker",
+    }
     return ThreadedWorker(**{**defaults, **options})
 
 

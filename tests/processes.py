@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -81,10 +81,8 @@ def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float
 
 def kill_group(child: subprocess.Popen) -> None:
     """SIGKILL every process left in ``child``'s process group (``child`` itself included)."""
-    try:
+    with suppress(ProcessLookupError):  # none left
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # none left
 
 
 @contextmanager

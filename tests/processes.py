@@ -34,7 +34,8 @@ def database_url() -> str:
     credentials = quote(conf["USER"] or "")
     if conf["PASSWORD"]:
         credentials += ":" + quote(conf["PASSWORD"])
-    return f"postgres://{credentials}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+    host, port = conf["HOST"] or "127.0.0.1", conf["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{conf['NAME']}"
 
 
 def app_env(**extra: str) -> dict[str, str]:

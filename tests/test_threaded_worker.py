@@ -1,5 +1,6 @@
-"""The database backend's worker runs several generations at once per process, drains on SIGTERM, and on
-PostgreSQL a NOTIFY wakes it (and the live hub) without waiting for its poll interval.
+"""The database backend's worker runs several generations at once per process, drains on
+SIGTERM, and on PostgreSQL a NOTIFY wakes it (and the live hub) without waiting for its poll
+interval.
 
 The DeepInfra emulator's ``gate`` holds provider calls open, so the number in flight can
 be counted without timing guesswork. The NOTIFY tests set the poll intervals to 60 s and
@@ -40,8 +41,11 @@ def task_row(generation: Generation) -> DBTaskResult:
 def listening(channel: str) -> bool:
     """Whether some process of this test database has LISTENed on ``channel``."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = %s",
-                       [f'LISTEN "{channel}"'])
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query = %s",
+            [f'LISTEN "{channel}"'],
+        )
         return cursor.fetchone()[0] > 0
 
 

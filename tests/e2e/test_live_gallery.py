@@ -135,7 +135,8 @@ def test_a_deleted_generation_leaves_every_open_gallery(app, alice, carol):
 
 
 def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_top(app, alice, django_user_model):
-    """Only new generations are inserted on top; an old one pinned by an admin stays where it belongs."""
+    """Only new generations are inserted on top; an old one pinned by an admin stays where it
+    belongs."""
     author = django_user_model.objects.get(username=alice[0])
     generations = [make_generation(author, f"Old lighthouse {i}", status=Generation.Status.FAILED, error="test")
                    for i in range(PAGE_SIZE + 1)]

@@ -2,7 +2,8 @@
 """Live-stream cost: database queries per second of one web process with 50 idle browsers
 (SSE streams on the gallery) connected, NOTIFY on (the default) and off, in one run.
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench .venv/bin/python bench/live.py
+    export BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench
+    .venv/bin/python bench/live.py
 
 Counted, not assumed: PostgreSQL's own per-database transaction counter
 (``pg_stat_database.xact_commit + xact_rollback``; every autocommit query is one) over a
@@ -26,7 +27,10 @@ CLIENTS, WINDOW, FLUSH = 50, 30.0, 11.0
 
 def transactions() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+        cursor.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
         return cursor.fetchone()[0]
 
 
@@ -68,9 +72,11 @@ def main() -> None:
     session = client.cookies["sessionid"].value
     on = measure(session)
     off = measure(session, FLUXWEB_PG_NOTIFY="0")
-    print(f"## bench/live.py: {CLIENTS} idle SSE clients on one web process, database queries per second")
+    print(f"## bench/live.py: {CLIENTS} idle SSE clients on one web process, "
+          "database queries per second")
     print(machine())
-    print(f"window {WINDOW:.0f} s, counted with pg_stat_database (all queries of the benchmark database)")
+    print(f"window {WINDOW:.0f} s, "
+          "counted with pg_stat_database (all queries of the benchmark database)")
     print("| configuration | queries/s (target ≤ 1 per web process) |")
     print("|---|---|")
     print(f"| NOTIFY on (default; fallback poll every 5 s) | {on:.2f} {verdict(on, 1)} |")

@@ -38,16 +38,19 @@ def measure(session: str, **env: str) -> float:
     """Queries per second in the window, with the web process configured by ``env``."""
     with web(app_env("http://127.0.0.1:9", **env), "live-web") as base_url:
         opened = threading.Semaphore(0)
+        cookies = {"sessionid": session}
 
         def browser() -> None:
             try:
-                with httpx.Client(base_url=base_url, cookies={"sessionid": session}, timeout=None) as http:
-                    with http.stream("GET", "/gallery/events/") as stream:
-                        first = True
-                        for _ in stream.iter_lines():  # keep reading until the server goes away
-                            if first:
-                                opened.release()
-                                first = False
+                with (
+                    httpx.Client(base_url=base_url, cookies=cookies, timeout=None) as http,
+                    http.stream("GET", "/gallery/events/") as stream,
+                ):
+                    first = True
+                    for _ in stream.iter_lines():  # keep reading until the server goes away
+                        if first:
+                            opened.release()
+                            first = False
             except httpx.HTTPError:
                 pass  # the server stopping at the end
         threads = [threading.Thread(target=browser, daemon=True) for _ in range(CLIENTS)]

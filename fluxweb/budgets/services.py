@@ -39,7 +39,11 @@ from fluxweb.providers.pricing import USD_PLACES
 
 from .models import BudgetDefaults, Hold, LedgerEntry, Quota, QuotaModelLimit, Team
 from .periods import Period, period_end, period_start
-from .status import ZERO, BudgetStatus, QuotaExceeded, Reservation
+from .status import ZERO, Reservation
+
+# The ledger's answers, imported from here by its callers.
+from .status import BudgetStatus as BudgetStatus
+from .status import QuotaExceeded as QuotaExceeded
 
 
 def _plus(field: str, delta: Decimal) -> Round:

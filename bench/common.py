@@ -113,9 +113,10 @@ def machine() -> str:
             "SELECT 'SQLite ' || sqlite_version()")
         server = cursor.fetchone()[0]
     vendor = "PostgreSQL " if connection.vendor == "postgresql" else ""
-    return (f"machine: {os.cpu_count()} CPUs ({cpu_model()}; reference loop {speed:.0f} ms), load average {load} "
-            f"(1/5/15 min), Python {platform.python_version()}, "
-            f"{vendor}{server.split()[0] if vendor else server}, {platform.machine()} {platform.system()}")
+    database = f"{vendor}{server.split()[0] if vendor else server}"
+    return (f"machine: {os.cpu_count()} CPUs ({cpu_model()}; reference loop {speed:.0f} ms), "
+            f"load average {load} (1/5/15 min), Python {platform.python_version()}, "
+            f"{database}, {platform.machine()} {platform.system()}")
 
 
 def percentile(values: list[float], p: float) -> float:

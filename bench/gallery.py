@@ -3,8 +3,9 @@
 the gallery page, a filtered page, a search, the next-page partial (and the prompt
 history), plus the weight of a 48-card page with its thumbnails.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_gallery_bench .venv/bin/python bench/gallery.py
-    DATABASE_URL=sqlite:///var/bench-gallery.sqlite3 .venv/bin/python bench/gallery.py
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_gallery_bench  # or
+    export DATABASE_URL=sqlite:///var/bench-gallery.sqlite3
+    .venv/bin/python bench/gallery.py
 
 Without DATABASE_URL it uses var/bench-gallery.sqlite3 (never the development database).
 The database is migrated and filled once (bulk_create); later runs reuse it (--refill to
@@ -50,9 +51,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
-from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
@@ -120,8 +121,8 @@ def fill(rng: random.Random) -> None:
     users = list(User.objects.filter(username__startswith="user").order_by("pk"))
     texts = set()
     while len(texts) < PROMPTS:
-        texts.add(f"A {rng.choice(SUBJECTS)} {rng.choice(STYLES)}, {rng.choice(EXTRAS)} #{rng.randrange(10**6)}"
-                  .replace(",  #", " #"))
+        text = f"A {rng.choice(SUBJECTS)} {rng.choice(STYLES)}, {rng.choice(EXTRAS)}"
+        texts.add(f"{text} #{rng.randrange(10**6)}".replace(",  #", " #"))
     prompts = Prompt.objects.bulk_create(
         [Prompt(text=t, text_hash=Prompt.hash_text(t)) for t in sorted(texts)], batch_size=BATCH
     )
@@ -278,9 +279,10 @@ def main() -> None:
         html_bytes, thumb_bytes, thumbs, static_bytes = page_weight(client, results["gallery page"]["html"])
 
     cards = len(re.findall(r'<article class="card', results["gallery page"]["html"]))
-    print(f"{GENERATIONS:,} generations by {USERS} users; {RUNS} requests each after {WARMUP} warm-up; "
-          f"in-process Django test Client")
-    print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'SQL ms':>8}{'queries':>9}{'load':>6}   "
+    print(f"{GENERATIONS:,} generations by {USERS} users; "
+          f"{RUNS} requests each after {WARMUP} warm-up; in-process Django test Client")
+    print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'SQL ms':>8}"
+          f"{'queries':>9}{'load':>6}   "
           f"target p50 ≤ {TARGET_P50_MS} ms, ≤ {TARGET_QUERIES} queries")
     for name, r in results.items():
         ok = r["p50"] <= TARGET_P50_MS and r["queries"] <= TARGET_QUERIES

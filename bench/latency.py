@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Overhead benchmark: submit click → image visible in the page, minus the provider's latency.
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench .venv/bin/python bench/latency.py
+    export BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench
+    .venv/bin/python bench/latency.py
 
 fluxweb served as in production (one uvicorn process, the Procfile's worker line) on
 PostgreSQL, a DeepInfra emulator answering after a fixed latency L (0.5 s, then 2 s), and
@@ -29,12 +30,23 @@ import statistics
 import time
 from datetime import datetime
 
-from common import (LOGS, MODEL, app_env, bench_user, emulator, machine, percentile, process, setup_database,
-                    verdict, web, worker_args)
+from common import (
+    LOGS,
+    MODEL,
+    app_env,
+    bench_user,
+    emulator,
+    machine,
+    percentile,
+    process,
+    setup_database,
+    verdict,
+    web,
+    worker_args,
+)
+from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from django_tasks_db.models import DBTaskResult
 
 from fluxweb.generations.models import Generation
 from fluxweb.queue import notify
@@ -43,21 +55,31 @@ from tests.browser import launch_chromium
 PASSWORD = "bench-password-1"
 RECORDER = """() => {
   const now = () => performance.timeOrigin + performance.now();
-  const b = window.__bench = {click: null, send: null, response: null, first: {}, sse: {}, swapped: {}, loaded: {}};
+  const b = window.__bench = {
+    click: null, send: null, response: null, first: {}, sse: {}, swapped: {}, loaded: {},
+  };
   new MutationObserver(() => {
     for (const card of document.querySelectorAll('article.card')) {
       if (!(card.id in b.first)) b.first[card.id] = now();
-      if (card.classList.contains('card--succeeded') && !(card.id in b.swapped)) b.swapped[card.id] = now();
+      if (card.classList.contains('card--succeeded') && !(card.id in b.swapped)) {
+        b.swapped[card.id] = now();
+      }
     }
   }).observe(document.body, {childList: true, subtree: true});
   document.addEventListener('click', e => {
-    if (e.target.closest('#generation-form button[type=submit]')) { b.click = now(); b.send = b.response = null; }
+    if (e.target.closest('#generation-form button[type=submit]')) {
+      b.click = now(); b.send = b.response = null;
+    }
   }, true);
   window.addEventListener('htmx:beforeSend', e => {
-    if (e.detail.elt && e.detail.elt.id === 'generation-form' && b.send === null) b.send = now();
+    if (e.detail.elt && e.detail.elt.id === 'generation-form' && b.send === null) {
+      b.send = now();
+    }
   }, true);
   window.addEventListener('htmx:beforeOnLoad', e => {
-    if (e.detail.elt && e.detail.elt.id === 'generation-form' && b.response === null) b.response = now();
+    if (e.detail.elt && e.detail.elt.id === 'generation-form' && b.response === null) {
+      b.response = now();
+    }
   }, true);
   // Capturing on window: runs before gallery.js's handler swaps the card in.
   window.addEventListener('htmx:sseBeforeMessage', e => {
@@ -72,11 +94,14 @@ RECORDER = """() => {
 NEW_IMAGE = """before => {
   const b = window.__bench;
   const id = Object.keys(b.loaded).find(id => !before.includes(id));
-  return id ? {id, click: b.click, send: b.send, response: b.response, sse: b.sse[id] ?? null, swapped: b.swapped[id] ?? null,
-               loaded: b.loaded[id]} : null;
+  return id ? {
+    id, click: b.click, send: b.send, response: b.response, sse: b.sse[id] ?? null,
+    swapped: b.swapped[id] ?? null, loaded: b.loaded[id],
+  } : null;
 }"""
 HUB_LINE = re.compile(r"live hub: woke=([\d.]+) queried=([\d.]+) sent=([\d.]+) events=(.*)$")
-# (label, from, to): consecutive stages of the critical path; their p50s add up to about the total's.
+# (label, from, to): consecutive stages of the critical path; their p50s add up to about the
+# total's.
 STAGES = [
     ("click → htmx sends the submit request", "click", "send"),
     ("request sent → submit transaction begins (web: middleware, form)", "send", "created"),
@@ -236,8 +261,8 @@ def breakdown(latency: float, results: list[dict]) -> list[str]:
     lines.append(f"| sum of the stages' p50 (overhead p50 is {overall:.0f}) | {total:.1f} | | |")
     side = [r["response"] - r["click"] for r in results if r.get("response") is not None]
     if side:
-        lines.append(f"| (off the critical path) click → submit response in the page | {statistics.median(side):.1f} "
-                     f"| {percentile(side, 95):.1f} | {len(side)} |")
+        lines.append(f"| (off the critical path) click → submit response in the page "
+                     f"| {statistics.median(side):.1f} | {percentile(side, 95):.1f} | {len(side)} |")
     return lines
 
 
@@ -266,8 +291,8 @@ def main() -> None:
     print("## bench/latency.py: submit click → image visible, minus provider latency L")
     print(machine())
     extra = f" (web: {' '.join(args.web_env)})" if args.web_env else ""
-    print(f"1 uvicorn process{extra} + 1 worker (Procfile line: --interval 1 --threads 16), Chromium 1 tab, "
-          "512×512 images")
+    print(f"1 uvicorn process{extra} + 1 worker (Procfile line: --interval 1 --threads 16), "
+          "Chromium 1 tab, 512×512 images")
     print("| L | generations | overhead p50 (target ≤ 100 ms) | p95 (target ≤ 250 ms) |")
     print("|---|---|---|---|")
     print("\n".join(rows))

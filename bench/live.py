@@ -2,7 +2,8 @@
 """Live-stream cost: database queries per second of one web process with 50 idle browsers
 (SSE streams on the gallery) connected, NOTIFY on (the default) and off, in one run.
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench .venv/bin/python bench/live.py
+    export BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench
+    .venv/bin/python bench/live.py
 
 Counted, not assumed: PostgreSQL's own per-database transaction counter
 (``pg_stat_database.xact_commit + xact_rollback``; every autocommit query is one) over a
@@ -26,7 +27,10 @@ CLIENTS, WINDOW, FLUSH = 50, 30.0, 11.0
 
 def transactions() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+        cursor.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
         return cursor.fetchone()[0]
 
 
@@ -34,16 +38,19 @@ def measure(session: str, **env: str) -> float:
     """Queries per second in the window, with the web process configured by ``env``."""
     with web(app_env("http://127.0.0.1:9", **env), "live-web") as base_url:
         opened = threading.Semaphore(0)
+        cookies = {"sessionid": session}
 
         def browser() -> None:
             try:
-                with httpx.Client(base_url=base_url, cookies={"sessionid": session}, timeout=None) as http:
-                    with http.stream("GET", "/gallery/events/") as stream:
-                        first = True
-                        for _ in stream.iter_lines():  # keep reading until the server goes away
-                            if first:
-                                opened.release()
-                                first = False
+                with (
+                    httpx.Client(base_url=base_url, cookies=cookies, timeout=None) as http,
+                    http.stream("GET", "/gallery/events/") as stream,
+                ):
+                    first = True
+                    for _ in stream.iter_lines():  # keep reading until the server goes away
+                        if first:
+                            opened.release()
+                            first = False
             except httpx.HTTPError:
                 pass  # the server stopping at the end
         threads = [threading.Thread(target=browser, daemon=True) for _ in range(CLIENTS)]
@@ -68,9 +75,11 @@ def main() -> None:
     session = client.cookies["sessionid"].value
     on = measure(session)
     off = measure(session, FLUXWEB_PG_NOTIFY="0")
-    print(f"## bench/live.py: {CLIENTS} idle SSE clients on one web process, database queries per second")
+    print(f"## bench/live.py: {CLIENTS} idle SSE clients on one web process, "
+          "database queries per second")
     print(machine())
-    print(f"window {WINDOW:.0f} s, counted with pg_stat_database (all queries of the benchmark database)")
+    print(f"window {WINDOW:.0f} s, "
+          "counted with pg_stat_database (all queries of the benchmark database)")
     print("| configuration | queries/s (target ≤ 1 per web process) |")
     print("|---|---|")
     print(f"| NOTIFY on (default; fallback poll every 5 s) | {on:.2f} {verdict(on, 1)} |")

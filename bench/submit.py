@@ -2,7 +2,8 @@
 """Submit benchmark: server time of the submit request (validate, reserve budget, create
 rows, enqueue) on PostgreSQL, p50/p95 over 300 requests after 20 warm-up ones.
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench .venv/bin/python bench/submit.py
+    export BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench
+    .venv/bin/python bench/submit.py
 
 Compared in one run: a new database connection per request (DJANGO_DB_POOL_MAX_SIZE=0,
 the default) and psycopg's connection pool (DJANGO_DB_POOL_MAX_SIZE=4), each in its own
@@ -85,15 +86,16 @@ def main() -> None:
     print("## bench/submit.py: POST /generations/new/ server time (in-process, PostgreSQL)")
     print(machine())
     print(f"{REQUESTS} requests per configuration (after {WARMUP} warm-up)")
-    print("| database connections | SQL queries | SQL p50 | CPU p50 | p50 (target ≤ 15 ms) | p95 (target ≤ 40 ms) |")
+    print("| database connections | SQL queries | SQL p50 | CPU p50 "
+          "| p50 (target ≤ 15 ms) | p95 (target ≤ 40 ms) |")
     print("|---|---|---|---|---|---|")
     for label, pool in (("new connection per request (pool off)", "0"), ("psycopg pool (max 4)", "4")):
         env = {**os.environ, "DJANGO_DB_POOL_MAX_SIZE": pool}
         out = subprocess.run([sys.executable, __file__, "--measure"], env=env, check=True,
                              capture_output=True, text=True).stdout.split()
         (p50, p95, sql, cpu), queries = (float(x) for x in out[:4]), int(out[4])
-        print(f"| {label} | {queries} | {sql:.1f} ms | {cpu:.1f} ms | {p50:.1f} ms {verdict(p50, 15)} "
-              f"| {p95:.1f} ms {verdict(p95, 40)} |")
+        print(f"| {label} | {queries} | {sql:.1f} ms | {cpu:.1f} ms "
+              f"| {p50:.1f} ms {verdict(p50, 15)} | {p95:.1f} ms {verdict(p95, 40)} |")
     print(f"machine after: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

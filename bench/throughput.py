@@ -2,7 +2,8 @@
 """Concurrency benchmark: 200 generations submitted at once, provider latency 2 s, with 1, 2
 and 4 worker processes (each the Procfile's line: 16 threads).
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench .venv/bin/python bench/throughput.py
+    export BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench
+    .venv/bin/python bench/throughput.py
 
 The 200 are created in one transaction (their tasks are enqueued as it commits) while the
 workers are idle. Printed per process count: peak provider calls in flight (counted by the
@@ -26,8 +27,18 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from common import (MODEL, app_env, bench_user, emulator, machine, process, rss_mib, setup_database, verdict,
-                    worker_args)
+from common import (
+    MODEL,
+    app_env,
+    bench_user,
+    emulator,
+    machine,
+    process,
+    rss_mib,
+    setup_database,
+    verdict,
+    worker_args,
+)
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -72,7 +83,8 @@ def run(processes: int, user) -> dict[str, float]:
         sampler.start()
         marks: list[float] = []
         with transaction.atomic():
-            # Runs first on commit, before the 200 enqueues: the clock starts as they become visible.
+            # Runs first on commit, before the 200 enqueues: the clock starts as they become
+            # visible.
             transaction.on_commit(lambda: marks.append(time.monotonic()))
             ids = [submit_generation(user, {"model": spec, "prompt": f"Lighthouse {processes}-{i}", "width": 512,
                                             "height": 512, "num_inference_steps": 4, "num_images": 1}).pk
@@ -124,18 +136,20 @@ def main() -> None:
     results = {n: run(n, user) for n in (1, 2, 4)}
     print(f"## bench/throughput.py: {COUNT} generations at once, provider latency {LATENCY:g} s")
     print(machine())
-    print("worker processes = the Procfile line each (--threads 16); targets apply to 2 (the production default)")
-    print("| worker processes | peak calls in flight | all done in | generations/s | vs ideal for that concurrency "
-          "| worker RSS (sum, peak) | worker CPU per generation | task beyond L (p50) | claim gap (p50) "
-          "| failed |")
+    print("worker processes = the Procfile line each (--threads 16); "
+          "targets apply to 2 (the production default)")
+    print("| worker processes | peak calls in flight | all done in | generations/s "
+          "| vs ideal for that concurrency | worker RSS (sum, peak) | worker CPU per generation "
+          "| task beyond L (p50) | claim gap (p50) | failed |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n, r in results.items():
         target = n == 2
         flight = f"{r['in_flight']}" + (f" {verdict(r['in_flight'], 32, True)} (≥ 32)" if target else "")
         ratio = f"{r['ratio']:.2f}" + (f" {verdict(r['ratio'], 0.9, True)} (≥ 0.9)" if target else "")
         rss = f"{r['rss']:.0f} MiB" + (f" {verdict(r['rss'], 1024)} (≤ 1 GiB)" if target else "")
-        print(f"| {n} | {flight} | {r['elapsed']:.1f} s | {COUNT / r['elapsed']:.1f} | {ratio} | {rss} | {r['cpu'] / COUNT * 1000:.0f} ms "
-              f"| {r['in_task'] * 1000:.0f} ms | {r['gap'] * 1000:.0f} ms | {r['failed']} |")
+        print(f"| {n} | {flight} | {r['elapsed']:.1f} s | {COUNT / r['elapsed']:.1f} | {ratio} "
+              f"| {rss} | {r['cpu'] / COUNT * 1000:.0f} ms | {r['in_task'] * 1000:.0f} ms "
+              f"| {r['gap'] * 1000:.0f} ms | {r['failed']} |")
 
 
 if __name__ == "__main__":

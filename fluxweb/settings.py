@@ -27,8 +27,12 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 # What production (DJANGO_DEBUG=0) cannot start without, with a hint for each.
 REQUIRED_IN_PRODUCTION = {
-    "DJANGO_SECRET_KEY": "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`",
-    "DJANGO_ALLOWED_HOSTS": "the host names the site is served under, comma-separated, e.g. images.example.com",
+    "DJANGO_SECRET_KEY": (
+        "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    ),
+    "DJANGO_ALLOWED_HOSTS": (
+        "the host names the site is served under, comma-separated, e.g. images.example.com"
+    ),
     "DATABASE_URL": "e.g. postgres://user:password@host:5432/fluxweb",
 }
 if not DEBUG:
@@ -43,7 +47,7 @@ if not DEBUG:
 _DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- HTTPS-only protections (on by default in production) ------------------------------
 # The web server (uvicorn --proxy-headers) takes the scheme from the proxy's
@@ -136,9 +140,9 @@ TEMPLATES = [
 ]
 
 # Caches. "cards": the gallery's rendered cards (templates/gallery/_card.html), keyed by each
-# generation's version (updated_at), so entries never go stale, they only expire. Local memory per process
-# by default (~2 kB a card, so 20,000 cards ≈ 40 MB per process); docs/gallery.md shows how to
-# share one Redis or Memcached between processes instead.
+# generation's version (updated_at), so entries never go stale, they only expire. Local memory
+# per process by default (~2 kB a card, so 20,000 cards ≈ 40 MB per process); docs/gallery.md
+# shows how to share one Redis or Memcached between processes instead.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "cards": {

@@ -82,7 +82,8 @@ class OIDCProvider:
                              for k, v in params.items())
             page = (f"<!doctype html><title>Test ID</title><h1>Test ID</h1>"
                     f"<p>Sign in to fluxweb as {html.escape(self.person['email'])}?</p>"
-                    f'<form method="post" action="/authorize">{hidden}<button type="submit">Continue</button></form>')
+                    f'<form method="post" action="/authorize">{hidden}'
+                    '<button type="submit">Continue</button></form>')
             return Response(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
         params = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         code = secrets.token_urlsafe(16)

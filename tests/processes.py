@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -34,7 +34,8 @@ def database_url() -> str:
     credentials = quote(conf["USER"] or "")
     if conf["PASSWORD"]:
         credentials += ":" + quote(conf["PASSWORD"])
-    return f"postgres://{credentials}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+    host, port = conf["HOST"] or "127.0.0.1", conf["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{conf['NAME']}"
 
 
 def app_env(**extra: str) -> dict[str, str]:
@@ -81,10 +82,8 @@ def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float
 
 def kill_group(child: subprocess.Popen) -> None:
     """SIGKILL every process left in ``child``'s process group (``child`` itself included)."""
-    try:
+    with suppress(ProcessLookupError):  # none left
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # none left
 
 
 @contextmanager

@@ -24,8 +24,15 @@ def provider(aimlapi):
 
 def request_for(provider, model_id="aimlapi/flux-schnell", **overrides):
     model = {m.id: m for m in provider.models()}[model_id]
-    fields = dict(model=model, prompt="A T-Rex relaxing on a beach", width=512, height=384, num_images=1,
-                  num_inference_steps=4, seed=1234)
+    fields = {
+        "model": model,
+        "prompt": "A T-Rex relaxing on a beach",
+        "width": 512,
+        "height": 384,
+        "num_images": 1,
+        "num_inference_steps": 4,
+        "seed": 1234,
+    }
     fields.update(overrides)
     return GenerationRequest(**fields)
 

@@ -95,7 +95,10 @@ def test_simultaneous_submits_accept_exactly_what_the_budget_covers(member):
     if connection.vendor == "postgresql":
         assert threads >= 50, f"only {threads} connections free on the server: not a meaningful test"
     outcomes = run_at_once([submit] * SUBMITS, threads)
-    print(f"{SUBMITS} submits on {threads} parallel connections ({connection.vendor}): {dict(outcomes)}")
+    print(
+        f"{SUBMITS} submits on {threads} parallel connections ({connection.vendor}): "
+        f"{dict(outcomes)}"
+    )
 
     assert outcomes == {"accepted": AFFORDABLE, "refused": SUBMITS - AFFORDABLE}, outcomes
     assert Generation.objects.filter(author=member).count() == AFFORDABLE

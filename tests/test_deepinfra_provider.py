@@ -23,8 +23,15 @@ def provider(deepinfra):
 
 def request_for(provider, model_id="deepinfra/flux-1-schnell", **overrides):
     model = {m.id: m for m in provider.models()}[model_id]
-    fields = dict(model=model, prompt="A T-Rex on a beach", width=512, height=384, num_images=1,
-                  num_inference_steps=4, seed=1234)
+    fields = {
+        "model": model,
+        "prompt": "A T-Rex on a beach",
+        "width": 512,
+        "height": 384,
+        "num_images": 1,
+        "num_inference_steps": 4,
+        "seed": 1234,
+    }
     fields.update(overrides)
     return GenerationRequest(**fields)
 

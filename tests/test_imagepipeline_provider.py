@@ -26,8 +26,16 @@ def provider(imagepipeline):
 
 def request_for(provider, **overrides):
     (model,) = provider.models()
-    fields = dict(model=model, prompt="a toucan on a branch", negative_prompt="blurry", width=512, height=384,
-                  num_images=2, num_inference_steps=4, seed=99)
+    fields = {
+        "model": model,
+        "prompt": "a toucan on a branch",
+        "negative_prompt": "blurry",
+        "width": 512,
+        "height": 384,
+        "num_images": 2,
+        "num_inference_steps": 4,
+        "seed": 99,
+    }
     fields.update(overrides)
     return GenerationRequest(**fields)
 

@@ -7,7 +7,14 @@ import pytest
 from django.db import connection  # noqa: F401 (the skipif condition reads it)
 from django.utils import timezone
 
-from fluxweb.gallery.live import DELETED, GENERATION, OVERLAP, CardEvent, changes_since, latest_version
+from fluxweb.gallery.live import (
+    DELETED,
+    GENERATION,
+    OVERLAP,
+    CardEvent,
+    changes_since,
+    latest_version,
+)
 from fluxweb.generations.models import Generation, GenerationDeletion
 from fluxweb.generations.services import DELETION_RETENTION, delete_generation
 from fluxweb.queue import notify

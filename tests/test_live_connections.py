@@ -27,13 +27,15 @@ def test_more_open_galleries_than_pooled_connections_and_pages_still_load(member
 
         def gallery() -> None:
             try:
-                with httpx.Client(base_url=base_url, cookies=cookies, timeout=30) as http:
-                    with http.stream("GET", "/gallery/events/") as stream:
-                        for line in stream.iter_lines():
-                            if line.startswith("retry:") and stream.status_code == 200:
-                                opened.release()
-                            if stop.is_set():
-                                return
+                with (
+                    httpx.Client(base_url=base_url, cookies=cookies, timeout=30) as http,
+                    http.stream("GET", "/gallery/events/") as stream,
+                ):
+                    for line in stream.iter_lines():
+                        if line.startswith("retry:") and stream.status_code == 200:
+                            opened.release()
+                        if stop.is_set():
+                            return
             except httpx.HTTPError:
                 pass  # the server stopping at the end (a stream that never opened fails the test)
 

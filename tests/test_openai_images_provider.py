@@ -31,8 +31,15 @@ def deepinfra_openai_provider(base_url):
 
 def request_for(provider, model_id="deepinfra-openai/flux-1-schnell", **overrides):
     model = {m.id: m for m in provider.models()}[model_id]
-    fields = dict(model=model, prompt="An astronaut riding a horse on Mars", width=512, height=384, num_images=2,
-                  num_inference_steps=4, seed=5)
+    fields = {
+        "model": model,
+        "prompt": "An astronaut riding a horse on Mars",
+        "width": 512,
+        "height": 384,
+        "num_images": 2,
+        "num_inference_steps": 4,
+        "seed": 5,
+    }
     fields.update(overrides)
     return GenerationRequest(**fields)
 

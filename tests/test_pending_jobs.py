@@ -114,8 +114,8 @@ def test_transient_errors_until_the_time_limit_fail_with_the_last_error(member, 
     generation.refresh_from_db()
     assert generation.status == Generation.Status.FAILED
     assert generation.error == (
-        "ImagePipeline did not finish in time; last error: ImagePipeline had a server error (HTTP 500): "
-        "Internal Server Error"
+        "ImagePipeline did not finish in time; "
+        "last error: ImagePipeline had a server error (HTTP 500): Internal Server Error"
     )
 
 

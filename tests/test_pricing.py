@@ -8,7 +8,8 @@ from fluxweb.providers.pricing import FLUX_DEV, FLUX_SCHNELL, FREE, per_image
 @pytest.mark.parametrize(
     ("price", "width", "height", "steps", "images", "expected"),
     [
-        # DeepInfra's own worked figures (providers.md §4.4): 1024² @ 1 step $0.0005, @ 4 steps $0.002.
+        # DeepInfra's own worked figures (providers.md §4.4): 1024² @ 1 step $0.0005,
+        # @ 4 steps $0.002.
         (FLUX_SCHNELL, 1024, 1024, 1, 1, Decimal("0.0005")),
         (FLUX_SCHNELL, 1024, 1024, 4, 1, Decimal("0.002")),
         # Half the pixels, twice the images: the same money.

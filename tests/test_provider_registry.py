@@ -9,9 +9,16 @@ from fluxweb.generations.models import Generation
 from fluxweb.providers.catalog import PROVIDERS
 from fluxweb.providers.registry import get_registry
 
-ALL_KEYS = dict(DEEPINFRA_API_KEY="d", DEEPINFRA_OPENAI=True, AIMLAPI_API_KEY="a", SEGMIND_API_KEY="s",
-                IMAGEPIPELINE_API_KEY="i", OPENAI_IMAGES_BASE_URL="https://proxy.example/v1",
-                OPENAI_IMAGES_API_KEY="o", OPENAI_IMAGES_MODELS=["flux-schnell"])
+ALL_KEYS = {
+    "DEEPINFRA_API_KEY": "d",
+    "DEEPINFRA_OPENAI": True,
+    "AIMLAPI_API_KEY": "a",
+    "SEGMIND_API_KEY": "s",
+    "IMAGEPIPELINE_API_KEY": "i",
+    "OPENAI_IMAGES_BASE_URL": "https://proxy.example/v1",
+    "OPENAI_IMAGES_API_KEY": "o",
+    "OPENAI_IMAGES_MODELS": ["flux-schnell"],
+}
 
 
 UNSET = {"OPENAI_IMAGES_MODELS": [], "DEEPINFRA_OPENAI": False}

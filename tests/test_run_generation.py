@@ -13,8 +13,14 @@ pytestmark = pytest.mark.django_db
 
 
 def deepinfra_generation(user, **overrides):
-    fields = dict(provider="deepinfra", model="deepinfra/flux-1-schnell", width=512, height=256, seed=99,
-                  estimated_cost_usd=Decimal("0.000250"))
+    fields = {
+        "provider": "deepinfra",
+        "model": "deepinfra/flux-1-schnell",
+        "width": 512,
+        "height": 256,
+        "seed": 99,
+        "estimated_cost_usd": Decimal("0.000250"),
+    }
     fields.update(overrides)
     return make_generation(user, "a red kite over hills", **fields)
 

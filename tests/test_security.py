@@ -90,22 +90,26 @@ def test_members_cannot_reach_admin_pages(route: Route, member_client):
 # Starring is per member, on a shared generation.
 SHARED_WITH_MEMBERS = {"gallery:card", "gallery:image", "gallery:thumbnail", "gallery:download", "generations:detail",
                        "gallery:favourite"}
+SSO_JOURNEY = "one provider, configured in settings (tests/e2e/test_accounts_journey.py)"
 # Object URLs whose object is not a generation, with the test that covers their access rule.
 COVERED_ELSEWHERE = {
     "accounts:revoke-invitation": "tests/test_accounts.py::test_only_admins_invite",
     "accounts:accept": "tests/test_accounts.py::test_an_invitation_link_works_once",
     "account_reset_password_from_key": "tests/test_accounts.py::test_password_reset_by_email",
-    "openid_connect_login": "one provider, configured in settings (tests/e2e/test_accounts_journey.py)",
-    "openid_connect_callback": "one provider, configured in settings (tests/e2e/test_accounts_journey.py)",
+    "openid_connect_login": SSO_JOURNEY,
+    "openid_connect_callback": SSO_JOURNEY,
     "api:revoke-token": "tests/api/test_tokens.py::test_member_revokes_own_token_but_not_others",
-    "api:image-link": "tests/api/test_images_api.py::test_url_format_returns_a_working_short_lived_link",
+    "api:image-link": (
+        "tests/api/test_images_api.py::test_url_format_returns_a_working_short_lived_link"
+    ),
     **dict.fromkeys(
         ["team:member", "team:edit", "team:add_limit", "team:delete_limit", "team:active",
          "team:password_reset", "team:team"],
         "tests/test_team_pages.py::test_members_cannot_reach_any_team_page (admins only)",
     ),
-    "team:password_reset_confirm":
-        "tests/test_team_pages.py::test_password_reset_link_is_emailed_and_works",
+    "team:password_reset_confirm": (
+        "tests/test_team_pages.py::test_password_reset_link_is_emailed_and_works"
+    ),
 }
 
 

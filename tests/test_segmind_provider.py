@@ -26,8 +26,15 @@ def provider(segmind):
 
 def request_for(provider, **overrides):
     (model,) = provider.models()
-    fields = dict(model=model, prompt="a bengal tiger in an astronaut suit", width=512, height=576,
-                  num_images=1, num_inference_steps=4, seed=123456789)
+    fields = {
+        "model": model,
+        "prompt": "a bengal tiger in an astronaut suit",
+        "width": 512,
+        "height": 576,
+        "num_images": 1,
+        "num_inference_steps": 4,
+        "seed": 123456789,
+    }
     fields.update(overrides)
     return GenerationRequest(**fields)
 

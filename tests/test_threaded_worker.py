@@ -1,5 +1,6 @@
-"""The database backend's worker runs several generations at once per process, drains on SIGTERM, and on
-PostgreSQL a NOTIFY wakes it (and the live hub) without waiting for its poll interval.
+"""The database backend's worker runs several generations at once per process, drains on
+SIGTERM, and on PostgreSQL a NOTIFY wakes it (and the live hub) without waiting for its poll
+interval.
 
 The DeepInfra emulator's ``gate`` holds provider calls open, so the number in flight can
 be counted without timing guesswork. The NOTIFY tests set the poll intervals to 60 s and
@@ -40,8 +41,11 @@ def task_row(generation: Generation) -> DBTaskResult:
 def listening(channel: str) -> bool:
     """Whether some process of this test database has LISTENed on ``channel``."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = %s",
-                       [f'LISTEN "{channel}"'])
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query = %s",
+            [f'LISTEN "{channel}"'],
+        )
         return cursor.fetchone()[0] > 0
 
 
@@ -113,8 +117,17 @@ def test_notify_wakes_the_live_hub_long_before_its_poll_interval(member_client, 
 
 
 def in_process_worker(**options) -> ThreadedWorker:
-    defaults = dict(threads=2, queue_names=["default"], excluded_queue_names=[], batch=True, interval=0.1,
-                    backend_name="default", startup_delay=False, max_tasks=None, worker_id="test-worker")
+    defaults = {
+        "threads": 2,
+        "queue_names": ["default"],
+        "excluded_queue_names": [],
+        "batch": True,
+        "interval": 0.1,
+        "backend_name": "default",
+        "startup_delay": False,
+        "max_tasks": None,
+        "worker_id": "test-worker",
+    }
     return ThreadedWorker(**{**defaults, **options})
 
 

@@ -40,7 +40,8 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
             "title": "fluxweb images API",
             "version": "1",
             "description": (
-                "OpenAI-compatible image generation through fluxweb's providers, budgets and shared gallery. "
+                "OpenAI-compatible image generation through fluxweb's providers, budgets and "
+                "shared gallery. "
                 "Authenticate with `Authorization: Bearer <token>` (create tokens at /tokens/). "
                 "Over budget answers 429 with code `insufficient_quota`, as OpenAI does."
             ),
@@ -86,7 +87,8 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                     "required": ["model", "prompt"],
                     "properties": {
                         "model": {"type": "string", "enum": model_ids,
-                                  "description": "A fluxweb model id from GET /models, e.g. deepinfra/flux-1-schnell."},
+                                  "description": "A fluxweb model id from GET /models, "
+                                                 "e.g. deepinfra/flux-1-schnell."},
                         "prompt": {"type": "string", "maxLength": 4000},
                         "n": {"type": "integer", "minimum": 1, "maximum": 4, "default": 1},
                         "size": {"type": "string", "pattern": "^[0-9]{2,4}x[0-9]{2,4}$", "default": "1024x1024"},
@@ -97,7 +99,8 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                         "guidance_scale": {"type": "number", "description": "fluxweb extension (models that take it)"},
                         "negative_prompt": {"type": "string", "description": "fluxweb extension (models that take it)"},
                         "team": {"type": "string",
-                                 "description": "fluxweb extension: charge this team's budget (its name)"},
+                                 "description": "fluxweb extension: "
+                                                "charge this team's budget (its name)"},
                     },
                 },
                 "ImagesResponse": {

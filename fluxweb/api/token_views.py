@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+
+from fluxweb.core.http import AuthenticatedHttpRequest
 
 from .models import ApiToken
 
@@ -15,7 +17,7 @@ class TokenForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the member's tokens; POST creates one and shows its secret this once."""
     form = TokenForm(request.POST or None)
     new_token = None
@@ -31,7 +33,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Revoke a token: the member's own, or any token for staff. Others get 404."""
     queryset = ApiToken.objects.all() if request.user.is_staff else ApiToken.objects.filter(user=request.user)
     get_object_or_404(queryset, pk=pk).revoke()

@@ -57,7 +57,9 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     generation = await wait_until_finished(generation.pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
     if not generation.is_finished:
         return api_error(
-            504, f"Generation {generation.pk} is still {generation.status}; it will appear in the gallery when done.",
+            504,
+            f"Generation {generation.pk} is still {generation.status}; "
+            "it will appear in the gallery when done.",
             type="timeout_error", code="generation_timeout", generation_id=generation.pk,
         )
     if generation.status == Generation.Status.FAILED:
@@ -104,7 +106,7 @@ def image_payloads(request: HttpRequest, generation: Generation, response_format
 
 @login_not_required
 @require_GET
-def image_link(request: HttpRequest, token: str) -> HttpResponse:
+def image_link(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
     """The image behind a signed, expiring link from :func:`image_payloads`."""
     try:
         pk = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.FLUXWEB_API_LINK_TTL)

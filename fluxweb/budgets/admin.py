@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -127,8 +128,14 @@ class QuotaAdmin(admin.ModelAdmin):
         if status.budget_usd is None:
             return "—"
         percent = round(status.used_fraction * 100)
-        return format_html('<meter min="0" max="100" low="75" high="90" optimum="0" value="{}" title="{}%">{}%</meter> {}%',
-                           percent, percent, percent, percent)
+        return format_html(
+            '<meter min="0" max="100" low="75" high="90" optimum="0" value="{}" title="{}%">'
+            "{}%</meter> {}%",
+            percent,
+            percent,
+            percent,
+            percent,
+        )
 
     @admin.action(description="Set budget of selected quotas…")
     def set_budget_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> TemplateResponse | None:
@@ -143,7 +150,7 @@ class QuotaAdmin(admin.ModelAdmin):
             "form": form,
             "quotas": queryset,
             "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         })
 
     @admin.action(description="Reset period of selected quotas (start counting from zero now)")

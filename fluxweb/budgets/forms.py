@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from fluxweb.core.forms import form_field
+
 from .models import BUDGET_USD, QuotaModelLimit, enabled_model_ids
 from .periods import Period
 
@@ -43,4 +45,7 @@ class ModelLimitForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.model_id if self.instance.pk else None
-        self.fields["model_id"].choices = [("", "---------"), *model_choices(current)]
+        form_field(self, "model_id", forms.ChoiceField).choices = [
+            ("", "---------"),
+            *model_choices(current),
+        ]

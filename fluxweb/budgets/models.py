@@ -22,6 +22,7 @@ Money is ``Decimal`` USD: budgets to the cent, costs and totals to a millionth.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,8 +34,16 @@ from fluxweb.providers.registry import get_registry
 
 from .periods import Period
 
-USD = {"max_digits": 12, "decimal_places": 6}
-BUDGET_USD = {"max_digits": 10, "decimal_places": 2}
+
+class Digits(TypedDict):
+    """A ``DecimalField``'s size, shared by the model and form fields of one kind of amount."""
+
+    max_digits: int
+    decimal_places: int
+
+
+USD: Digits = {"max_digits": 12, "decimal_places": 6}
+BUDGET_USD: Digits = {"max_digits": 10, "decimal_places": 2}
 
 
 class ModelPrice(models.Model):

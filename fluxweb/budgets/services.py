@@ -39,7 +39,11 @@ from fluxweb.providers.pricing import USD_PLACES
 
 from .models import BudgetDefaults, Hold, LedgerEntry, Quota, QuotaModelLimit, Team
 from .periods import Period, period_end, period_start
-from .status import ZERO, BudgetStatus, QuotaExceeded, Reservation
+from .status import ZERO, Reservation
+
+# The ledger's answers, imported from here by its callers.
+from .status import BudgetStatus as BudgetStatus
+from .status import QuotaExceeded as QuotaExceeded
 
 
 def _plus(field: str, delta: Decimal) -> Round:
@@ -78,7 +82,8 @@ def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
     with ``model_limit``: its images-per-day cap for ``model_id`` or None. One query; a
     user without a quota row gets one from the defaults first (:func:`quota_for`)."""
     cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values("images_per_day")[:1]
-    # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that row too.
+    # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that
+    # row too.
     locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap))
     try:
         return locked.get(user=user)
@@ -135,13 +140,13 @@ def budget_status(user: Any, now: datetime | None = None) -> BudgetStatus | None
     return status_of(quota, now, with_images=True)
 
 
-def images_since(user_id: int | None, since: datetime) -> int:
+def images_since(user_id: int, since: datetime) -> int:
     """Images the user asked for since ``since`` that count against daily caps
     (:func:`_counted_holds`)."""
     return _counted_holds(user_id, since).aggregate(total=Sum("images"))["total"] or 0
 
 
-def _counted_holds(user_id: int | None, since: datetime) -> QuerySet[Hold]:
+def _counted_holds(user_id: int, since: datetime) -> QuerySet[Hold]:
     """The user's holds since ``since`` whose images count against daily caps: held or
     settled ones, not released ones (their request failed and was refunded)."""
     holds = Hold.objects.filter(user_id=user_id, created_at__gte=since)
@@ -289,10 +294,10 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
     # No savepoint: the worker calls this inside its success/failure transaction, and a
     # savepoint's two round trips would lengthen the time the quota row stays locked.
     with transaction.atomic(savepoint=False):
-        pool: Quota | Team | None
+        pool: Quota | Team | None = None
         if hold.team_id is not None:
             pool = Team.objects.select_for_update().filter(pk=hold.team_id).first()
-        else:
+        elif hold.user_id is not None:  # None: the user was deleted, and their quota with them
             pool = Quota.objects.select_for_update().filter(user_id=hold.user_id).first()
         # The conditional UPDATE decides who finishes the hold: only one caller ever does.
         if not Hold.objects.filter(pk=hold.pk, state=Hold.State.HELD).update(state=state):

@@ -71,9 +71,9 @@ class BudgetStatus:
 
     @property
     def period_label(self) -> str:
-        return {Period.NONE: "budget"}.get(
-            self.period, f"{Period(self.period).label.split()[0].lower()} budget"
-        )
+        if self.period == Period.NONE:
+            return "budget"
+        return f"{Period(self.period).label.split()[0].lower()} budget"
 
     @property
     def owner_label(self) -> str:

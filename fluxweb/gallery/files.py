@@ -45,7 +45,7 @@ def download_name(record: GeneratedImage) -> str:
     """``a-lighthouse-at-dusk-42-1.png``: prompt slug (≤ 60 chars), generation id, image
     number (1-based), extension from the stored content type. ASCII only."""
     slug = slugify(record.generation.prompt.text)[:SLUG_LENGTH].strip("-") or "image"
-    extension = EXTENSIONS.get(record.content_type, record.file.name.rsplit(".", 1)[-1])
+    extension = EXTENSIONS.get(record.content_type, (record.file.name or "").rsplit(".", 1)[-1])
     return f"{slug}-{record.generation_id}-{record.index + 1}.{extension}"
 
 

@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from fluxweb.generations.models import Generation, Prompt
+from fluxweb.core.forms import form_field
+from fluxweb.generations.models import Generation, GenerationQuerySet
+from fluxweb.generations.prompts import PromptQuerySet
 from fluxweb.providers.registry import get_registry
 
 from .models import Favourite
@@ -42,12 +44,13 @@ class FilterForm(forms.Form):
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(data if data is not None else {}, **kwargs)
         users = get_user_model().objects.order_by("username").values_list("pk", "username")
-        self.fields["author"].choices = [("", "Anyone"), *users]
+        form_field(self, "author", forms.ChoiceField).choices = [("", "Anyone"), *users]
         registry = get_registry()
-        self.fields["provider"].choices = [("", "Any provider")] + [
+        form_field(self, "provider", forms.ChoiceField).choices = [("", "Any provider")] + [
             (slug, provider.label) for slug, provider in registry.providers.items()
         ]
-        self.fields["model"].choices = [("", "Any model")] + [(m.id, m.label) for m in registry.models.values()]
+        models = [(m.id, m.label) for m in registry.models.values()]
+        form_field(self, "model", forms.ChoiceField).choices = [("", "Any model"), *models]
         self.is_valid()
 
     @property
@@ -65,7 +68,9 @@ class FilterForm(forms.Form):
         params.update({name: value for name, value in extra.items() if value not in (None, "")})
         return urlencode(params)
 
-    def generations(self, queryset: QuerySet[Generation], user: Any, *, search: bool = True) -> QuerySet[Generation]:
+    def generations(
+        self, queryset: GenerationQuerySet, user: Any, *, search: bool = True
+    ) -> GenerationQuerySet:
         """``queryset`` narrowed to the filters (the prompt search too unless ``search`` is
         False); ``favourites`` means stars of ``user``."""
         values = self.values
@@ -85,7 +90,7 @@ class FilterForm(forms.Form):
             queryset = queryset.filter(pinned=True)
         return queryset
 
-    def prompts(self, queryset: QuerySet[Prompt], user: Any) -> QuerySet[Prompt]:
+    def prompts(self, queryset: PromptQuerySet, user: Any) -> PromptQuerySet:
         """Prompts used by at least one generation that passes the filters (the search
         applies to the prompt itself)."""
         values = self.values

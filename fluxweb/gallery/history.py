@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from fluxweb.core.http import AuthenticatedHttpRequest
+
 from .filters import FilterForm
 from .keyset import Cursor
 from .queries import HISTORY_PAGE_SIZE, history_page
@@ -16,7 +18,7 @@ from .queries import HISTORY_PAGE_SIZE, history_page
 
 @require_GET
 @vary_on_headers("HX-Request")
-def prompts(request: HttpRequest) -> HttpResponse:
+def prompts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The history page, filtered like the gallery; HTMX gets only the results partial."""
     context = _context(request)
     if request.htmx and not request.htmx.history_restore_request:

@@ -24,6 +24,7 @@ overlap window behind its cursor and drops versions it has already sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import math
@@ -146,10 +147,8 @@ class LiveHub:
         while self.subscribers:
             listening = listener is not None and listener.connected.is_set()
             timeout = settings.FLUXWEB_LIVE_NOTIFY_FALLBACK if listening else settings.FLUXWEB_LIVE_POLL_INTERVAL
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout)
-            except TimeoutError:
-                pass
             # At most one query per FLUXWEB_LIVE_MIN_GAP: a wake right after a query waits
             # out the rest of the gap (a burst of NOTIFYs costs one query), but the first
             # wake after a quiet spell queries at once.

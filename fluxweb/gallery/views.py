@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from fluxweb.core.http import AuthenticatedHttpRequest
 from fluxweb.generations.forms import GenerationForm
 from fluxweb.generations.models import Generation, Prompt
 
@@ -27,7 +28,7 @@ from .queries import PAGE_SIZE, gallery_page
 
 @require_GET
 @vary_on_headers("HX-Request")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The generation form above the shared gallery, newest first, filtered by the URL's
     query (see FilterForm); ``cursor`` starts after a given card (the no-JS "older" link);
     ``remix=<generation id>`` / ``reuse=<prompt id>`` prefill the form.
@@ -114,7 +115,7 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
         try:
             yield "retry: 2000\n\n"
             for event in backlog:
-                if event.version > since:
+                if since is not None and event.version > since:
                     yield event.encode()
             while True:
                 try:

@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 
 from fluxweb.budgets.models import Team
 from fluxweb.budgets.prices import estimate_cost
+from fluxweb.core.forms import form_field
 from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.registry import get_registry
 
@@ -51,7 +52,8 @@ class GenerationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         registry = get_registry()
-        self.fields["model"].choices = [(m.id, m.label) for m in registry.models.values()]
+        choices = [(m.id, m.label) for m in registry.models.values()]
+        form_field(self, "model", forms.ChoiceField).choices = choices
         self.spec = self._selected_spec()
         if self.spec is not None:
             self._apply_limits(self.spec)
@@ -98,7 +100,8 @@ class GenerationForm(forms.Form):
             negative.help_text = "Not supported by this model."
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         spec = get_registry().models.get(data.get("model", ""))
         if spec is None:
             return data

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from fluxweb.core.http import AuthenticatedHttpRequest
+
 from .access import can_delete, can_pin
 from .models import Generation
 from .services import delete_generation
@@ -35,7 +37,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def pin(request: HttpRequest, pk: int) -> HttpResponse:
+def pin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Pin (``pinned=1``) or unpin for the whole team: admins only (others 403).
     HTMX: the pin button in its new state; otherwise back to the detail page."""
     if not can_pin(request.user):

@@ -62,13 +62,15 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
         connection = connections[self.db]
         meta, quote = self.model._meta, connection.ops.quote_name
         table = quote(meta.db_table)
+        quoted = {field.name: quote(field.column) for field in meta.concrete_fields if field.column}
         text_col, hash_col, count_col, used_col = (
-            quote(meta.get_field(name).column) for name in ("text", "text_hash", "use_count", "last_used_at")
+            quoted[name] for name in ("text", "text_hash", "use_count", "last_used_at")
         )
         now_sql, now_params = self.query.get_compiler(connection=connection).compile(Now())
-        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+        columns = ", ".join(quoted.values())
         sql = (
-            f"INSERT INTO {table} ({text_col}, {hash_col}, {count_col}, {used_col}) VALUES (%s, %s, 1, {now_sql}) "
+            f"INSERT INTO {table} ({text_col}, {hash_col}, {count_col}, {used_col}) "
+            f"VALUES (%s, %s, 1, {now_sql}) "
             f"ON CONFLICT ({hash_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1, "
             f"{used_col} = excluded.{used_col} RETURNING {columns}"
         )

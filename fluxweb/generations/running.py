@@ -150,7 +150,7 @@ def fail_generation(generation: Generation, reason: str) -> bool:
     """
     with transaction.atomic():
         failed = generation.mark_failed(reason)
-        if failed and generation.hold_id is not None:
+        if failed and generation.hold is not None:
             budgets.release(generation.hold, generation.error[:200])
     if failed:
         provider_status.record_failure(generation.provider, reason)
@@ -174,11 +174,12 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
             )
             if succeeded:
                 GeneratedImage.objects.bulk_create(images)
-                if generation.hold_id is not None:
+                if generation.hold is not None:
                     budgets.settle(generation.hold, generation.actual_cost_usd)
     finally:
         if not succeeded:
-            delete_files([name for image in images for name in (image.file.name, image.thumbnail.name)])
+            names = (name for image in images for name in (image.file.name, image.thumbnail.name))
+            delete_files([name for name in names if name])
     if succeeded:
         provider_status.record_success(generation.provider, result.metadata)
 
@@ -278,7 +279,8 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
     checked = []
     for data in result.images:
         image = check_image(data, provider_label)
-        checked.append((image.without_pixels(), make_thumbnail(image.decoded)))
+        pixels = image.decoded if image.decoded is not None else image.data
+        checked.append((image.without_pixels(), make_thumbnail(pixels)))
         del image
     stored = []
     for index, (image, thumbnail) in enumerate(checked):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from fluxweb.budgets.services import QuotaExceeded
+from fluxweb.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 from .forms import GenerationForm
 from .services import submit
@@ -20,7 +21,7 @@ ERRORS_SHOWN = "errors_shown"
 
 
 @require_POST
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Validate and enqueue a generation.
 
     HTMX: answers the new card (prepended to the gallery) and the estimate with the budget
@@ -49,7 +50,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "generations/submitted.html", context)
 
 
-def _form_errors(request: HttpRequest, form: GenerationForm) -> HttpResponse:
+def _form_errors(request: HtmxHttpRequest, form: GenerationForm) -> HttpResponse:
     if request.htmx:
         response = render(request, "generations/_form.html", {"form": form, "estimate": form.estimate()})
         return reswap(retarget(response, "#generation-form"), "outerHTML")

@@ -23,7 +23,7 @@ USD cost (the estimate stands).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from .answers import decode_base64, fetch_url_image
 from .base import (
@@ -46,10 +46,20 @@ SEED = Range(1, 2**31 - 1)
 API_KEY = key_var("AIMLAPI")
 BASE_URL = base_url_var("AIMLAPI", "https://api.aimlapi.com")
 
-INFO = ProviderInfo(
+INFO: ProviderInfo = ProviderInfo(
     "aimlapi", NAME, env=(API_KEY, BASE_URL),
     build=lambda values: AIMLAPIProvider(values[API_KEY.name], values[BASE_URL.name]),
 )
+
+
+class _Shared(TypedDict):
+    """What both AIML models have in common (keyword arguments of :class:`ModelSpec`)."""
+
+    provider: str
+    num_images: Range
+    seed: Range
+    default_width: int
+    default_height: int
 
 
 class AIMLAPIProvider:
@@ -69,8 +79,13 @@ class AIMLAPIProvider:
         (providers.md §1.6, secondary). dev: no AIML figure exists; $0.025/image is the
         list price of FLUX.1 [dev] at Replicate and fal per megapixel (§5.1, §5.2).
         """
-        common = dict(provider=self.slug, num_images=Range(1, 4), seed=SEED, default_width=1024,
-                      default_height=768)
+        common: _Shared = {
+            "provider": self.slug,
+            "num_images": Range(1, 4),
+            "seed": SEED,
+            "default_width": 1024,
+            "default_height": 768,
+        }
         return [
             ModelSpec(
                 id="aimlapi/flux-schnell",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from .base import (
     AuthenticationError,
@@ -39,10 +39,20 @@ API_KEY = key_var("DEEPINFRA")
 # Shared with DeepInfra's OpenAI-compatible mount (fluxweb/providers/openai_images.py).
 BASE_URL = base_url_var("DEEPINFRA", "https://api.deepinfra.com")
 
-INFO = ProviderInfo(
+INFO: ProviderInfo = ProviderInfo(
     "deepinfra", NAME, env=(API_KEY, BASE_URL),
     build=lambda values: DeepInfraProvider(values[API_KEY.name], values[BASE_URL.name]),
 )
+
+
+class _Shared(TypedDict):
+    """What both DeepInfra models have in common (keyword arguments of :class:`ModelSpec`)."""
+
+    provider: str
+    width: Range
+    height: Range
+    num_images: Range
+    seed: Range
 
 
 class DeepInfraProvider:
@@ -55,7 +65,13 @@ class DeepInfraProvider:
         self.http = ProviderHTTP(NAME, base_url, {"Authorization": f"Bearer {api_key}"})
 
     def models(self) -> list[ModelSpec]:
-        common = dict(provider=self.slug, width=SIDE, height=SIDE, num_images=Range(1, 4), seed=SEED)
+        common: _Shared = {
+            "provider": self.slug,
+            "width": SIDE,
+            "height": SIDE,
+            "num_images": Range(1, 4),
+            "seed": SEED,
+        }
         return [
             ModelSpec(
                 id="deepinfra/flux-1-schnell",

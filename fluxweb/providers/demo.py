@@ -24,7 +24,7 @@ ENABLED = EnvVar("FLUXWEB_DEMO_PROVIDER", kind="bool", default=True, enables=Tru
 # Seconds the demo pretends to work, so the queued/running states are visible.
 DELAY = EnvVar("FLUXWEB_DEMO_DELAY", kind="float", default=1.0)
 
-INFO = ProviderInfo(
+INFO: ProviderInfo = ProviderInfo(
     "demo", LABEL, env=(ENABLED, DELAY),
     build=lambda values: DemoProvider(delay=values[DELAY.name]),
 )

@@ -44,7 +44,7 @@ BASE_URL = base_url_var("IMAGEPIPELINE", "https://api.imagepipeline.io")
 # The dedicated server FLUX runs on (ImagePipeline serves generate/v3 + FLUX only there).
 SERVER_ID = EnvVar("IMAGEPIPELINE_SERVER_ID")
 
-INFO = ProviderInfo(
+INFO: ProviderInfo = ProviderInfo(
     "imagepipeline", NAME, env=(API_KEY, BASE_URL, SERVER_ID),
     build=lambda values: ImagePipelineProvider(
         values[API_KEY.name], values[BASE_URL.name], values[SERVER_ID.name]
@@ -114,7 +114,10 @@ class ImagePipelineProvider:
         return self._outcome(self._call("POST", "/generate/v3", json=body), seed=request.seed)
 
     def poll(self, job: PendingJob) -> GenerationResult | PendingJob:
-        """Ask ``GET /generate/v3/status/{id}`` about ``job``. Raises :class:`~.base.ProviderError`."""
+        """Ask ``GET /generate/v3/status/{id}`` about ``job``.
+
+        Raises :class:`~.base.ProviderError`.
+        """
         payload = self._call("GET", f"/generate/v3/status/{quote(job.job_id, safe='')}")
         return self._outcome(payload, seed=job.metadata.get("seed"), known_id=job.job_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from PIL import Image
 from .base import InvalidResponseError
 
 # Magic numbers: PNG (RFC 2083), JPEG (JFIF/EXIF SOI marker), WebP (RIFF....WEBP).
-SIGNATURES = {
+SIGNATURES: dict[str, Callable[[bytes], bool]] = {
     "image/png": lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
     "image/jpeg": lambda b: b.startswith(b"\xff\xd8\xff"),
     "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",

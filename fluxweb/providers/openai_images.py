@@ -44,7 +44,7 @@ MAX_MODEL_ID = 64  # Generation.model's max_length
 
 # DeepInfra's mount: its key and base URL, plus a switch.
 DEEPINFRA_OPENAI = EnvVar("DEEPINFRA_OPENAI", kind="bool", default=False, enables=True)
-DEEPINFRA_INFO = ProviderInfo(
+DEEPINFRA_INFO: ProviderInfo = ProviderInfo(
     "deepinfra-openai", "DeepInfra (OpenAI API)",
     env=(DEEPINFRA_API_KEY, DEEPINFRA_BASE_URL, DEEPINFRA_OPENAI),
     build=lambda values: deepinfra_openai(
@@ -57,7 +57,7 @@ DEEPINFRA_INFO = ProviderInfo(
 BASE_URL = EnvVar("OPENAI_IMAGES_BASE_URL", enables=True)
 API_KEY = key_var("OPENAI_IMAGES")
 MODELS = EnvVar("OPENAI_IMAGES_MODELS", kind="list", default=(), enables=True)
-GENERIC_INFO = ProviderInfo(
+GENERIC_INFO: ProviderInfo = ProviderInfo(
     "openai-images", "OpenAI-compatible endpoint", env=(BASE_URL, API_KEY, MODELS),
     build=lambda values: generic_openai(
         values[API_KEY.name], values[BASE_URL.name], values[MODELS.name]
@@ -126,7 +126,8 @@ def openai_model(slug: str, provider_label: str, api_name: str, model_label: str
     model_id = f"{slug}/{api_name}" if model_label is None else f"{slug}/{_short(api_name)}"
     if len(model_id) > MAX_MODEL_ID:
         raise ImproperlyConfigured(
-            f"the model name {api_name!r} is too long (model ids have at most {MAX_MODEL_ID} characters)"
+            f"the model name {api_name!r} is too long "
+            f"(model ids have at most {MAX_MODEL_ID} characters)"
         )
     return ModelSpec(
         id=model_id,

@@ -43,7 +43,7 @@ SCHEDULER = "normal"
 API_KEY = key_var("SEGMIND")
 BASE_URL = base_url_var("SEGMIND", "https://api.segmind.com")
 
-INFO = ProviderInfo(
+INFO: ProviderInfo = ProviderInfo(
     "segmind", NAME, env=(API_KEY, BASE_URL),
     build=lambda values: SegmindProvider(values[API_KEY.name], values[BASE_URL.name]),
 )

@@ -148,7 +148,7 @@ class ThreadedWorker(Worker):
         with self._count_lock:
             self._claimed -= 1
 
-    def _run(self, task_result: DBTaskResult) -> None:
+    def _run(self, task_result: DBTaskResult | None) -> None:
         """Run ``task_result``, then claim and run the next ready task on this thread
         while there is one; the slot goes back to the claimer when there is none."""
         try:

@@ -57,7 +57,7 @@ class Listener(threading.Thread):
     connection was down is lost, so receivers should look once more then.
     """
 
-    def __init__(self, channels: list[str], callback: Callable[[], None], alias: str = "default",
+    def __init__(self, channels: list[str], callback: Callable[[], object], alias: str = "default",
                  on_connect: Callable[[], None] | None = None) -> None:
         super().__init__(name="pg-listener", daemon=True)
         self.channels, self.callback, self.on_connect = channels, callback, on_connect

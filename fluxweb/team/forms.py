@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from fluxweb.budgets.forms import model_choices
 from fluxweb.budgets.models import BUDGET_USD, Team
 from fluxweb.budgets.periods import Period
+from fluxweb.core.forms import form_field
 
 
 def budget_field() -> forms.DecimalField:
@@ -43,7 +44,7 @@ class LimitForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model_id"].choices = model_choices()
+        form_field(self, "model_id", forms.ChoiceField).choices = model_choices()
 
 
 class SearchForm(forms.Form):
@@ -75,6 +76,5 @@ class TeamForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
+        active = get_user_model().objects.filter(is_active=True).order_by("username")
+        form_field(self, "members", forms.ModelMultipleChoiceField).queryset = active

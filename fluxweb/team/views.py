@@ -21,6 +21,7 @@ from fluxweb.budgets.models import QuotaModelLimit, Team
 from fluxweb.budgets.periods import period_start
 from fluxweb.budgets.services import quota_for, reset_period, set_budget, team_status
 from fluxweb.budgets.teams import UnknownModel, reset_team_period, set_model_limit
+from fluxweb.core.http import AuthenticatedHttpRequest
 
 from .forms import BulkForm, LimitForm, MemberForm, SearchForm, TeamForm
 from .members import (
@@ -83,7 +84,7 @@ def _edit(
 
 @require_GET
 @admin_required
-def members_page(request: HttpRequest) -> HttpResponse:
+def members_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every member with role, status, spend, remaining, images today, last active;
     ``?q=`` searches (HTMX: the table body only)."""
     search = SearchForm(request.GET or None)

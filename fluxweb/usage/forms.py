@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from fluxweb.budgets.models import LedgerEntry, Team
+from fluxweb.core.forms import form_field
 
 from .reports import UsageFilter
 
@@ -37,12 +38,15 @@ class UsageFilterForm(forms.Form):
             del self.fields["user"], self.fields["team"]
         else:
             teams = [(str(team.pk), team.name) for team in Team.objects.order_by("name")]
-            self.fields["team"].choices = [("", "All budgets"), ("0", "Own budgets only"), *teams]
+            choices = [("", "All budgets"), ("0", "Own budgets only"), *teams]
+            form_field(self, "team", forms.ChoiceField).choices = choices
         models = LedgerEntry.objects.order_by("model").values_list("model", flat=True).distinct()
-        self.fields["model"].choices = [("", "All models"), *((m, m) for m in models)]
+        choices = [("", "All models"), *((m, m) for m in models)]
+        form_field(self, "model", forms.ChoiceField).choices = choices
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:

@@ -8,6 +8,7 @@ estimate with the cost its provider reported. Days are local dates (``TIME_ZONE`
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -53,8 +54,10 @@ class UsageFilter:
             rows = rows.filter(user_id=self.user_id)
         if self.model:
             rows = rows.filter(model=self.model)
-        if self.team_id is not None:
-            rows = rows.filter(team_id=self.team_id or None)
+        if self.team_id:
+            rows = rows.filter(team_id=self.team_id)
+        elif self.team_id == 0:  # own budgets only
+            rows = rows.filter(team_id__isnull=True)
         return rows
 
     def generations(self) -> QuerySet[Generation]:
@@ -63,8 +66,10 @@ class UsageFilter:
             rows = rows.filter(author_id=self.user_id)
         if self.model:
             rows = rows.filter(model=self.model)
-        if self.team_id is not None:
-            rows = rows.filter(hold__team_id=self.team_id or None)
+        if self.team_id:
+            rows = rows.filter(hold__team_id=self.team_id)
+        elif self.team_id == 0:  # own budgets only
+            rows = rows.filter(hold__team_id__isnull=True)
         return rows
 
 
@@ -125,14 +130,14 @@ def _money(value: Any) -> Decimal:
     return (Decimal(value or 0)).quantize(PLACES) + ZERO
 
 
-def _username(values: dict[str, Any]) -> str:
+def _username(values: Mapping[str, Any]) -> str:
     return values.get("user__username") or "deleted user"
 
 
 OWN_BUDGET = "(own budgets)"
 
 
-def _team_name(values: dict[str, Any]) -> str:
+def _team_name(values: Mapping[str, Any]) -> str:
     return values.get("team__name") or OWN_BUDGET
 
 
@@ -146,8 +151,8 @@ def build_report(usage: UsageFilter) -> UsageReport:
     for row in daily.values("day", "user__username").annotate(spent=Sum("charged_usd")).order_by():
         by_user[_username(row)][row["day"]] = _money(row["spent"])
     by_model: dict[str, dict[date, Decimal]] = defaultdict(dict)
-    for row in daily.values("day", "model").annotate(spent=Sum("charged_usd")).order_by():
-        by_model[row["model"]][row["day"]] = _money(row["spent"])
+    for model_row in daily.values("day", "model").annotate(spent=Sum("charged_usd")).order_by():
+        by_model[model_row["model"]][model_row["day"]] = _money(model_row["spent"])
     report.spend_by_user, report.spend_by_model = dict(sorted(by_user.items())), dict(sorted(by_model.items()))
 
     sums = {
@@ -162,20 +167,20 @@ def build_report(usage: UsageFilter) -> UsageReport:
         ("model", report.models, None),
     )
     for key, target, name in groups:
-        for row in entries.values(key).annotate(**sums).order_by(key):
+        for totals in entries.values(key).annotate(**sums).order_by(key):
             target.append(
                 Totals(
-                    name=name(row) if name else row[key],
-                    spent_usd=_money(row["spent"]),
-                    reserved_usd=_money(row["reserved"]),
-                    charges=row["charges"],
-                    refunds=row["refunds"],
+                    name=name(totals) if name else totals[key],
+                    spent_usd=_money(totals["spent"]),
+                    reserved_usd=_money(totals["reserved"]),
+                    charges=totals["charges"],
+                    refunds=totals["refunds"],
                 )
             )
 
     succeeded = usage.generations().filter(status=Generation.Status.SUCCEEDED)
     reported = Q(actual_cost_usd__isnull=False)
-    for row in (
+    for model_costs in (
         succeeded.values("model")
         .annotate(
             generations=Count("id"),
@@ -188,12 +193,12 @@ def build_report(usage: UsageFilter) -> UsageReport:
     ):
         report.estimates.append(
             EstimateVsActual(
-                model=row["model"],
-                generations=row["generations"],
-                estimated_usd=_money(row["estimated"]),
-                reported=row["reported"],
-                estimated_of_reported_usd=_money(row["estimated_of_reported"]),
-                actual_usd=_money(row["actual"]),
+                model=model_costs["model"],
+                generations=model_costs["generations"],
+                estimated_usd=_money(model_costs["estimated"]),
+                reported=model_costs["reported"],
+                estimated_of_reported_usd=_money(model_costs["estimated_of_reported"]),
+                actual_usd=_money(model_costs["actual"]),
             )
         )
     return report
@@ -217,7 +222,7 @@ def csv_rows(usage: UsageFilter) -> Any:
             entry.user.get_username() if entry.user else "",
             entry.model,
             entry.kind,
-            entry.generation_id or "",  # type: ignore[attr-defined]
+            entry.generation_id or "",
             f"{entry.reserved_usd:f}",
             f"{entry.charged_usd:f}",
             entry.period_started_at.isoformat(),

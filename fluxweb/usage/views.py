@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from fluxweb.budgets.services import budget_status, team_status
 from fluxweb.budgets.teams import teams_of
+from fluxweb.core.http import AuthenticatedHttpRequest
 
 from .charts import stacked_bars
 from .forms import UsageFilterForm
@@ -17,7 +18,7 @@ from .reports import build_report, csv_rows
 
 
 @require_GET
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Spend per user and per model per day (SVG charts), totals, estimate vs actual.
 
     HTMX requests (the filter form) get the report section only.

@@ -61,7 +61,8 @@ class App:
 
 @pytest.fixture
 def app(browser, deepinfra, tmp_path) -> Iterator[App]:
-    """fluxweb served as in production (uvicorn + `manage.py worker`) with DeepInfra pointed at the emulator."""
+    """fluxweb served as in production (uvicorn + `manage.py worker`) with DeepInfra pointed
+    at the emulator."""
     env = app_env(DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=deepinfra.base_url, FLUXWEB_DEMO_DELAY="0.5")
     with worker(env, tmp_path / "worker.log"), web_server(env, tmp_path / "web.log") as base_url:
         yield App(base_url, browser)

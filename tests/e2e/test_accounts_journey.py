@@ -16,8 +16,8 @@ from fluxweb.accounts.models import Invitation
 from fluxweb.api.models import ApiToken
 from fluxweb.budgets.models import BudgetDefaults, Quota
 from tests.e2e.conftest import App
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
 from tests.emulators.server import serve
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
 from tests.processes import app_env, web_server
 
 User = get_user_model()

@@ -67,7 +67,7 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
         page.get_by_role("link", name="Download original").click()
     download = download_info.value
     assert download.suggested_filename == f"a-copper-teapot-on-a-mossy-stone-studio-light-{original.pk}-1.png"
-    original_bytes = open(download.path(), "rb").read()
+    original_bytes = download.path().read_bytes()
 
     # Remix it: every parameter, the seed included, then generate it again as is.
     page.get_by_role("link", name="Remix").click()

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from fluxweb.gallery.queries import PAGE_SIZE
 from fluxweb.generations.models import Generation
-from tests.factories import make_generation
 from tests.budget_factories import set_price
+from tests.factories import make_generation
 
 LOADED = "img => img.complete && img.naturalWidth > 0"  # visible is not yet decoded
 T_REX = "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses."
@@ -135,7 +135,8 @@ def test_a_deleted_generation_leaves_every_open_gallery(app, alice, carol):
 
 
 def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_top(app, alice, django_user_model):
-    """Only new generations are inserted on top; an old one pinned by an admin stays where it belongs."""
+    """Only new generations are inserted on top; an old one pinned by an admin stays where it
+    belongs."""
     author = django_user_model.objects.get(username=alice[0])
     generations = [make_generation(author, f"Old lighthouse {i}", status=Generation.Status.FAILED, error="test")
                    for i in range(PAGE_SIZE + 1)]

@@ -8,7 +8,8 @@ validation error``. ``shape`` picks the documented success shape:
 
 - ``"fal"`` (default): 200 ``{"images": [{"url", ...}], "seed", ...}``, URLs on this host;
 - ``"fal-201"``: the same with HTTP 201;
-- ``"openai-url"`` / ``"openai-b64"``: 200 ``{"data": [{"url"|"b64_json"}], "meta": {"usage": {"credits_used"}}}``;
+- ``"openai-url"`` / ``"openai-b64"``: 200
+  ``{"data": [{"url"|"b64_json"}], "meta": {"usage": {"credits_used"}}}``;
 - ``"legacy"``: 201 ``{"status", ..., "output": {"choices": [{"image_base64"}]}}``.
 
 Errors use AIML's envelope ``{"message", "path", "requestId", "statusCode", "timestamp"}``.
@@ -33,7 +34,8 @@ PRESETS = {"square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_
 PRESET_SIZES = {"landscape_4_3": (1024, 768)}
 LIMITS = {"flux/schnell": (64, 1536), "flux/dev": (512, 1536)}
 CREDITS_MESSAGE = (
-    "You've run out of credits. Please top up your balance or update your payment method to continue."
+    "You've run out of credits. "
+    "Please top up your balance or update your payment method to continue."
 )
 BAD_KEY_MESSAGE = "This request requires a valid API key. You can create a new API key on the dashboard."
 

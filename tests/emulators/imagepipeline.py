@@ -1,4 +1,5 @@
-"""Contract emulator for ImagePipeline's legacy generate/v3 (seed 001, ``shared/providers.md`` §2.1).
+"""Contract emulator for ImagePipeline's legacy generate/v3 (seed 001,
+``shared/providers.md`` §2.1).
 
 ``POST /generate/v3`` and ``GET /generate/v3/status/{id}``, both with header ``API-Key``.
 Validates the body (prompt required, samples 1–4, width/height ≤ 1536, integer seed, the

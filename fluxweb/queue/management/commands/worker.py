@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 import threading
-from argparse import SUPPRESS, ArgumentTypeError, BooleanOptionalAction
+from argparse import SUPPRESS, ArgumentParser, ArgumentTypeError, BooleanOptionalAction
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
@@ -54,7 +54,7 @@ def keep_connections() -> None:
 class Command(DbWorkerCommand):
     help = "Run the task worker for FLUXWEB_TASK_BACKEND (N threads or N RQ processes)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         if backend_kind() == RQ:
             # RQ's pool uses these; db_worker's other options are accepted and ignored (its
             # own --backend check refuses anything but a database backend).
@@ -76,8 +76,19 @@ class Command(DbWorkerCommand):
                  "%(default)s)",
         )
 
-    def handle(self, *args: Any, verbosity: int, queue_name: str, exclude_queues: str, reload: bool,
-               batch: bool, threads: int, **options: Any) -> None:
+    # db_worker types handle() with exactly its own options, so no subclass can add one
+    # (--threads) and still match it.
+    def handle(  # type: ignore[override]
+        self,
+        *args: Any,
+        verbosity: int,
+        queue_name: str,
+        exclude_queues: str,
+        reload: bool,
+        batch: bool,
+        threads: int,
+        **options: Any,
+    ) -> None:
         self.configure_logging(verbosity)
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []

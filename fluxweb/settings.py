@@ -9,6 +9,7 @@ lists every variable.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,8 +41,10 @@ if not DEBUG:
             + "\nSee docs/deployment.md."
         )
 
-_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
+# Never a key published with the code: anyone could sign sessions and image links with it.
+# bin/run keeps a random key per install in var/secret_key (mode 0600) and passes it here;
+# without one (DJANGO_DEBUG=1 only: production requires it) each process makes its own.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or secrets.token_urlsafe(50)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

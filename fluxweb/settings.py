@@ -196,11 +196,18 @@ AUTHENTICATION_BACKENDS = [
 # lock is per username *and* address: a guesser cannot lock the whole office out.
 AXES_FAILURE_LIMIT = env.int("FLUXWEB_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("FLUXWEB_LOGIN_COOLOFF", default=15 * 60))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per username and address, and per username from any address: rotating addresses (or a
+# botnet) gets no more guesses at one account. With one limit for both, the username lock
+# is the one that trips; an admin unlocks a member on the members page (/team/).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# Logins match usernames case-insensitively (allauth): count "Bob" and "bob" as one.
+AXES_USERNAME_CALLABLE = "fluxweb.accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
-# The client address is REMOTE_ADDR, which uvicorn already sets from X-Forwarded-For for
-# trusted proxies (FORWARDED_ALLOW_IPS); never read forwarding headers a client can forge.
+# The client address is REMOTE_ADDR, which uvicorn sets from X-Forwarded-For only when the
+# connection comes from a trusted proxy (FORWARDED_ALLOW_IPS, default 127.0.0.1; Procfile
+# and bin/run); never read forwarding headers a client can forge.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "fluxweb.accounts.lockout.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 

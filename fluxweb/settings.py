@@ -333,10 +333,20 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Every handler scrubs secrets (API keys, tokens, passwords) from what it writes.
+    "filters": {"redact": {"()": "fluxweb.core.redact.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # httpx logs request lines at INFO/DEBUG; keep them (and any header) out of the logs.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs request lines at INFO/DEBUG; keep them (and any header) out of the logs.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own handlers (console, mail_admins) are replaced: its records go to ours.
+        "django": {"level": "INFO", "propagate": True},
+        "django.server": {"level": "INFO", "propagate": True},
+    },
 }
 
 # --- Content-Security-Policy (Django's own middleware) -----------------------------------
@@ -363,9 +373,16 @@ SECURE_CSP = {
 # default, extras such as IMAGEPIPELINE_SERVER_ID, DEEPINFRA_OPENAI, OPENAI_IMAGES_MODELS,
 # FLUXWEB_DEMO_PROVIDER); each becomes the setting of the same name, parsed strictly.
 # docs/providers.md lists them. (Imported here: provider modules import no Django models.)
-from fluxweb.providers.catalog import provider_settings  # noqa: E402
+from fluxweb.providers.catalog import PROVIDERS, provider_settings  # noqa: E402
 
 globals().update(provider_settings(env))
+
+# Settings whose values are secrets: fluxweb/core/redact.py scrubs them from failure reasons,
+# pages and logs (with the passwords in MAILERS and DATABASES).
+FLUXWEB_SECRET_SETTINGS = [
+    "SECRET_KEY", "OIDC_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY",
+    *dict.fromkeys(var.name for info in PROVIDERS for var in info.env if var.secret),
+]
 
 # Outbound HTTP to providers: seconds for connect / whole request, bytes per image.
 FLUXWEB_PROVIDER_CONNECT_TIMEOUT = env.float("FLUXWEB_PROVIDER_CONNECT_TIMEOUT", default=10.0)

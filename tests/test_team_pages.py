@@ -139,8 +139,7 @@ def test_deactivated_member_cannot_log_in(admin_client, member):
     assert logs_in("bob", "bob-password-123")
 
 
-def test_password_reset_link_is_emailed_and_works(admin_client, member, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_password_reset_link_is_emailed_and_works(admin_client, member):
     answer = admin_client.post(f"/team/members/{member.pk}/password-reset/")
     assert b"sent to bob@example.com" in answer.content
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["bob@example.com"]

@@ -9,6 +9,7 @@ lists every variable.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,8 +45,10 @@ if not DEBUG:
             + "\nSee docs/deployment.md."
         )
 
-_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
+# Never a key published with the code: anyone could sign sessions and image links with it.
+# bin/run keeps a random key per install in var/secret_key (mode 0600) and passes it here;
+# without one (DJANGO_DEBUG=1 only: production requires it) each process makes its own.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or secrets.token_urlsafe(50)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -197,11 +200,18 @@ AUTHENTICATION_BACKENDS = [
 # lock is per username *and* address: a guesser cannot lock the whole office out.
 AXES_FAILURE_LIMIT = env.int("FLUXWEB_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("FLUXWEB_LOGIN_COOLOFF", default=15 * 60))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per username and address, and per username from any address: rotating addresses (or a
+# botnet) gets no more guesses at one account. With one limit for both, the username lock
+# is the one that trips; an admin unlocks a member on the members page (/team/).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# Logins match usernames case-insensitively (allauth): count "Bob" and "bob" as one.
+AXES_USERNAME_CALLABLE = "fluxweb.accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
-# The client address is REMOTE_ADDR, which uvicorn already sets from X-Forwarded-For for
-# trusted proxies (FORWARDED_ALLOW_IPS); never read forwarding headers a client can forge.
+# The client address is REMOTE_ADDR, which uvicorn sets from X-Forwarded-For only when the
+# connection comes from a trusted proxy (FORWARDED_ALLOW_IPS, default 127.0.0.1; Procfile
+# and bin/run); never read forwarding headers a client can forge.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "fluxweb.accounts.lockout.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -327,10 +337,20 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Every handler scrubs secrets (API keys, tokens, passwords) from what it writes.
+    "filters": {"redact": {"()": "fluxweb.core.redact.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # httpx logs request lines at INFO/DEBUG; keep them (and any header) out of the logs.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs request lines at INFO/DEBUG; keep them (and any header) out of the logs.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own handlers (console, mail_admins) are replaced: its records go to ours.
+        "django": {"level": "INFO", "propagate": True},
+        "django.server": {"level": "INFO", "propagate": True},
+    },
 }
 
 # --- Content-Security-Policy (Django's own middleware) -----------------------------------
@@ -357,9 +377,16 @@ SECURE_CSP = {
 # default, extras such as IMAGEPIPELINE_SERVER_ID, DEEPINFRA_OPENAI, OPENAI_IMAGES_MODELS,
 # FLUXWEB_DEMO_PROVIDER); each becomes the setting of the same name, parsed strictly.
 # docs/providers.md lists them. (Imported here: provider modules import no Django models.)
-from fluxweb.providers.catalog import provider_settings  # noqa: E402
+from fluxweb.providers.catalog import PROVIDERS, provider_settings  # noqa: E402
 
 globals().update(provider_settings(env))
+
+# Settings whose values are secrets: fluxweb/core/redact.py scrubs them from failure reasons,
+# pages and logs (with the passwords in MAILERS and DATABASES).
+FLUXWEB_SECRET_SETTINGS = [
+    "SECRET_KEY", "OIDC_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY",
+    *dict.fromkeys(var.name for info in PROVIDERS for var in info.env if var.secret),
+]
 
 # Outbound HTTP to providers: seconds for connect / whole request, bytes per image.
 FLUXWEB_PROVIDER_CONNECT_TIMEOUT = env.float("FLUXWEB_PROVIDER_CONNECT_TIMEOUT", default=10.0)

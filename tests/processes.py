@@ -46,6 +46,8 @@ def app_env(**extra: str) -> dict[str, str]:
     }
     env.update(
         DATABASE_URL=database_url(),
+        # The test's own key, so sessions and signed links made here work there too.
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
         DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT),
         FLUXWEB_DEMO_DELAY="0",
         PYTHONUNBUFFERED="1",
@@ -144,22 +146,40 @@ def _with_db(url: str, number: int) -> str:
 @contextmanager
 def web_server(env: dict[str, str], log: Path, *extra_args: str, stop_timeout: float = 10) -> Iterator[str]:
     """uvicorn serving the ASGI app (``extra_args`` added to its command line); yields its
-    base URL once it answers."""
+    base URL once it answers. Forwarded headers are trusted as in production: only from
+    ``FORWARDED_ALLOW_IPS`` (in ``env``), default 127.0.0.1."""
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            *extra_args]
-    base_url = f"http://127.0.0.1:{port}"
+            "--proxy-headers", "--forwarded-allow-ips", env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"), *extra_args]
     with process(args, env, log, stop_timeout) as child:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base_url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
-        yield base_url
+        yield _answering(f"http://127.0.0.1:{port}", child, log)
+
+
+@contextmanager
+def procfile_web(env: dict[str, str], log: Path) -> Iterator[str]:
+    """The Procfile's ``web:`` command itself, run by bash with ``PORT`` (a free one) and
+    ``HOST`` (127.0.0.1) added to ``env``, one uvicorn worker unless ``env`` says otherwise;
+    yields its base URL once it answers."""
+    port = free_port()
+    (line,) = [text for text in (ROOT / "Procfile").read_text().splitlines() if text.startswith("web:")]
+    env = {"WEB_CONCURRENCY": "1", **env, "PORT": str(port), "HOST": "127.0.0.1"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's uvicorn
+    with process(["bash", "-c", line.removeprefix("web:").strip()], env, log) as child:
+        yield _answering(f"http://127.0.0.1:{port}", child, log)
+
+
+def _answering(base_url: str, child: subprocess.Popen, log: Path) -> str:
+    """``base_url`` once the server there answers /healthz; RuntimeError if ``child`` exits
+    or 30 s pass first."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{base_url}/healthz", timeout=1)
+            return base_url
+        except httpx.TransportError:
+            if child.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.1)
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):

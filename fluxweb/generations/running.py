@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fluxweb.budgets import services as budgets
+from fluxweb.core.redact import redact
 from fluxweb.providers.base import (
     GenerationRequest,
     GenerationResult,
@@ -148,6 +149,7 @@ def fail_generation(generation: Generation, reason: str) -> bool:
     whose conditional transition succeeds releases, so a reservation is returned exactly
     once. Returns False if the generation had already finished.
     """
+    reason = redact(reason)  # shown to every member, stored in the ledger and status page
     with transaction.atomic():
         failed = generation.mark_failed(reason)
         if failed and generation.hold is not None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from fluxweb.core.redact import redact
+
 from .pricing import Price
 
 
@@ -121,6 +123,7 @@ class ProviderError(Exception):
     retryable = False
 
     def __init__(self, reason: str, *, status_code: int | None = None) -> None:
+        reason = redact(reason)  # a provider may echo the key back in its error body
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code

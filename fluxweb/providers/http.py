@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from fluxweb.core.redact import redact
+
 from .base import (
     AuthenticationError,
     InvalidResponseError,
@@ -169,7 +171,8 @@ def error_detail(response: httpx.Response, limit: int = 200) -> str:
         message = message.get("message") or message.get("error") or ""
     if isinstance(message, list) and message and isinstance(message[0], dict):
         message = "; ".join(str(item.get("msg", "")) for item in message)
-    return str(message)[:limit] if isinstance(message, (str, int, float)) else ""
+    # Redacted before it is cut short: a cut secret would no longer be found whole.
+    return redact(str(message))[:limit] if isinstance(message, (str, int, float)) else ""
 
 
 _MESSAGE_FIELD = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.){1,300})"')
@@ -181,5 +184,5 @@ def message_field(response: httpx.Response, limit: int = 200) -> str:
     detail = error_detail(response, limit)
     if detail:
         return detail
-    match = _MESSAGE_FIELD.search(response.text[:4096])
+    match = _MESSAGE_FIELD.search(redact(response.text[:4096]))
     return match.group(1).replace('\\"', '"')[:limit] if match else ""

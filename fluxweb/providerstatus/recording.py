@@ -13,6 +13,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Now
 
+from fluxweb.core.redact import redact
+
 from .models import ProviderStatus
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ def record_success(slug: str, metadata: dict[str, Any]) -> None:
 
 def record_failure(slug: str, reason: str) -> None:
     """A generation on provider ``slug`` failed with ``reason`` (a user-readable sentence)."""
-    _apply(slug, {"last_error_at": Now(), "last_error": reason[:2000], "failure_count": F("failure_count") + 1})
+    changes = {"last_error_at": Now(), "last_error": redact(reason)[:2000]}
+    _apply(slug, {**changes, "failure_count": F("failure_count") + 1})
 
 
 def _apply(slug: str, changes: dict[str, Any]) -> None:

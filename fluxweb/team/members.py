@@ -13,12 +13,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from allauth.account.forms import ResetPasswordForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from fluxweb.accounts import lockout
 from fluxweb.budgets.models import Hold, Quota, QuotaModelLimit
 from fluxweb.budgets.periods import Period, period_start
 from fluxweb.budgets.services import BudgetStatus, quota_for, status_of
@@ -29,13 +30,15 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class MemberRow:
     """One line of the members page: the user, their quota and its status as of now,
-    today's images (all models), and their per-model caps."""
+    today's images (all models), their per-model caps, and whether too many failed
+    logins lock them out."""
 
     user: Any
     quota: Quota
     status: BudgetStatus
     images_today: int
     limits: list[QuotaModelLimit]
+    locked_out: bool = False
 
     @property
     def role(self) -> str:
@@ -65,6 +68,7 @@ def member_rows(users: QuerySet[Any] | list[Any], now: datetime | None = None) -
     have none). A fixed number of queries whatever the number of users."""
     now = now or timezone.now()
     users = list(users)
+    locked = lockout.locked_out(user.get_username() for user in users)
     quotas = {
         q.user_id: q for q in Quota.objects.filter(user__in=users).prefetch_related("model_limits")
     }
@@ -86,6 +90,7 @@ def member_rows(users: QuerySet[Any] | list[Any], now: datetime | None = None) -
             status=status_of(quotas[user.pk], now),
             images_today=today.get(user.pk) or 0,
             limits=sorted(quotas[user.pk].model_limits.all(), key=lambda limit: limit.model_id),
+            locked_out=user.get_username() in locked,
         )
         for user in users
     ]
@@ -132,39 +137,30 @@ def set_active(actor: Any, user: Any, active: bool) -> None:
     user.save(update_fields=["is_active"])
 
 
-class _OneUserResetForm(PasswordResetForm):
-    """Django's password-reset email, sent to one chosen user rather than every user with
-    that email address."""
-
-    def __init__(self, user: Any) -> None:
-        super().__init__({"email": user.email})
-        self.user = user
-
-    def get_users(self, email: str) -> list[Any]:
-        return [self.user] if self.user.is_active and self.user.has_usable_password() else []
-
-
 def send_password_reset(user: Any, request: HttpRequest) -> str | None:
-    """Email ``user`` a link to choose a new password (Django's token generator; the link
-    expires after ``PASSWORD_RESET_TIMEOUT`` seconds). Returns None when sent, else why
-    not (no email address, inactive, or the mail server refused).
+    """Email ``user`` a link to choose a new password: allauth's password reset
+    (``account_reset_password_from_key``; the link works once). Returns None when sent,
+    else why not (no email address, deactivated, or the mail server refused).
 
-    The one place the members page sends reset links: point it at another accounts system
-    by changing this function."""
+    The one place the members page sends reset links."""
     if not user.email:
         return f"{user.get_username()} has no email address."
     if not user.is_active:
         return f"{user.get_username()} is deactivated."
-    form = _OneUserResetForm(user)
-    form.is_valid()
+    form = ResetPasswordForm(data={"email": user.email})
+    if not form.is_valid():
+        return f"{user.get_username()}'s email address is not valid."
+    form.users = [user]  # this member only, not everyone who shares the address
     try:
-        form.save(
-            request=request,
-            use_https=request.is_secure(),
-            subject_template_name="team/password_reset_subject.txt",
-            email_template_name="team/password_reset_email.txt",
-        )
+        form.save(request)
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning("password reset email to user %s failed: %s", user.pk, type(exc).__name__)
         return "The email could not be sent (check the email settings)."
     return None
+
+
+def unlock(user: Any) -> str:
+    """Let ``user`` log in again now after too many failed logins (from any address);
+    returns what happened, for the admin."""
+    name = user.get_username()
+    return f"Unlocked {name}." if lockout.unlock(user) else f"{name} was not locked out."

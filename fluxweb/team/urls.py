@@ -16,12 +16,7 @@ urlpatterns = [
     ),
     path("team/members/<int:pk>/active/", views.toggle_active, name="active"),
     path("team/members/<int:pk>/password-reset/", views.password_reset, name="password_reset"),
+    path("team/members/<int:pk>/unlock/", views.unlock_member, name="unlock"),
     path("team/teams/", views.teams, name="teams"),
     path("team/teams/<int:pk>/", views.team_detail, name="team"),
-    path(
-        "team/reset/<uidb64>/<token>/",
-        views.PasswordResetConfirm.as_view(),
-        name="password_reset_confirm",
-    ),
-    path("team/reset/done/", views.PasswordResetComplete.as_view(), name="password_reset_complete"),
 ]

@@ -9,11 +9,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +30,7 @@ from .members import (
     members,
     send_password_reset,
     set_active,
+    unlock,
     update_member,
 )
 
@@ -168,6 +168,14 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @admin_required
+def unlock_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a member locked out by failed logins log in again now."""
+    user = _user(pk)
+    return _row(request, user, note=unlock(user))
+
+
+@require_POST
+@admin_required
 def bulk(request: HttpRequest) -> HttpResponse:
     """Set the budget of, or start a new period for, the ticked members."""
     form = BulkForm(request.POST)
@@ -222,13 +230,3 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "team/team.html", {"form": form, "team": team, "status": team_status(team)}
     )
-
-
-class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
-    """Where the emailed link leads: choose a new password (no login needed)."""
-
-    success_url = reverse_lazy("team:password_reset_complete")
-
-
-class PasswordResetComplete(auth_views.PasswordResetCompleteView):
-    pass

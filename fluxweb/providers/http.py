@@ -84,7 +84,7 @@ class ProviderHTTP:
         """
         url = self.base_url + path
         with _call_for(max_answer_bytes()) as call:
-            limit = call.byte_budget - call.bytes_read
+            limit = call.bytes_left()
             if max_bytes is not None:
                 limit = min(limit, max_bytes)
             try:
@@ -139,7 +139,7 @@ class ProviderHTTP:
         raise AssertionError("unreachable: stamina re-raises the last error")
 
     def _download_once(self, url: str, call: ProviderCall, public_only: bool) -> bytes:
-        limit = min(settings.FLUXWEB_MAX_IMAGE_BYTES, call.byte_budget - call.bytes_read)
+        limit = min(settings.FLUXWEB_MAX_IMAGE_BYTES, call.bytes_left())
         try:
             with (
                 self._client(

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpcore
@@ -46,11 +46,15 @@ class ProviderCall:
     deadline: float
     byte_budget: int
     accepted: bool = False
-    bytes_read: int = field(default=0)
+    bytes_read: int = 0
 
     def remaining(self) -> float:
         """Seconds left before the deadline (0 when passed)."""
         return max(0.0, self.deadline - time.monotonic())
+
+    def bytes_left(self) -> int:
+        """Bytes the call may still read (0 when its budget is spent)."""
+        return max(0, self.byte_budget - self.bytes_read)
 
     def expired(self) -> bool:
         return time.monotonic() >= self.deadline

@@ -120,7 +120,11 @@ def call_and_finish(generation: Generation, provider: Provider, request: Generat
 def recorded_outcome(generation: Generation, attempted: str) -> str:
     """The outcome to log when ``attempted`` was not recorded because the generation had
     already finished (the sweep failed it, or it was cancelled): what it actually is."""
-    generation.refresh_from_db(fields=["status"])
+    try:
+        generation.refresh_from_db(fields=["status"])
+    except Generation.DoesNotExist:
+        logger.warning("generation %s was deleted while its provider call ran", generation.pk)
+        return "deleted"
     logger.warning(
         "generation %s was already %s when its provider call ended (%s); kept that",
         generation.pk, generation.status, attempted,

@@ -225,6 +225,27 @@ def test_the_logged_outcome_is_the_recorded_one(segmind: Any, member: Any, caplo
     assert record.outcome == "failed"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_generation_deleted_during_its_call_logs_as_deleted(
+    segmind: Any, member: Any, caplog: Any
+) -> None:
+    generation = make_generation(member, **generation_fields("segmind"))
+    answer = segmind.handle_api
+
+    def deleted_meanwhile(request: Request) -> Response:
+        try:
+            Generation.objects.filter(pk=generation.pk).delete()
+        finally:
+            connection.close()
+        return answer(request)
+
+    segmind.handle_api = deleted_meanwhile
+    with caplog.at_level(logging.INFO, logger="fluxweb"):
+        run_generation(generation.pk)
+    (record,) = [r for r in caplog.records if getattr(r, "generation_id", None) == generation.pk]
+    assert record.outcome == "deleted"
+
+
 # --- 7. Image URLs to internal addresses ---------------------------------------------------
 
 

@@ -65,7 +65,7 @@ def test_pending_gives_a_job_then_status_polls_until_success(provider, imagepipe
     imagepipeline.pending_polls = 1
     job = provider.generate(request_for(provider))
     assert isinstance(job, PendingJob)
-    assert (job.poll_after, job.metadata) == (3.5, {"seed": 99})
+    assert (job.poll_after, job.metadata) == (3.5, {"samples": 2, "seed": 99})
     again = provider.poll(job)
     assert isinstance(again, PendingJob) and again.job_id == job.job_id
     done = provider.poll(again)

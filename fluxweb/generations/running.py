@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from fluxweb.budgets import services as budgets
 from fluxweb.core.redact import redact
+from fluxweb.providers.answers import trusted_cost
 from fluxweb.providers.base import (
     GenerationRequest,
     GenerationResult,
@@ -35,7 +36,9 @@ from fluxweb.providers.base import (
     ProviderError,
     RetryableProviderError,
 )
+from fluxweb.providers.http import answer_budget
 from fluxweb.providers.images import check_image
+from fluxweb.providers.network import provider_call
 from fluxweb.providers.registry import get_registry
 from fluxweb.providerstatus import recording as provider_status
 
@@ -62,12 +65,23 @@ def build_request(generation: Generation, spec: ModelSpec) -> GenerationRequest:
 
 def call_provider(provider: Provider, request: GenerationRequest) -> GenerationResult | PendingJob:
     """``provider.generate(request)``, retried with exponential backoff (stamina) while
-    the error is retryable, up to ``FLUXWEB_PROVIDER_ATTEMPTS`` attempts."""
+    the error is retryable, up to ``FLUXWEB_PROVIDER_ATTEMPTS`` attempts.
+
+    Each attempt is one provider call: ``FLUXWEB_PROVIDER_TIMEOUT`` seconds in total and
+    :func:`answer_budget` bytes. Once the provider accepted the request (a 2xx answer),
+    it is never sent again: a later retryable error (an image download that kept
+    failing) fails the call instead, as a non-retryable :class:`ProviderError`."""
     for attempt in stamina.retry_context(
         on=RetryableProviderError, attempts=settings.FLUXWEB_PROVIDER_ATTEMPTS, wait_initial=1.0, wait_max=20.0
     ):
-        with attempt:
-            return provider.generate(request)
+        limits = (settings.FLUXWEB_PROVIDER_TIMEOUT, answer_budget(request.num_images))
+        with attempt, provider_call(*limits) as call:
+            try:
+                return provider.generate(request)
+            except RetryableProviderError as exc:
+                if not call.accepted:
+                    raise
+                raise ProviderError(exc.reason, status_code=exc.status_code) from exc
     raise AssertionError("unreachable: stamina re-raises the last error")
 
 
@@ -93,17 +107,30 @@ def call_and_finish(generation: Generation, provider: Provider, request: Generat
     try:
         outcome = call_provider(provider, request)
         if isinstance(outcome, PendingJob):
-            wait_for_job(generation, outcome)
-            return "pending"
-        finish_generation(generation, outcome, provider)
-        return "succeeded"
+            recorded, name = wait_for_job(generation, outcome), "pending"
+        else:
+            recorded, name = finish_generation(generation, outcome, provider), "succeeded"
     except ProviderError as exc:
-        fail_generation(generation, exc.reason)
-        return "failed"
+        recorded, name = fail_generation(generation, exc.reason), "failed"
     except Exception:
         logger.exception("generation %s crashed", generation.pk)
-        fail_generation(generation, INTERNAL_ERROR)
-        return "crashed"
+        recorded, name = fail_generation(generation, INTERNAL_ERROR), "crashed"
+    return name if recorded else recorded_outcome(generation, name)
+
+
+def recorded_outcome(generation: Generation, attempted: str) -> str:
+    """The outcome to log when ``attempted`` was not recorded because the generation had
+    already finished (the sweep failed it, or it was cancelled): what it actually is."""
+    try:
+        generation.refresh_from_db(fields=["status"])
+    except Generation.DoesNotExist:
+        logger.warning("generation %s was deleted while its provider call ran", generation.pk)
+        return "deleted"
+    logger.warning(
+        "generation %s was already %s when its provider call ended (%s); kept that",
+        generation.pk, generation.status, attempted,
+    )
+    return str(generation.status)
 
 
 def run_generation(generation_id: int) -> Generation | None:
@@ -159,20 +186,26 @@ def fail_generation(generation: Generation, reason: str) -> bool:
     return failed
 
 
-def finish_generation(generation: Generation, result: GenerationResult, provider: Provider) -> None:
+def finish_generation(generation: Generation, result: GenerationResult, provider: Provider) -> bool:
     """Store ``result``'s images and mark the generation succeeded with the provider's
-    reported seed, cost (USD) and metadata. Raises :class:`ProviderError` for bad images.
+    reported seed, cost (USD; charged only when :func:`trusted_cost` believes it, else the
+    estimate, and the provider's status flags it) and metadata. Returns whether it was
+    recorded. Raises :class:`ProviderError` for bad images.
 
     The files are written first; their rows, the success and its charge then commit in
     one transaction (one commit, and no image rows on a generation that did not succeed).
     If the generation was no longer running (the sweep failed it meanwhile), or the
     transaction fails, the files are deleted again."""
     images = store_images(generation, result, provider.label)
+    cost, distrust = trusted_cost(result.cost_usd, generation.estimated_cost_usd)
+    metadata = result.metadata
+    if distrust:
+        metadata = {**metadata, "ignored_cost_usd": str(result.cost_usd)[:40]}
     succeeded = False
     try:
         with transaction.atomic():  # images, success and its charge commit together
             succeeded = generation.mark_succeeded(
-                seed=result.seed, actual_cost_usd=result.cost_usd, metadata=result.metadata
+                seed=result.seed, actual_cost_usd=cost, metadata=metadata
             )
             if succeeded:
                 GeneratedImage.objects.bulk_create(images)
@@ -184,6 +217,14 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
             delete_files([name for name in names if name])
     if succeeded:
         provider_status.record_success(generation.provider, result.metadata)
+        if distrust:
+            report = f"{str(result.cost_usd)[:40]} ({distrust})"
+            logger.warning(
+                "generation %s: %s reported a cost of %s; charged the estimate",
+                generation.pk, provider.label, report,
+            )
+            provider_status.record_ignored_cost(generation.provider, report)
+    return succeeded
 
 
 def wait_for_job(generation: Generation, job: PendingJob, deadline: datetime | None = None) -> bool:
@@ -247,7 +288,9 @@ def poll_generation(generation_id: int) -> Generation | None:
         if provider is None:
             raise ProviderError(f"the provider {generation.provider} is no longer enabled on this server")
         try:
-            outcome = provider.poll(job)
+            limits = (settings.FLUXWEB_PROVIDER_TIMEOUT, answer_budget(generation.num_images))
+            with provider_call(*limits):
+                outcome = provider.poll(job)
         except RetryableProviderError as exc:
             if timezone.now() >= deadline:
                 raise ProviderError(f"{provider.label} did not finish in time; last error: {exc.reason}") from exc
@@ -276,6 +319,12 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
     :class:`ProviderError` if any image is bad; nothing is written then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
+    if len(result.images) > generation.num_images:
+        logger.warning(
+            "generation %s: %s returned %s images for %s requested; keeping the first",
+            generation.pk, provider_label, len(result.images), generation.num_images,
+        )
+        result.images = result.images[: generation.num_images]
     # Each image is decoded once: the check's decoding makes the thumbnail, then the
     # pixels are let go before the next image is decoded.
     checked = []

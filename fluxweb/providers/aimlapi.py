@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from .answers import decode_base64, fetch_url_image
+from .answers import decode_base64, fetch_url_image, requested_images
 from .base import (
     AuthenticationError,
     GenerationRequest,
@@ -138,27 +138,28 @@ class AIMLAPIProvider:
                     raise OutOfCreditsError(f"{NAME} says the account is out of credits", status_code=403)
                 raise AuthenticationError("the provider rejected the API key", status_code=403)
             raise error_for_status(NAME, response.status_code, detail)
-        return self._parse(json_body(NAME, response))
+        return self._parse(json_body(NAME, response), request.num_images)
 
     def poll(self, job: PendingJob) -> GenerationResult:
         raise NotImplementedError("AIML API answers synchronously")
 
-    def _parse(self, payload: Any) -> GenerationResult:
+    def _parse(self, payload: Any, wanted: int) -> GenerationResult:
         if not isinstance(payload, dict):
             raise InvalidResponseError(f"{NAME} returned a malformed answer")
         metadata: dict[str, Any] = {}
         if isinstance(payload.get("images"), list):  # 1. fal-style
-            items = payload["images"]
+            items = requested_images(NAME, payload["images"], wanted)
             images = [fetch_url_image(self.http, _field(item, "url")) for item in items]
         elif isinstance(payload.get("data"), list):  # 2. OpenAI-style
-            images = [self._openai_image(item) for item in payload["data"]]
+            images = [self._openai_image(item) for item in requested_images(NAME, payload["data"], wanted)]
             usage = (payload.get("meta") or {}).get("usage") if isinstance(payload.get("meta"), dict) else None
             if isinstance(usage, dict):
                 credits = usage.get("credits_used", usage.get("tokens_used"))
                 if isinstance(credits, (int, float)):
                     metadata["credits_used"] = credits
         elif isinstance(payload.get("output"), dict) and isinstance(payload["output"].get("choices"), list):
-            images = [decode_base64(NAME, _field(item, "image_base64")) for item in payload["output"]["choices"]]
+            choices = requested_images(NAME, payload["output"]["choices"], wanted)
+            images = [decode_base64(NAME, _field(item, "image_base64")) for item in choices]
         else:
             raise InvalidResponseError(f"{NAME} returned no image")
         if not images:

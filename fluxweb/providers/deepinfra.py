@@ -16,6 +16,7 @@ import binascii
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
 
+from .answers import reported_cost, requested_images
 from .base import (
     AuthenticationError,
     GenerationRequest,
@@ -111,12 +112,12 @@ class DeepInfraProvider:
             raise RetryableProviderError(f"{NAME} says the model is busy (HTTP 423)", status_code=423)
         if response.status_code != 200:
             raise error_for_status(NAME, response.status_code, error_detail(response))
-        return self._parse(json_body(NAME, response))
+        return self._parse(json_body(NAME, response), request.num_images)
 
     def poll(self, job: PendingJob) -> GenerationResult:
         raise NotImplementedError("DeepInfra's native endpoint answers synchronously")
 
-    def _parse(self, payload: Any) -> GenerationResult:
+    def _parse(self, payload: Any, wanted: int) -> GenerationResult:
         if not isinstance(payload, dict):
             raise InvalidResponseError(f"{NAME} returned a malformed answer")
         status = payload.get("inference_status") or {}
@@ -127,7 +128,7 @@ class DeepInfraProvider:
             raise InvalidResponseError(f"{NAME} returned no image")
         seed = payload.get("seed")
         return GenerationResult(
-            images=[decode_data_url(item) for item in images],
+            images=[decode_data_url(item) for item in requested_images(NAME, images, wanted)],
             seed=seed if isinstance(seed, int) else None,
             cost_usd=_cost(status),
             metadata={"request_id": payload.get("request_id")} if payload.get("request_id") else {},
@@ -146,9 +147,4 @@ def decode_data_url(item: Any) -> bytes:
 
 
 def _cost(status: Any) -> Decimal | None:
-    if not isinstance(status, dict) or status.get("cost") is None:
-        return None
-    try:
-        return Decimal(str(status["cost"]))
-    except InvalidOperation:
-        return None
+    return reported_cost(status.get("cost")) if isinstance(status, dict) else None

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from .answers import fetch_url_image
+from .answers import fetch_url_image, requested_images
 from .base import (
     AuthenticationError,
     GenerationRequest,
@@ -111,7 +111,8 @@ class ImagePipelineProvider:
             body["seed"] = request.seed
         if self.server_id:
             body["server_id"] = self.server_id
-        return self._outcome(self._call("POST", "/generate/v3", json=body), seed=request.seed)
+        payload = self._call("POST", "/generate/v3", json=body)
+        return self._outcome(payload, seed=request.seed, samples=request.num_images)
 
     def poll(self, job: PendingJob) -> GenerationResult | PendingJob:
         """Ask ``GET /generate/v3/status/{id}`` about ``job``.
@@ -119,7 +120,9 @@ class ImagePipelineProvider:
         Raises :class:`~.base.ProviderError`.
         """
         payload = self._call("GET", f"/generate/v3/status/{quote(job.job_id, safe='')}")
-        return self._outcome(payload, seed=job.metadata.get("seed"), known_id=job.job_id)
+        samples = job.metadata.get("samples")
+        samples = samples if isinstance(samples, int) and not isinstance(samples, bool) else 4
+        return self._outcome(payload, seed=job.metadata.get("seed"), samples=samples, known_id=job.job_id)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self.http.request(method, path, **kwargs)
@@ -133,7 +136,7 @@ class ImagePipelineProvider:
         return payload
 
     def _outcome(
-        self, payload: dict[str, Any], seed: Any, known_id: str | None = None
+        self, payload: dict[str, Any], seed: Any, samples: int, known_id: str | None = None
     ) -> GenerationResult | PendingJob:
         status = payload.get("status")
         job_id = payload.get("id", known_id)
@@ -143,7 +146,7 @@ class ImagePipelineProvider:
             if not isinstance(urls, list) or not urls:
                 raise InvalidResponseError(f"{NAME} returned no image")
             return GenerationResult(
-                images=[fetch_url_image(self.http, url) for url in urls],
+                images=[fetch_url_image(self.http, url) for url in requested_images(NAME, urls, samples)],
                 seed=seed if isinstance(seed, int) else None,
                 metadata=metadata,
             )
@@ -153,7 +156,7 @@ class ImagePipelineProvider:
             return PendingJob(
                 job_id=str(job_id),
                 poll_after=settings.FLUXWEB_PENDING_POLL_INTERVAL,
-                metadata={"seed": seed} if isinstance(seed, int) else {},
+                metadata={"samples": samples, **({"seed": seed} if isinstance(seed, int) else {})},
             )
         if status == "FAILURE":
             error = payload.get("error")

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .answers import decode_base64, fetch_url_image
+from .answers import decode_base64, fetch_url_image, requested_images
 from .base import (
     AuthenticationError,
     GenerationRequest,
@@ -100,7 +100,7 @@ class OpenAIImagesProvider:
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list) or not data:
             raise InvalidResponseError(f"{self.label} returned no image")
-        return GenerationResult(images=[self._image(item) for item in data])
+        return GenerationResult(images=[self._image(item) for item in requested_images(self.label, data, request.num_images)])
 
     def poll(self, job: PendingJob) -> GenerationResult:
         raise NotImplementedError("the OpenAI images API answers synchronously")

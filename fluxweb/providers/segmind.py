@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 
+from .answers import reported_cost
 from .base import (
     AuthenticationError,
     GenerationRequest,
@@ -124,7 +125,7 @@ class SegmindProvider:
         return GenerationResult(
             images=[response.content],
             seed=request.seed,
-            cost_usd=_decimal(response.headers.get("x-cost")),
+            cost_usd=reported_cost(response.headers.get("x-cost")),
             metadata=metadata,
         )
 

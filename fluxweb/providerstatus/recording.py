@@ -36,6 +36,12 @@ def record_failure(slug: str, reason: str) -> None:
     _apply(slug, {**changes, "failure_count": F("failure_count") + 1})
 
 
+def record_ignored_cost(slug: str, report: str) -> None:
+    """Provider ``slug`` reported a cost fluxweb did not believe: ``report`` is the figure
+    as reported and why (``"-50 (negative)"``); the estimate was charged instead."""
+    _apply(slug, {"last_ignored_cost": report[:200], "last_ignored_cost_at": Now()})
+
+
 def _apply(slug: str, changes: dict[str, Any]) -> None:
     try:
         if ProviderStatus.objects.filter(slug=slug).update(**changes):

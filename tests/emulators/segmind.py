@@ -33,6 +33,7 @@ class SegmindEmulator(BaseEmulator):
         super().__init__()
         self.credits = Decimal("10.5")
         self.report_cost = True
+        self.cost_header: str | None = None  # what x-cost says, when not the real cost
 
     def handle_api(self, request: Request) -> Response:
         if request.path.split("?")[0] != "/v1/flux-schnell":
@@ -76,7 +77,7 @@ class SegmindEmulator(BaseEmulator):
         headers = {"Content-Type": "image/jpeg", "x-remaining-credits": str(self.credits),
                    "x-request-id": "seg-req-1"}
         if self.report_cost:
-            headers["x-cost"] = str(COST)
+            headers["x-cost"] = str(COST) if self.cost_header is None else self.cost_header
         return Response(200, image, headers)
 
 

@@ -35,9 +35,14 @@ class Request:
 
 @dataclass
 class Response:
+    """An answer; with ``drip`` > 0 the body is sent in ``drip_parts`` pieces, ``drip``
+    seconds apart (a server that answers slowly but never falls silent for long)."""
+
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    drip: float = 0.0
+    drip_parts: int = 8
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -83,7 +88,14 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
-            self.wfile.write(response.body)
+            if not response.drip:
+                self.wfile.write(response.body)
+                return
+            size = -(-len(response.body) // max(1, response.drip_parts))
+            for start in range(0, len(response.body), max(1, size)):
+                self.wfile.write(response.body[start : start + size])
+                self.wfile.flush()
+                time.sleep(response.drip)
 
         do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
@@ -162,7 +174,8 @@ class BaseEmulator:
     makes from its own host under ``/files/`` (``base_url`` is set by the test fixture).
 
     Image faults understood by :meth:`image`: ``"truncated"``, ``"not-image"``, ``"bomb"``.
-    Subclasses implement ``handle_api``.
+    ``download_fault`` (an HTTP status, e.g. ``"502"``) spoils the next
+    ``download_fault_times`` image downloads (None = all). Subclasses implement ``handle_api``.
     """
 
     FILES = "/files/"
@@ -173,6 +186,8 @@ class BaseEmulator:
         self.fault: str | None = None
         self.fault_times: int | None = None
         self.latency = 0.0
+        self.download_fault: str | None = None
+        self.download_fault_times: int | None = None
         self.base_url = ""
         self._files: dict[str, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
@@ -180,6 +195,12 @@ class BaseEmulator:
     def handle(self, request: Request) -> Response:
         if request.path.startswith(self.FILES):
             self.downloads.append(request)
+            with self._lock:
+                spoil = self.download_fault is not None and self.download_fault_times != 0
+                if spoil and self.download_fault_times is not None:
+                    self.download_fault_times -= 1
+            if spoil:
+                return Response(int(self.download_fault or 500), b"upstream error", {"Content-Type": "text/plain"})
             found = self._files.get(request.path)
             if found is None:
                 return Response(404, b"not found", {"Content-Type": "text/plain"})

@@ -206,9 +206,10 @@ class ThreadedWorker(Worker):
         with self._count_lock:
             self._claimed -= 1
 
-    def _run(self, task_result: DBTaskResult) -> None:
-        """Run ``task_result``, then claim and run the next ready task on this thread
-        while there is one; the slot goes back to the claimer when there is none."""
+    def _run(self, first: DBTaskResult) -> None:
+        """Run ``first``, then claim and run the next ready task on this thread while
+        there is one; the slot goes back to the claimer when there is none."""
+        task_result: DBTaskResult | None = first
         try:
             while task_result is not None:
                 self._run_once(task_result)

@@ -111,3 +111,25 @@ def test_terminated_pooled_connections_cost_no_request_a_500(member_client, tmp_
         assert killed >= 1
         statuses = [get(path) for path in ["/", "/healthz", "/accounts/me/"] * 10]
     assert statuses == [200] * len(statuses)
+
+
+def test_a_worker_with_a_pool_holds_a_bounded_number_of_connections(
+    member_client, deepinfra, tmp_path
+):
+    generations = [submit(member_client, f"Lighthouse number {i}, watercolour") for i in range(12)]
+    env = deepinfra_env(deepinfra, DJANGO_DB_POOL_MAX_SIZE="3", FLUXWEB_SWEEP_INTERVAL="0.2")
+    seen: list[int] = []
+
+    def all_finished_while_counting() -> bool:
+        seen.append(
+            sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )[0][0]
+        )
+        return all(finished(g) for g in generations)
+
+    with worker(env, tmp_path / "worker.log", "--threads", "8"):
+        wait_for(all_finished_while_counting, timeout=90)
+    assert {g.status for g in generations} == {Generation.Status.SUCCEEDED}
+    assert max(seen) <= 3 + 1  # the pool, and the LISTEN connection

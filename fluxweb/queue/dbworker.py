@@ -246,6 +246,10 @@ class ThreadedWorker(Worker):
         except UNREACHABLE as exc:  # not even the failure could be recorded
             self._give_back(task_result, exc)
             return
+        except Exception:  # recording the outcome failed otherwise: say so, carry on
+            logger.exception("worker=%s: task %s could not be recorded", self.worker_id,
+                             task_result.id)
+            return
         if task_result.status == TaskResultStatus.FAILED and (
             task_result.exception_class_path in UNREACHABLE_PATHS
         ):

@@ -49,7 +49,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from fluxweb.queue.enqueue import enqueue
-from fluxweb.queue.heartbeat import live_worker_ids
+from fluxweb.queue.heartbeat import dead_cutoff, live_worker_ids
 
 from .models import Generation
 from .running import fail_generation
@@ -106,9 +106,8 @@ def orphaned_by_dead_workers() -> list[Generation]:
     first; those waiting on a provider's pending job within its deadline are left out
     (follow-up poll tasks, on any worker, finish them)."""
     now = timezone.now()
-    claimed_before = now - timedelta(seconds=settings.FLUXWEB_WORKER_DEAD_AFTER)
     running = (
-        Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=claimed_before)
+        Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=dead_cutoff())
         .exclude(worker_id="")
         .exclude(worker_id__in=live_worker_ids())
     )

@@ -21,9 +21,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Now
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from .models import WorkerHeartbeat
@@ -47,8 +47,15 @@ def new_worker_id() -> str:
 def live_worker_ids() -> QuerySet[WorkerHeartbeat, str]:
     """Ids of workers that beat within the last ``FLUXWEB_WORKER_DEAD_AFTER`` seconds (a
     subquery for ``worker_id__in``)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.FLUXWEB_WORKER_DEAD_AFTER)
-    return WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).values_list("worker_id", flat=True)
+    return WorkerHeartbeat.objects.filter(beat_at__gte=dead_cutoff()).values_list(
+        "worker_id", flat=True
+    )
+
+
+def dead_cutoff() -> CombinedExpression:
+    """``FLUXWEB_WORKER_DEAD_AFTER`` seconds ago, on the database clock (which wrote
+    ``beat_at``), so workers on machines with skewed clocks are judged alike."""
+    return Now() - Value(timedelta(seconds=settings.FLUXWEB_WORKER_DEAD_AFTER))
 
 
 def beat(worker_id: str) -> None:

@@ -168,8 +168,13 @@ DATABASES = {
     )
 }
 if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from psycopg_pool import ConnectionPool
+
+    # ``check``: a pooled connection is tested before it is handed out, so one the server
+    # closed (restart, pg_terminate_backend, idle timeout) is replaced, not used.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1, "max_size": DATABASE_POOL_MAX_SIZE, "timeout": 10,
+        "check": ConnectionPool.check_connection,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker write concurrently: WAL lets readers proceed and
@@ -428,6 +433,14 @@ FLUXWEB_STUCK_AFTER = env.float(
     default=FLUXWEB_PROVIDER_ATTEMPTS * (FLUXWEB_PROVIDER_CONNECT_TIMEOUT + FLUXWEB_PROVIDER_TIMEOUT + 20) + 60,
 )
 # Seconds between two sweeps (each worker process runs one in a thread).
-FLUXWEB_SWEEP_INTERVAL = env.float("FLUXWEB_SWEEP_INTERVAL", default=60.0)
+FLUXWEB_SWEEP_INTERVAL = env.float("FLUXWEB_SWEEP_INTERVAL", default=20.0)
+# Seconds between a worker process's heartbeats (fluxweb/queue/heartbeat.py), and seconds
+# without one after which the sweep treats the worker as dead and recovers what it ran.
+FLUXWEB_HEARTBEAT_INTERVAL = env.float("FLUXWEB_HEARTBEAT_INTERVAL", default=10.0)
+FLUXWEB_WORKER_DEAD_AFTER = env.float("FLUXWEB_WORKER_DEAD_AFTER", default=30.0)
+# The database worker: seconds to wait after a database error before trying again
+# (doubling up to the maximum while the database stays unreachable).
+FLUXWEB_WORKER_DB_BACKOFF = env.float("FLUXWEB_WORKER_DB_BACKOFF", default=1.0)
+FLUXWEB_WORKER_DB_BACKOFF_MAX = env.float("FLUXWEB_WORKER_DB_BACKOFF_MAX", default=30.0)
 
 env.seal()

@@ -1,5 +1,6 @@
 """Seeing what was enqueued, through django.tasks' public ``task_enqueued`` signal (the
-same on every task backend)."""
+same on every task backend; django-tasks-rq sends the django-tasks backport's signal of the
+same name, so both are heard)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.tasks.signals import task_enqueued
+
+try:
+    from django_tasks.signals import task_enqueued as backport_task_enqueued
+except ImportError:  # only django-tasks-rq needs the backport
+    backport_task_enqueued = task_enqueued
 
 
 @contextmanager
@@ -18,8 +24,11 @@ def enqueued() -> Iterator[list[tuple[str, list[Any]]]]:
     def record(sender: object, task_result: Any, **kwargs: Any) -> None:
         calls.append((task_result.task.name, list(task_result.args)))
 
-    task_enqueued.connect(record, weak=False)
+    signals = {task_enqueued, backport_task_enqueued}
+    for signal in signals:
+        signal.connect(record, weak=False)
     try:
         yield calls
     finally:
-        task_enqueued.disconnect(record)
+        for signal in signals:
+            signal.disconnect(record)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fluxweb.budgets.models import Hold
 from fluxweb.providers.registry import get_registry
+from fluxweb.queue.heartbeat import current_worker_id
 
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
 
@@ -117,6 +118,9 @@ class Generation(models.Model):
     # whenever the row is written with a prompt, for the gallery's search with the GIN index
     # "generation_prompt_search". Always NULL on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The worker process running it (fluxweb.queue.heartbeat), stamped when it is claimed:
+    # the sweep recovers a running generation whose worker stopped beating.
+    worker_id = models.CharField(max_length=64, blank=True, default="")
 
     objects = GenerationQuerySet.as_manager()
 
@@ -221,10 +225,13 @@ class Generation(models.Model):
         return bool(updated)
 
     def mark_running(self, *, provider_called: bool = False) -> bool:
-        """Claim a queued generation for this worker; False if someone else has it.
+        """Claim a queued generation for this worker process (stamping its
+        :func:`~fluxweb.queue.heartbeat.current_worker_id`); False if someone else has it.
         ``provider_called``: the worker asks the provider right away, so the same statement
         records :meth:`mark_provider_called`'s stamp (one write instead of two)."""
-        changes: dict[str, Any] = {"status": self.Status.RUNNING, "started_at": Now()}
+        changes: dict[str, Any] = {
+            "status": self.Status.RUNNING, "started_at": Now(), "worker_id": current_worker_id(),
+        }
         if provider_called:
             changes["provider_called_at"] = Now()
         return self._transition((self.Status.QUEUED,), **changes)

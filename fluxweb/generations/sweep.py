@@ -19,6 +19,12 @@ its task. It is enqueued again, once; running the task twice is harmless, since 
 run claims the queued generation (``mark_running`` is a conditional transition). Still
 queued after another ``FLUXWEB_STUCK_AFTER`` seconds, it is failed with its budget returned.
 
+Faster: every worker process beats (:mod:`fluxweb.queue.heartbeat`) and stamps the
+generations it claims with its id (``worker_id``). A generation running on a worker that
+has not beaten for ``FLUXWEB_WORKER_DEAD_AFTER`` seconds is recovered the same way at the
+next sweep, long before ``FLUXWEB_STUCK_AFTER``; the longer rule stays for generations
+claimed without an id (older rows, processes without a heartbeat).
+
 A generation waiting on a provider's pending job (ImagePipeline) legitimately stays
 ``running`` until the job's own deadline (``FLUXWEB_PENDING_TIMEOUT``), polled by follow-up
 tasks; the sweep leaves it alone until that deadline plus ``FLUXWEB_STUCK_AFTER``.
@@ -39,10 +45,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from fluxweb.queue.enqueue import enqueue
+from fluxweb.queue.heartbeat import dead_cutoff, live_worker_ids
 
 from .models import Generation
 from .running import fail_generation
@@ -72,15 +79,13 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
     stuck_after = settings.FLUXWEB_STUCK_AFTER if stuck_after is None else stuck_after
     deadline = timezone.now() - timedelta(seconds=stuck_after)
     report = SweepReport()
+    for generation in orphaned_by_dead_workers():
+        _recover_running(generation, report)
     stuck = Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=deadline)
     for generation in stuck.order_by("started_at"):
         if _waiting_on_pending_job(generation, deadline):
             continue
-        if generation.provider_called_at is None and generation.requeues < MAX_REQUEUES:
-            if _requeue(generation, generation.requeue):
-                report.requeued.append(generation.pk)
-        elif fail_generation(generation, _reason(generation)):
-            report.failed.append(generation.pk)
+        _recover_running(generation, report)
     for generation in waiting_too_long(deadline):
         if generation.requeues < MAX_REQUEUES:
             if _requeue(generation, generation.requeue_lost):
@@ -93,6 +98,30 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
             extra={"event": "sweep", **report.as_dict()},
         )
     return report
+
+
+def orphaned_by_dead_workers() -> list[Generation]:
+    """Generations running for more than ``FLUXWEB_WORKER_DEAD_AFTER`` seconds on a worker
+    whose heartbeat is older than that, or gone (:mod:`fluxweb.queue.heartbeat`), oldest
+    first; those waiting on a provider's pending job within its deadline are left out
+    (follow-up poll tasks, on any worker, finish them)."""
+    now = timezone.now()
+    running = (
+        Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=dead_cutoff())
+        .exclude(worker_id="")
+        .exclude(worker_id__in=live_worker_ids())
+    )
+    return [g for g in running.order_by("started_at") if not _waiting_on_pending_job(g, now)]
+
+
+def _recover_running(generation: Generation, report: SweepReport) -> None:
+    """Requeue a running generation whose worker is gone, once, if its provider was never
+    called; otherwise fail it (its budget is returned)."""
+    if generation.provider_called_at is None and generation.requeues < MAX_REQUEUES:
+        if _requeue(generation, generation.requeue):
+            report.requeued.append(generation.pk)
+    elif fail_generation(generation, _reason(generation)):
+        report.failed.append(generation.pk)
 
 
 def waiting_too_long(queued_before: datetime) -> list[Generation]:
@@ -159,11 +188,14 @@ def start_periodic_sweep(
     def loop() -> None:
         wait = random.random() * interval  # noqa: S311 (spreading, not security)
         while not stop.wait(wait):
-            close_old_connections()
             try:
+                close_old_connections()
                 sweep_stuck_work()
             except Exception:
                 logger.exception("the stuck-work sweep failed")
+                connection.close()  # the next sweep starts from a fresh connection
+            else:
+                close_old_connections()  # a pooled connection goes back to the pool
             wait = interval
 
     thread = threading.Thread(target=loop, name="sweep", daemon=True)

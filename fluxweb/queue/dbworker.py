@@ -14,12 +14,23 @@ many tasks end together, claims then run in parallel instead of queueing behind 
 claimer (one claim transaction and a thread hand-off each). With an empty queue that
 costs one claim query per finished task.
 
+The process beats (:mod:`fluxweb.queue.heartbeat`) under its ``worker_id`` while it runs.
+
+When the database cannot be reached (down, restarting, "too many clients"), nothing is
+dropped: a failed claim is logged and tried again after a back-off (doubling from
+``FLUXWEB_WORKER_DB_BACKOFF`` up to ``FLUXWEB_WORKER_DB_BACKOFF_MAX`` seconds); a task that
+failed because its thread could not reach the database (or could not record its outcome) is
+put back in the queue (``READY``) once the database answers again, up to
+:data:`MAX_ATTEMPTS` runs. What is still left (the process stopped meanwhile) is the
+stuck-work sweep's.
+
 SIGTERM/SIGINT: stop claiming, let the running tasks finish, exit 0; a second signal
 exits at once (status 1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -29,15 +40,51 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 
-from django.db import close_old_connections
-from django.db.utils import OperationalError
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.db.utils import InterfaceError, OperationalError
+from django.tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from . import notify
+from .heartbeat import Heartbeat
 
 logger = logging.getLogger("django_tasks_db")
+
+# Errors that mean "the database could not be reached", not "the task is wrong".
+UNREACHABLE = (OperationalError, InterfaceError)
+UNREACHABLE_PATHS = frozenset(f"{error.__module__}.{error.__qualname__}" for error in UNREACHABLE)
+# A task is run at most this many times (claims) before a database error is left recorded.
+MAX_ATTEMPTS = 10
+
+
+class Backoff:
+    """Seconds to wait after a database error, shared by a worker's threads: doubles from
+    ``initial`` up to ``maximum`` while errors go on, back to nothing after a success."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self.initial, self.maximum = initial, maximum
+        self.delay = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self) -> float:
+        """Count a failure; returns the seconds to wait before the next try."""
+        with self._lock:
+            self.delay = min(self.maximum, self.delay * 2 if self.delay else self.initial)
+            return self.delay
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self.delay = 0.0
+
+
+def drop_connection() -> None:
+    """Close this thread's database connection (a broken one raises nothing here), so the
+    next query starts from a fresh one."""
+    with contextlib.suppress(*UNREACHABLE):
+        connection.close()
 
 
 class ThreadedWorker(Worker):
@@ -50,6 +97,9 @@ class ThreadedWorker(Worker):
         self._wake = threading.Event()
         self._claimed = 0
         self._count_lock = threading.Lock()
+        self.backoff = Backoff(
+            settings.FLUXWEB_WORKER_DB_BACKOFF, settings.FLUXWEB_WORKER_DB_BACKOFF_MAX
+        )
 
     def wake(self) -> None:
         """Look for a task now instead of at the end of the wait (thread-safe)."""
@@ -87,6 +137,8 @@ class ThreadedWorker(Worker):
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s queues=%s threads=%d",
                     self.worker_id, ",".join(self.queue_names), self.threads)
+        heartbeat = Heartbeat(self.worker_id)
+        heartbeat.start()
         listener = None
         if notify.available():
             listener = notify.Listener([notify.TASKS], self.wake, on_connect=self.wake)
@@ -100,6 +152,7 @@ class ThreadedWorker(Worker):
         finally:
             if listener:
                 listener.stop()
+            heartbeat.stop()
 
     def _claim_loop(self, pool: ThreadPoolExecutor) -> None:
         while self._may_claim():
@@ -109,9 +162,14 @@ class ThreadedWorker(Worker):
             if not self._reserve_claim():  # told to stop, or max_tasks claimed (by any thread)
                 self._free.release()
                 return
-            close_old_connections()
             try:
+                close_old_connections()
                 retrieved, task_result = self.claim()
+            except UNREACHABLE as exc:
+                self._unreserve_claim()
+                self._free.release()
+                self._wait_for_database("claiming a task", exc)
+                continue
             except BaseException:
                 self._unreserve_claim()
                 self._free.release()
@@ -148,13 +206,13 @@ class ThreadedWorker(Worker):
         with self._count_lock:
             self._claimed -= 1
 
-    def _run(self, task_result: DBTaskResult | None) -> None:
-        """Run ``task_result``, then claim and run the next ready task on this thread
-        while there is one; the slot goes back to the claimer when there is none."""
+    def _run(self, first: DBTaskResult) -> None:
+        """Run ``first``, then claim and run the next ready task on this thread while
+        there is one; the slot goes back to the claimer when there is none."""
+        task_result: DBTaskResult | None = first
         try:
-            close_old_connections()
             while task_result is not None:
-                self.run_task(task_result)
+                self._run_once(task_result)
                 task_result = self._claim_next()
         finally:
             self._free.release()
@@ -166,12 +224,81 @@ class ThreadedWorker(Worker):
         the worker is stopping, or the claim failed (logged; the claimer carries on)."""
         if not self._reserve_claim():
             return None
-        close_old_connections()
         try:
+            close_old_connections()
             task_result = self.claim()[1]
+        except UNREACHABLE as exc:
+            self._wait_for_database("claiming the next task", exc)
+            task_result = None
         except Exception:
             logger.exception("worker=%s: claiming the next task failed", self.worker_id)
             task_result = None
         if task_result is None:
             self._unreserve_claim()
         return task_result
+
+    def _run_once(self, task_result: DBTaskResult) -> None:
+        """Run one claimed task; one that failed for want of the database goes back in the
+        queue (:meth:`_give_back`)."""
+        try:
+            close_old_connections()
+            self.run_task(task_result)
+        except UNREACHABLE as exc:  # not even the failure could be recorded
+            self._give_back(task_result, exc)
+            return
+        except Exception:  # recording the outcome failed otherwise: say so, carry on
+            logger.exception("worker=%s: task %s could not be recorded", self.worker_id,
+                             task_result.id)
+            return
+        if task_result.status == TaskResultStatus.FAILED and (
+            task_result.exception_class_path in UNREACHABLE_PATHS
+        ):
+            self._give_back(task_result, None)
+        else:
+            self.backoff.succeeded()
+
+    def _give_back(self, task_result: DBTaskResult, error: BaseException | None) -> None:
+        """Put ``task_result`` back in the queue (``READY``) once the database answers,
+        backing off between tries; it ran :data:`MAX_ATTEMPTS` times already, or the worker
+        is stopping and the database is still away: leave it, logged (the sweep finds the
+        work)."""
+        attempts = len(task_result.worker_ids)
+        reason = error or task_result.exception_class_path
+        if attempts >= MAX_ATTEMPTS:
+            logger.error("worker=%s: task %s could not reach the database %d times; not retried",
+                         self.worker_id, task_result.id, attempts)
+            return
+        while True:
+            self._wait_for_database(f"running task {task_result.id}", reason)
+            try:
+                DBTaskResult.objects.filter(pk=task_result.pk, status__in=[
+                    TaskResultStatus.RUNNING, TaskResultStatus.FAILED,
+                ]).update(status=TaskResultStatus.READY, finished_at=None,
+                          exception_class_path="", traceback="")
+            except UNREACHABLE as exc:
+                reason = exc
+                if not self.running:
+                    logger.error("worker=%s: stopping with task %s still claimed; the sweep will "
+                                 "requeue its work", self.worker_id, task_result.id)
+                    return
+                continue
+            logger.warning(
+                "worker=%s: task %s is back in the queue", self.worker_id, task_result.id
+            )
+            self.backoff.succeeded()
+            self.wake()
+            return
+
+    def _wait_for_database(self, doing: str, error: object) -> None:
+        """Log that ``doing`` failed because the database could not be reached, drop this
+        thread's connection, and wait the back-off (less when the worker is told to stop)."""
+        delay = self.backoff.failed()
+        logger.warning("worker=%s: %s failed, the database cannot be reached (%s); "
+                       "trying again in %.1f s", self.worker_id, doing, error, delay)
+        drop_connection()
+        self._sleep(delay)
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self.running and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.5))

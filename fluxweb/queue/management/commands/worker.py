@@ -23,11 +23,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db import connections
+from django.core.management.base import CommandError, CommandParser
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from fluxweb.queue.connections import keep_connections
 from fluxweb.queue.dbworker import ThreadedWorker
 from fluxweb.queue.enqueue import RQ, backend_kind
 from fluxweb.queue.signals import worker_starting
@@ -38,17 +38,6 @@ def positive_int(value: str) -> int:
     if number < 1:
         raise ArgumentTypeError("must be at least 1")
     return number
-
-
-def keep_connections() -> None:
-    """Reuse each thread's database connection between tasks (a long-lived process: no
-    reconnect per poll); broken ones are still replaced. Not with the psycopg pool,
-    which already reuses connections."""
-    for alias in connections:
-        conf = connections.settings[alias]
-        if not conf.get("OPTIONS", {}).get("pool"):
-            conf["CONN_MAX_AGE"] = None
-            conf["CONN_HEALTH_CHECKS"] = True
 
 
 class Command(DbWorkerCommand):
@@ -103,6 +92,7 @@ class Command(DbWorkerCommand):
                 call_command(
                     "rqworker-pool", *queue_names, num_workers=threads, burst=batch,
                     job_class="django_tasks_rq.Job", verbosity=verbosity,
+                    worker_class="fluxweb.queue.rqworker.HeartbeatWorker",
                 )
                 return
             keep_connections()

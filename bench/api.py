@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Images API benchmark: ``POST /v1/images/generations`` at a relay's pace (issue 18).
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench .venv/bin/python bench/api.py
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench \
+        .venv/bin/python bench/api.py
 
 One uvicorn process and one worker process (the Procfile's lines, ``--threads`` from
 ``FLUXWEB_WORKER_THREADS``, default 32 here so that 32 requests at a time can be in flight)
@@ -154,11 +155,13 @@ def listening_pid(port: str) -> int:
 
 
 def backend_pids() -> list[int]:
-    """PostgreSQL backends connected to the benchmark database, this process's left out."""
+    """PostgreSQL backends connected to the benchmark database, this process's left out
+    (its connections, one per thread, name themselves)."""
     with connection.cursor() as cursor:
+        cursor.execute("SET application_name = 'bench-api'")
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
+            "AND application_name <> 'bench-api'"
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -392,8 +395,9 @@ def report(targets: list[Target]) -> None:
     by_name = {t.name: t for t in targets}
     ms = 1000
     print(
-        f"## bench/api.py: POST /v1/images/generations, L = {LATENCY:g} s, {SIZE[0]}×{SIZE[1]}, n = 1, "
-        f"b64_json; {SERIAL} one at a time, {CONCURRENT} {AT_ONCE} at a time, {ROUNDS} interleaved rounds each"
+        f"## bench/api.py: POST /v1/images/generations, L = {LATENCY:g} s, "
+        f"{SIZE[0]}×{SIZE[1]}, n = 1, b64_json; {SERIAL} one at a time, {CONCURRENT} "
+        f"{AT_ONCE} at a time, {ROUNDS} interleaved rounds each"
     )
     print(machine())
     print("| | " + " | ".join(t.name for t in targets) + " |")
@@ -443,24 +447,28 @@ def report(targets: list[Target]) -> None:
     )
     print()
     print(
-        f"- one at a time, p50 above the direct floor: {overhead:.0f} ms {verdict(overhead, 40)} (≤ 40 ms)"
+        f"- one at a time, p50 above the direct floor: {overhead:.0f} ms "
+        f"{verdict(overhead, 40)} (≤ 40 ms)"
     )
     print(f"- {AT_ONCE} at a time: {rate:.1f}/s {verdict(rate, 30, True)} (≥ 30/s)")
     print(
-        f"- CPU per generation, web + worker: {flux_cpu:.0f} ms {verdict(flux_cpu, 35)} (≤ 35 ms, PostgreSQL apart)"
+        f"- CPU per generation, web + worker: {flux_cpu:.0f} ms {verdict(flux_cpu, 35)} "
+        "(≤ 35 ms, PostgreSQL apart)"
     )
     print(f"- connections, web + worker: {flux.connections} {verdict(flux.connections, 20)} (≤ 20)")
     if "LiteLLM" in by_name:
         relay = by_name["LiteLLM"]
         relay_rate = statistics.median(relay.rates)
         print(
-            f"- vs LiteLLM: throughput {rate / relay_rate:.2f}× {verdict(rate / relay_rate, 0.75, True)} (≥ 0.75×); "
-            f"overhead p50 one at a time {overhead:.0f} vs {p(relay, 'serial', 50) - floor:.0f} ms above the floor"
+            f"- vs LiteLLM: throughput {rate / relay_rate:.2f}× "
+            f"{verdict(rate / relay_rate, 0.75, True)} (≥ 0.75×); overhead p50 one at a time "
+            f"{overhead:.0f} vs {p(relay, 'serial', 50) - floor:.0f} ms above the floor"
         )
     else:
         print(
             f"- no LiteLLM proxy in {LITELLM_VENV} (python -m venv {LITELLM_VENV} && "
-            f"{LITELLM_VENV}/bin/pip install 'litellm[proxy]==1.82.6'): fluxweb and the direct floor only"
+            f"{LITELLM_VENV}/bin/pip install 'litellm[proxy]==1.82.6'): "
+            "fluxweb and the direct floor only"
         )
 
 

@@ -17,6 +17,7 @@ listener connection closes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import math
@@ -107,10 +108,8 @@ class FinishWatch:
 
     def _notified(self) -> None:
         """From the listener's thread: something changed, look soon."""
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed (a test's), its task with it
             self.loop.call_soon_threadsafe(self.wake.set)
-        except RuntimeError:  # the loop closed (a test's); its task is gone with it
-            pass
 
     async def _watch(self, listener: notify.Listener | None) -> None:
         assert self._executor is not None
@@ -124,10 +123,8 @@ class FinishWatch:
             else:
                 listening = listener is not None and listener.connected.is_set()
                 timeout = FALLBACK if listening else POLL
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
-            except TimeoutError:
-                pass
             if not self.waiters:
                 self.wake.clear()
                 continue

@@ -27,14 +27,18 @@ def _listeners_gone(django_db_blocker) -> Iterator[None]:
     # Not join(): notify.Listener's _stop attribute hides the one Thread.join() calls.
     deadline = time.monotonic() + 5
     listened = False
-    while time.monotonic() < deadline and any(t.name == "pg-listener" for t in threading.enumerate()):
+    while time.monotonic() < deadline and _listening():
         listened = True
         time.sleep(0.05)
     if listened and connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            while time.monotonic() < deadline:  # a closed connection's backend exits soon after
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                               "AND pid <> pg_backend_pid()")
+            while time.monotonic() < deadline:  # a closed connection's backend exits soon
+                cursor.execute("SELECT count(*) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
                 if not cursor.fetchone()[0]:
                     break
                 time.sleep(0.05)
+
+
+def _listening() -> bool:
+    return any(thread.name == "pg-listener" for thread in threading.enumerate())

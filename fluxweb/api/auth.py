@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models.functions import Now
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import ApiToken, hash_token
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def user_for_request(request: HttpRequest):
     """The active user whose unrevoked token is in ``Authorization: Bearer <token>``, or None.
-    Stamps the token's ``last_used_at``."""
+    Stamps the token's ``last_used_at`` (to the minute: a script's burst of calls costs one
+    write a minute, not one per call)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     found = ApiToken.objects.active().select_related("user").filter(token_hash=hash_token(token.strip())).first()
     if found is None:
         return None
-    ApiToken.objects.filter(pk=found.pk).update(last_used_at=Now())
+    if found.last_used_at is None or timezone.now() - found.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=Now())
     return found.user

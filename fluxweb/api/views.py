@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 
@@ -10,7 +9,6 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +19,7 @@ from fluxweb.generations.models import GeneratedImage, Generation
 from fluxweb.generations.services import submit_generation
 from fluxweb.providers.registry import get_registry
 
+from . import waiting
 from .auth import user_for_request
 from .errors import api_error
 from .schema import openapi_document
@@ -70,23 +69,12 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
 
 
 async def wait_until_finished(pk: int, timeout: float) -> Generation:
-    """The generation once it succeeded or failed, or as it is after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        generation = await Generation.objects.select_related("prompt").aget(pk=pk)
-        if generation.is_finished or loop.time() >= deadline:
-            return generation
-        await sync_to_async(release_pooled_connection)()
-        await asyncio.sleep(0.05)
-
-
-def release_pooled_connection() -> None:
-    """Give this thread's connection back to the web process's pool while the request
-    waits, so waiting API calls cannot take every pooled connection from the pages. Without
-    a pool the connection is kept: opening one costs more than the wait between polls."""
-    if connection.settings_dict.get("OPTIONS", {}).get("pool"):
-        connection.close()
+    """The generation once it succeeded or failed, or as it is after ``timeout`` seconds.
+    The request sleeps meanwhile, its database connection back in the pool, and is woken
+    by the process's watch on generation changes (:mod:`.waiting`), not by a poll of its own."""
+    await sync_to_async(waiting.release_pooled_connection)()
+    await waiting.wait_until_finished(pk, timeout)
+    return await Generation.objects.select_related("prompt").aget(pk=pk)
 
 
 def image_payloads(request: HttpRequest, generation: Generation, response_format: str) -> list[dict[str, str]]:

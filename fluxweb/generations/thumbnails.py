@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 # Longest side in pixels: a gallery card is ~300 CSS px wide, so this stays sharp at 1.25x
 # while a 48-card page stays well under its 1.5 MB budget (bench/gallery.py measures it).
@@ -29,11 +29,17 @@ def make_thumbnail(source: bytes | Image.Image, side: int = THUMBNAIL_SIDE, qual
         with Image.open(io.BytesIO(source)) as opened:
             opened.load()
             return make_thumbnail(opened, side, quality)
-    image = ImageOps.exif_transpose(source)  # a copy, also when there is nothing to turn
+    image = source
+    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+        image = ImageOps.exif_transpose(image)  # a turned copy
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    # resize, not thumbnail(): a new small image, no copy of the full-size pixels first.
     # reducing_gap=1: a cheap integer box reduction first (1024 → 512), then bicubic to size.
-    image.thumbnail((side, side), Image.Resampling.BICUBIC, reducing_gap=1.0)
+    scale = min(1.0, side / image.width, side / image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=1.0)
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", quality=quality, method=THUMBNAIL_METHOD)
     return buffer.getvalue()

@@ -41,6 +41,7 @@ from fluxweb.providers.images import check_image
 from fluxweb.providers.network import provider_call
 from fluxweb.providers.registry import get_registry
 from fluxweb.providerstatus import recording as provider_status
+from fluxweb.queue.connections import release_connection
 
 from .models import GeneratedImage, Generation
 from .thumbnails import make_thumbnail
@@ -105,6 +106,9 @@ def call_and_finish(generation: Generation, provider: Provider, request: Generat
     pending job); returns the outcome's name for the log. Never raises for provider
     problems or crashes: the generation is failed with a readable reason."""
     try:
+        # The provider call holds no database connection: with a worker pool, threads
+        # waiting on providers leave the pool to those that write (docs/deployment.md).
+        release_connection()
         outcome = call_provider(provider, request)
         if isinstance(outcome, PendingJob):
             recorded, name = wait_for_job(generation, outcome), "pending"

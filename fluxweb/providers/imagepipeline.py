@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+from fluxweb.core.redact import redact
+
 from .answers import fetch_url_image, requested_images
 from .base import (
     AuthenticationError,
@@ -160,6 +162,6 @@ class ImagePipelineProvider:
             )
         if status == "FAILURE":
             error = payload.get("error")
-            message = error[:200] if isinstance(error, str) and error else "no reason given"
+            message = redact(error)[:200] if isinstance(error, str) and error else "no reason given"
             raise ProviderError(f"{NAME} could not generate the image: {message}")
         raise InvalidResponseError(f"{NAME} returned a malformed answer (unknown status)")

@@ -62,14 +62,14 @@ class Listener(threading.Thread):
         super().__init__(name="pg-listener", daemon=True)
         self.channels, self.callback, self.on_connect = channels, callback, on_connect
         self._conninfo = conninfo(alias)
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.connected = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True) as conn:
                     for channel in self.channels:
@@ -77,7 +77,7 @@ class Listener(threading.Thread):
                     self.connected.set()
                     if self.on_connect:
                         self.on_connect()
-                    while not self._stop.is_set():
+                    while not self._stopping.is_set():
                         for _ in conn.notifies(timeout=1.0):
                             self.callback()
             except psycopg.Error:
@@ -85,4 +85,4 @@ class Listener(threading.Thread):
                                exc_info=True)
             finally:
                 self.connected.clear()
-            self._stop.wait(RECONNECT_DELAY)
+            self._stopping.wait(RECONNECT_DELAY)

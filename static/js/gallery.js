@@ -30,7 +30,9 @@
       img.loading = "eager";
       img.setAttribute("fetchpriority", "high");
     });
+    dropForeignCancel(card);
     var existing = document.getElementById(card.id);
+    noticeFinished(existing, card);
     if (existing) {
       if ((existing.dataset.version || "") > (card.dataset.version || "")) return;
       // Streamed cards are the same for everyone: keep this user's star as shown.
@@ -104,4 +106,70 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("#filters input[type=search]")) event.stopPropagation();
   }, true);
+
+  // A streamed card is the same for everyone: only its author and admins may cancel.
+  function dropForeignCancel(card) {
+    var me = document.body.dataset.userId || "";
+    if (document.body.hasAttribute("data-admin")) return;
+    card.querySelectorAll(".card__cancel").forEach(function (form) {
+      if (!me || form.dataset.author !== me) form.remove();
+    });
+  }
+
+  // Opening a card: the lightbox steps through this gallery's filtered order and closes
+  // back here (detail.js), so pass the filters and where to return.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#gallery-cards a[href^='/generations/']");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    var url = new URL(link.href, location.href);
+    if (!/^\/generations\/\d+\/$/.test(url.pathname)) return;
+    var params = new URLSearchParams(location.search);
+    ["cursor", "remix", "reuse"].forEach(function (name) { params.delete(name); });
+    params.set("back", location.pathname + location.search);
+    link.href = url.pathname + "?" + params.toString() + url.hash;
+    try { sessionStorage.setItem("fluxweb-lightbox-return", location.href); } catch (e) { /* no storage */ }
+  });
+
+  // Opt-in: a browser notification, and a count in the tab's title, when one of my
+  // generations finishes while this tab is hidden.
+  var finishedUnseen = 0;
+  var baseTitle = document.title;
+  var notifyButton = document.querySelector("[data-notify]");
+  function notifyLabel() {
+    var on = window.Notification && Notification.permission === "granted";
+    notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
+    notifyButton.textContent = on ? "Notifications on" : "Notify me when my images are ready";
+  }
+  if (notifyButton && window.Notification && Notification.permission !== "denied") {
+    notifyButton.hidden = false;
+    notifyLabel();
+    notifyButton.addEventListener("click", function () {
+      Notification.requestPermission().then(notifyLabel);
+    });
+  }
+
+  function noticeFinished(existing, card) {
+    var me = document.body.dataset.userId;
+    if (!existing || !me || card.dataset.author !== me || !document.hidden) return;
+    var wasWaiting = existing.classList.contains("card--queued") || existing.classList.contains("card--running");
+    var done = card.classList.contains("card--succeeded") || card.classList.contains("card--failed");
+    if (!wasWaiting || !done) return;
+    finishedUnseen += 1;
+    document.title = "(" + finishedUnseen + ") " + baseTitle;
+    if (window.Notification && Notification.permission === "granted") {
+      var failed = card.classList.contains("card--failed");
+      var prompt = card.querySelector(".card__prompt");
+      new Notification(failed ? "A generation failed" : "Your image is ready", {
+        body: prompt ? prompt.textContent.trim().slice(0, 120) : "",
+        tag: card.id,
+      });
+    }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && finishedUnseen) {
+      finishedUnseen = 0;
+      document.title = baseTitle;
+    }
+  });
 })();

@@ -45,6 +45,7 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
     page.get_by_label("Search prompts").fill("teapot")
     expect(cards).to_have_count(2)
     expect(page).to_have_url(re.compile(r"[?&]q=teapot"))
+    page.locator("#filters summary", has_text="Filters").click()  # the filters beside the search fold away
     page.locator("#filter-model").select_option(label=DEMO)
     expect(cards).to_have_count(1)
     expect(page).to_have_url(re.compile(r"[?&]model=demo"))

@@ -33,19 +33,33 @@ def target(response) -> str:
 
 def test_next_and_previous_follow_the_gallery_order(member_client, four):
     newest = four[0]
-    assert target(member_client.get(f"/generations/{newest.pk}/step/next/")) == f"/generations/{four[1].pk}/"
-    assert target(member_client.get(f"/generations/{four[1].pk}/step/previous/")) == f"/generations/{newest.pk}/"
+    assert (
+        target(member_client.get(f"/generations/{newest.pk}/step/next/"))
+        == f"/generations/{four[1].pk}/"
+    )
+    assert (
+        target(member_client.get(f"/generations/{four[1].pk}/step/previous/"))
+        == f"/generations/{newest.pk}/"
+    )
 
 
 def test_ties_on_the_time_are_broken_by_id_both_ways(member_client, four):
     # four[2] and four[3] share created_at: the higher id comes first in the gallery.
     first, second = sorted([four[2], four[3]], key=lambda g: -g.pk)
-    assert target(member_client.get(f"/generations/{first.pk}/step/next/")) == f"/generations/{second.pk}/"
-    assert target(member_client.get(f"/generations/{second.pk}/step/previous/")) == f"/generations/{first.pk}/"
+    assert (
+        target(member_client.get(f"/generations/{first.pk}/step/next/"))
+        == f"/generations/{second.pk}/"
+    )
+    assert (
+        target(member_client.get(f"/generations/{second.pk}/step/previous/"))
+        == f"/generations/{first.pk}/"
+    )
 
 
 def test_the_filters_decide_the_neighbours_and_travel_along(member_client, four, alice):
-    location = target(member_client.get(f"/generations/{four[0].pk}/step/next/", {"author": alice.pk}))
+    location = target(
+        member_client.get(f"/generations/{four[0].pk}/step/next/", {"author": alice.pk})
+    )
     # The member's generation (four[1]) is filtered out; of the tied pair, the higher id is first.
     assert location == f"/generations/{max(four[2].pk, four[3].pk)}/?author={alice.pk}"
 
@@ -55,13 +69,20 @@ def test_at_either_end_it_stays_with_a_message(member_client, four):
     response = member_client.get(f"/generations/{oldest.pk}/step/next/", follow=True)
     assert response.redirect_chain[-1][0] == f"/generations/{oldest.pk}/"
     assert "This is the last one." in response.content.decode()
-    assert target(member_client.get(f"/generations/{four[0].pk}/step/previous/")) == f"/generations/{four[0].pk}/"
+    assert (
+        target(member_client.get(f"/generations/{four[0].pk}/step/previous/"))
+        == f"/generations/{four[0].pk}/"
+    )
 
 
 def test_back_is_kept_only_when_it_is_on_this_site(member_client, four):
-    local = target(member_client.get(f"/generations/{four[0].pk}/step/next/", {"back": "/?q=picture"}))
+    local = target(
+        member_client.get(f"/generations/{four[0].pk}/step/next/", {"back": "/?q=picture"})
+    )
     assert local == f"/generations/{four[1].pk}/?back=%2F%3Fq%3Dpicture"
-    foreign = target(member_client.get(f"/generations/{four[0].pk}/step/next/", {"back": "//evil.example/"}))
+    foreign = target(
+        member_client.get(f"/generations/{four[0].pk}/step/next/", {"back": "//evil.example/"})
+    )
     assert foreign == f"/generations/{four[1].pk}/"
 
 
@@ -78,8 +99,18 @@ def test_the_detail_page_links_to_its_neighbours_with_its_filters(member_client,
 
 @pytest.mark.parametrize(
     ("width", "height", "expected"),
-    [(1024, 1024, "1-1"), (1344, 768, "16-9"), (768, 1344, "9-16"), (1152, 896, "4-3"), (832, 1216, "2-3"),
-     (1216, 832, "3-2"), (896, 1152, "3-4"), (4000, 100, "16-9"), (0, 512, "1-1"), (None, None, "1-1")],
+    [
+        (1024, 1024, "1-1"),
+        (1344, 768, "16-9"),
+        (768, 1344, "9-16"),
+        (1152, 896, "4-3"),
+        (832, 1216, "2-3"),
+        (1216, 832, "3-2"),
+        (896, 1152, "3-4"),
+        (4000, 100, "16-9"),
+        (0, 512, "1-1"),
+        (None, None, "1-1"),
+    ],
 )
 def test_aspect_class_is_the_nearest_preset(width, height, expected):
     assert aspect(width, height) == expected

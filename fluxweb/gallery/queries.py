@@ -61,8 +61,10 @@ def neighbour(user: Any, filters: FilterForm, pk: int, direction: str) -> int | 
     if cursor is None:
         return None
     if direction == "next":
-        return after(ordered(generations, "created_at"), "created_at", cursor).values_list("pk", flat=True).first()
-    return before(generations, "created_at", cursor).values_list("pk", flat=True).first()
+        rows = after(ordered(generations, "created_at"), "created_at", cursor)
+    else:
+        rows = before(generations, "created_at", cursor)
+    return rows.values_list("pk", flat=True).first()
 
 
 def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: int = HISTORY_PAGE_SIZE) -> Page:

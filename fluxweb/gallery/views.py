@@ -10,11 +10,11 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib import messages
 from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.contrib import messages
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -110,7 +110,8 @@ def step(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
     target = neighbour(request.user, filters, pk, direction)
     if target is None:
         get_object_or_404(Generation.objects.for_gallery(), pk=pk)
-        messages.info(request, "This is the newest one." if direction == "previous" else "This is the last one.")
+        at_end = "This is the newest one." if direction == "previous" else "This is the last one."
+        messages.info(request, at_end)
         target = pk
     back = request.GET.get("back", "")
     extra = {"back": back} if back.startswith("/") and not back.startswith("//") else {}

@@ -107,11 +107,11 @@
     if (event.target.matches && event.target.matches("#filters input[type=search]")) event.stopPropagation();
   }, true);
 
-  // A streamed card is the same for everyone: only its author and admins may cancel.
+  // A streamed card is the same for everyone: only its author and admins may cancel or retry.
   function dropForeignCancel(card) {
     var me = document.body.dataset.userId || "";
     if (document.body.hasAttribute("data-admin")) return;
-    card.querySelectorAll(".card__cancel").forEach(function (form) {
+    card.querySelectorAll("[data-own-action]").forEach(function (form) {
       if (!me || form.dataset.author !== me) form.remove();
     });
   }

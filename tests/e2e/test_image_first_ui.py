@@ -46,14 +46,22 @@ def team(django_user_model):
     milo = django_user_model.objects.create_user("milo", password="milo-password-1")
     for index, (prompt, width, height) in enumerate(PROMPTS):
         make_finished_generation(ada if index % 2 else milo, prompt, width=width, height=height)
-    make_generation(milo, "A paper crane on a desk", status=Generation.Status.FAILED,
-                    error="the provider rejected the prompt")
+    make_generation(
+        milo,
+        "A paper crane on a desk",
+        status=Generation.Status.FAILED,
+        error="the provider rejected the prompt",
+    )
     make_generation(milo, "A mountain hut under stars", status=Generation.Status.QUEUED)
     return {"ada": ("ada", "ada-password-1"), "milo": ("milo", "milo-password-1")}
 
 
-def open_context(browser: Browser, base_url: str, viewport: str, scheme: str, who: tuple[str, str] | None) -> Page:
-    context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme, base_url=base_url)
+def open_context(
+    browser: Browser, base_url: str, viewport: str, scheme: str, who: tuple[str, str] | None
+) -> Page:
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport], color_scheme=scheme, base_url=base_url
+    )
     context.add_init_script(RECORD)
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
@@ -70,8 +78,12 @@ def open_context(browser: Browser, base_url: str, viewport: str, scheme: str, wh
 
 def settle(page: Page) -> None:
     page.wait_for_load_state("load")
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
-    page.wait_for_function("() => [...document.images].every(img => img.loading === 'lazy' || img.complete)")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    page.wait_for_function(
+        "() => [...document.images].every(img => img.loading === 'lazy' || img.complete)"
+    )
 
 
 def audit(page: Page, label: str) -> list[str]:
@@ -118,9 +130,13 @@ def pages_to_check(detail_pk: int) -> list[tuple[str, str, str | None]]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_every_page_fits_obeys_the_csp_and_passes_axe(app, team, viewport, scheme):
-    detail_pk = Generation.objects.filter(status=Generation.Status.SUCCEEDED).latest("created_at").pk
-    pages = {who: open_context(app.browser, app.base_url, viewport, scheme, team[who] if who else None)
-             for who in ("ada", "milo", None)}
+    detail_pk = (
+        Generation.objects.filter(status=Generation.Status.SUCCEEDED).latest("created_at").pk
+    )
+    pages = {
+        who: open_context(app.browser, app.base_url, viewport, scheme, team[who] if who else None)
+        for who in ("ada", "milo", None)
+    }
     problems = []
     for name, path, who in pages_to_check(detail_pk):
         page = pages[who]
@@ -194,7 +210,15 @@ def test_lightbox_steps_through_the_filtered_gallery_and_closes_where_it_was(app
     for _ in range(40):
         page.keyboard.press("Tab")
         reached.add(page.evaluate("(document.activeElement.textContent || '').trim()"))
-    for action in ("Remix", "Download", "Copy prompt", "Zoom to 100 %", "Close", "← Previous", "Next →"):
+    for action in (
+        "Remix",
+        "Download",
+        "Copy prompt",
+        "Zoom to 100 %",
+        "Close",
+        "← Previous",
+        "Next →",
+    ):
         assert action in reached, action
     assert any("Favourite" in text for text in reached)
 
@@ -220,10 +244,15 @@ def test_the_lightbox_works_without_javascript(app, team):
     context.close()
 
 
-@pytest.mark.skipif(not os.environ.get("FLUXWEB_SCREENSHOTS"), reason="FLUXWEB_SCREENSHOTS=1 writes docs/screenshots/")
+@pytest.mark.skipif(
+    not os.environ.get("FLUXWEB_SCREENSHOTS"),
+    reason="FLUXWEB_SCREENSHOTS=1 writes docs/screenshots/",
+)
 def test_screenshots(app, team):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    detail_pk = Generation.objects.filter(status=Generation.Status.SUCCEEDED).latest("created_at").pk
+    detail_pk = (
+        Generation.objects.filter(status=Generation.Status.SUCCEEDED).latest("created_at").pk
+    )
     for viewport, scheme, name, path in [
         ("desktop", "light", "gallery-desktop", "/"),
         ("desktop", "dark", "gallery-desktop-dark", "/"),

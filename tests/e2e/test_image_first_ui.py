@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from fluxweb.generations.models import Generation
@@ -264,5 +265,33 @@ def test_screenshots(app, team):
         page = open_context(app.browser, app.base_url, viewport, scheme, team["milo"])
         page.goto(path)
         settle(page)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path))
         page.context.close()
+        # 256 colours keep each file small enough for the repository.
+        with Image.open(path) as shot:
+            small = shot.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
+        small.save(path, optimize=True)
+
+
+HIDDEN_TAB = """
+window.__hidden = false;
+Object.defineProperty(document, "hidden", {get: () => window.__hidden});
+"""
+
+
+def test_a_finished_generation_counts_in_the_title_while_the_tab_is_hidden(app, team):
+    page = open_context(app.browser, app.base_url, "desktop", "light", team["milo"])
+    page.context.add_init_script(HIDDEN_TAB)
+    page.reload()
+    settle(page)
+    title = page.title()
+    page.evaluate("window.__hidden = true")
+    form = page.locator("#generation-form")
+    form.get_by_label("Prompt", exact=True).fill("A kite over the dunes")
+    form.get_by_role("button", name="Generate").click()
+    card = page.locator("#gallery-cards article.card--succeeded", has_text="A kite over the dunes")
+    expect(card).to_have_count(1, timeout=20_000)
+    expect(page).to_have_title(f"(1) {title}")
+    page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page).to_have_title(title)

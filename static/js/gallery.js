@@ -116,20 +116,6 @@
     });
   }
 
-  // Opening a card: the lightbox steps through this gallery's filtered order and closes
-  // back here (detail.js), so pass the filters and where to return.
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("#gallery-cards a[href^='/generations/']");
-    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-    var url = new URL(link.href, location.href);
-    if (!/^\/generations\/\d+\/$/.test(url.pathname)) return;
-    var params = new URLSearchParams(location.search);
-    ["cursor", "remix", "reuse"].forEach(function (name) { params.delete(name); });
-    params.set("back", location.pathname + location.search);
-    link.href = url.pathname + "?" + params.toString() + url.hash;
-    try { sessionStorage.setItem("fluxweb-lightbox-return", location.href); } catch (e) { /* no storage */ }
-  });
-
   // Opt-in: a browser notification, and a count in the tab's title, when one of my
   // generations finishes while this tab is hidden.
   var finishedUnseen = 0;

@@ -53,6 +53,10 @@
     dialog.setAttribute("aria-label", "Image viewer");
     dialog.innerHTML = '<div class="lightbox-dialog__body" tabindex="-1"></div>';
     dialog.addEventListener("cancel", function (event) { event.preventDefault(); close(); });
+    // Closed by the browser itself (a repeated Esc): leave the lightbox's history entry too.
+    dialog.addEventListener("close", function () {
+      if (history.state && history.state.lightbox) { keepGalleryOnce(); history.back(); }
+    });
     document.body.appendChild(dialog);
     return dialog;
   }

@@ -76,3 +76,27 @@ def test_header_has_the_theme_toggle_and_the_phone_menu(member_client):
     page = member_client.get("/").content.decode()
     assert "data-theme-toggle" in page and 'aria-controls="site-nav"' in page
     assert 'id="site-nav"' in page
+
+
+def card_of(html: str, pk: int) -> str:
+    start = html.index(f'id="generation-{pk}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_cancel_and_retry_show_for_the_author_and_admins_only(
+    member, member_client, alice, admin_client
+):
+    mine = make_generation(member, "Mine, queued", status=Generation.Status.QUEUED)
+    hers = make_generation(alice, "Hers, running", status=Generation.Status.RUNNING)
+    failed = make_generation(
+        member, "Mine, failed", status=Generation.Status.FAILED, error="it broke"
+    )
+    page = member_client.get("/").content.decode()
+    assert f'action="/generations/{mine.pk}/cancel/"' in card_of(page, mine.pk)
+    assert "refunded in full" in card_of(page, mine.pk)  # the confirmation says what is charged
+    assert "/cancel/" not in card_of(page, hers.pk)
+    assert f'action="/generations/{failed.pk}/retry/"' in card_of(page, failed.pk)
+    assert "was refunded" in card_of(page, failed.pk)
+    as_admin = admin_client.get("/").content.decode()
+    assert f'action="/generations/{hers.pk}/cancel/"' in card_of(as_admin, hers.pk)
+    assert "charged what the provider bills" in card_of(as_admin, hers.pk)

@@ -210,7 +210,7 @@ def test_the_phone_menu_opens_and_the_gallery_shows_two_columns(app, team):
 
 def test_the_theme_toggle_is_remembered(app, team):
     page = open_context(app.browser, app.base_url, "desktop", "light", team["milo"])
-    background = "getComputedStyle(document.body).backgroundColor"
+    background = "getComputedStyle(document.documentElement).backgroundColor"
     light = page.evaluate(background)
     toggle = page.get_by_role("button", name="Dark mode")
     expect(toggle).to_have_attribute("aria-pressed", "false")

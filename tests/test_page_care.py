@@ -90,7 +90,11 @@ def test_cancel_and_retry_show_for_the_author_and_admins_only(
     mine = make_generation(member, "Mine, queued", status=Generation.Status.QUEUED)
     hers = make_generation(alice, "Hers, running", status=Generation.Status.RUNNING)
     failed = make_generation(
-        member, "Mine, failed", status=Generation.Status.FAILED, error="it broke", estimated_cost_usd=Decimal("0.02")
+        member,
+        "Mine, failed",
+        status=Generation.Status.FAILED,
+        error="it broke",
+        estimated_cost_usd=Decimal("0.02"),
     )
     page = member_client.get("/").content.decode()
     assert f'action="/generations/{mine.pk}/cancel/"' in card_of(page, mine.pk)

@@ -87,7 +87,7 @@ def test_members_cannot_reach_admin_pages(route: Route, member_client):
 # The team gallery is shared on purpose: every member sees every card and image.
 # Starring is per member, on a shared generation.
 SHARED_WITH_MEMBERS = {"gallery:card", "gallery:image", "gallery:thumbnail", "gallery:download", "generations:detail",
-                       "gallery:favourite"}
+                       "gallery:favourite", "gallery:step"}
 SSO_JOURNEY = "one provider, configured in settings (tests/e2e/test_accounts_journey.py)"
 # Object URLs whose object is not a generation, with the test that covers their access rule.
 COVERED_ELSEWHERE = {

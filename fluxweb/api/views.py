@@ -64,6 +64,9 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     if generation.status == Generation.Status.FAILED:
         return api_error(502, f"The provider failed: {generation.error}", type="provider_error",
                          code="provider_failed", generation_id=generation.pk)
+    if generation.status == Generation.Status.CANCELLED:
+        return api_error(409, f"Generation {generation.pk} was cancelled.", type="cancelled",
+                         code="generation_cancelled", generation_id=generation.pk)
     data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
     return JsonResponse({"created": int(generation.created_at.timestamp()), "data": data})
 

@@ -17,5 +17,11 @@ def can_delete(user: Any, generation: Generation) -> bool:
     return is_admin(user) or (user.is_authenticated and generation.author_id == user.pk)
 
 
+def can_cancel(user: Any, generation: Generation) -> bool:
+    """The author and admins may cancel a generation (while it is queued or running) and
+    retry it (once it failed or was cancelled)."""
+    return can_delete(user, generation)
+
+
 def can_pin(user: Any) -> bool:
     return is_admin(user)

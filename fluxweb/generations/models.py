@@ -60,6 +60,10 @@ class Generation(models.Model):
 
     Lifecycle: ``queued`` → ``running`` → ``succeeded`` | ``failed``, each change
     stamping ``updated_at`` (and ``started_at``/``finished_at``). Costs are USD.
+    Cancelling (:func:`fluxweb.generations.services.cancel_generation`): a queued one goes
+    straight to ``cancelled`` (never sent, refunded); a running one gets
+    ``cancel_requested_at`` and ends ``cancelled`` when its provider answers (images
+    discarded, the provider's bill charged).
     ``provider_called_at`` is stamped just before the provider is asked, so the stuck-work
     sweep (fluxweb/generations/sweep.py) knows whether a generation whose worker died may have
     been made (and charged) already; ``requeues`` counts the sweep's re-runs.
@@ -70,12 +74,13 @@ class Generation(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     class Source(models.TextChoices):
         WEB = "web", "Web"
         API = "api", "API"
 
-    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="generations"
@@ -113,6 +118,9 @@ class Generation(models.Model):
         default=0, help_text="times the sweep put it back in the queue after its worker died"
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="when someone cancelled it while it was queued or running"
+    )
     updated_at = models.DateTimeField(db_default=Now())
     # PostgreSQL: a copy of the prompt's ``search_vector``, set by a trigger (migration 0008)
     # whenever the row is written with a prompt, for the gallery's search with the GIN index
@@ -142,7 +150,7 @@ class Generation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                condition=models.Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
                 name="generation_status_valid",
             ),
             models.CheckConstraint(
@@ -157,6 +165,11 @@ class Generation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def is_cancelling(self) -> bool:
+        """Cancelled while running: its provider's answer is discarded when it arrives."""
+        return self.status == self.Status.RUNNING and self.cancel_requested_at is not None
 
     @property
     def model_label(self) -> str:
@@ -213,13 +226,17 @@ class Generation(models.Model):
         Generation.objects.filter(pk=self.pk).update(pinned=pinned, updated_at=Now())
         self.refresh_from_db(fields=["pinned", "updated_at"])
 
-    def _transition(self, from_statuses: tuple[str, ...], **changes: Any) -> bool:
-        """Apply ``changes`` only if the row is still in one of ``from_statuses``.
+    def _transition(self, from_statuses: tuple[str, ...], where: models.Q | None = None, **changes: Any) -> bool:
+        """Apply ``changes`` only if the row is still in one of ``from_statuses`` (and
+        matches ``where``, if given).
 
         Returns whether it was applied; refreshes this instance's changed fields.
         """
         changes["updated_at"] = Now()
-        updated = Generation.objects.filter(pk=self.pk, status__in=from_statuses).update(**changes)
+        rows = Generation.objects.filter(pk=self.pk, status__in=from_statuses)
+        if where is not None:
+            rows = rows.filter(where)
+        updated = rows.update(**changes)
         if updated:
             self.refresh_from_db(fields=[*changes.keys()])
         return bool(updated)
@@ -257,7 +274,8 @@ class Generation(models.Model):
         return self._transition((self.Status.QUEUED,), requeues=models.F("requeues") + 1)
 
     def mark_succeeded(self, *, seed: int | None, actual_cost_usd: Decimal | None, metadata: dict) -> bool:
-        """Record success; the provider's reported ``seed`` and cost (USD) win when given."""
+        """Record success; the provider's reported ``seed`` and cost (USD) win when given.
+        False if it is no longer running, or its cancel was asked for meanwhile."""
         changes: dict[str, Any] = {
             "status": self.Status.SUCCEEDED,
             "finished_at": Now(),
@@ -266,7 +284,30 @@ class Generation(models.Model):
         }
         if seed is not None:
             changes["seed"] = seed
-        return self._transition((self.Status.RUNNING,), **changes)
+        return self._transition((self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=True), **changes)
+
+    def mark_cancelled(self) -> bool:
+        """Cancel a queued generation before any worker claims it; False if it is no
+        longer queued."""
+        return self._transition(
+            (self.Status.QUEUED,), status=self.Status.CANCELLED, cancel_requested_at=Now(), finished_at=Now()
+        )
+
+    def request_cancel(self) -> bool:
+        """Ask a running generation to be discarded when its provider answers (see
+        :meth:`mark_cancelled_after_run`); False if it is not running or already asked."""
+        return self._transition(
+            (self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=True), cancel_requested_at=Now()
+        )
+
+    def mark_cancelled_after_run(self, *, actual_cost_usd: Decimal | None, metadata: dict) -> bool:
+        """End a running generation whose cancel was asked for as ``cancelled``, recording
+        what its provider reported it cost (USD, None if unknown); False otherwise."""
+        return self._transition(
+            (self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=False),
+            status=self.Status.CANCELLED, finished_at=Now(), actual_cost_usd=actual_cost_usd,
+            provider_metadata={**self.provider_metadata, **metadata},
+        )
 
     def mark_failed(self, reason: str) -> bool:
         """Record failure with a readable ``reason`` (from queued or running)."""

@@ -199,7 +199,14 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
     The files are written first; their rows, the success and its charge then commit in
     one transaction (one commit, and no image rows on a generation that did not succeed).
     If the generation was no longer running (the sweep failed it meanwhile), or the
-    transaction fails, the files are deleted again."""
+    transaction fails, the files are deleted again. If its cancel was asked for, the images
+    are discarded and it ends ``cancelled``, charged the provider's reported cost, else the
+    estimate (:func:`discard_cancelled`)."""
+    # Cancelled (or deleted) while the provider worked: keep none of its images.
+    cancel_asked = list(Generation.objects.filter(pk=generation.pk).values_list("cancel_requested_at", flat=True))
+    if not cancel_asked or cancel_asked[0] is not None:
+        discard_cancelled(generation, result)
+        return
     images = store_images(generation, result, provider.label)
     cost, distrust = trusted_cost(result.cost_usd, generation.estimated_cost_usd)
     metadata = result.metadata
@@ -215,6 +222,8 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
                 GeneratedImage.objects.bulk_create(images)
                 if generation.hold is not None:
                     budgets.settle(generation.hold, generation.actual_cost_usd)
+        if not succeeded:  # cancelled while the images were being stored
+            discard_cancelled(generation, result)
     finally:
         if not succeeded:
             names = (name for image in images for name in (image.file.name, image.thumbnail.name))
@@ -229,6 +238,18 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
             )
             provider_status.record_ignored_cost(generation.provider, report)
     return succeeded
+
+
+def discard_cancelled(generation: Generation, result: GenerationResult) -> bool:
+    """End a running generation whose cancel was asked for as ``cancelled`` and charge its
+    hold what the provider reported (``result.cost_usd``, USD), else the estimate: the
+    provider bills the work anyway. Its images are not kept. False (nothing charged) if it
+    was not a running generation waiting to be cancelled."""
+    with transaction.atomic():
+        cancelled = generation.mark_cancelled_after_run(actual_cost_usd=result.cost_usd, metadata=result.metadata)
+        if cancelled and generation.hold_id is not None:
+            budgets.settle(generation.hold, result.cost_usd)
+    return cancelled
 
 
 def wait_for_job(generation: Generation, job: PendingJob, deadline: datetime | None = None) -> bool:

@@ -1,4 +1,5 @@
-"""Business rules for generations on the web side: submitting one, and deleting one.
+"""Business rules for generations on the web side: submitting, cancelling, retrying and
+deleting one.
 
 ``submit_generation`` runs in the web request (validate → rows in one transaction, the task
 enqueued when it commits); the worker side is :mod:`fluxweb.generations.running`.
@@ -10,6 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +21,7 @@ from fluxweb.budgets import services as budgets
 from fluxweb.budgets.prices import estimate_cost
 from fluxweb.budgets.services import BudgetStatus
 from fluxweb.providers.base import ModelSpec
+from fluxweb.providers.registry import get_registry
 from fluxweb.queue.enqueue import enqueue
 
 from .models import Generation, GenerationDeletion, Prompt
@@ -93,19 +96,79 @@ def submit_generation(author: Any, data: dict[str, Any], source: str = Generatio
     return submit(author, data, source).generation
 
 
+def cancel_generation(generation: Generation, by: Any) -> bool:
+    """Cancel a queued or running generation on behalf of ``by`` (the caller checks that
+    ``by`` may: :func:`fluxweb.generations.access.can_cancel`).
+
+    Queued: it ends ``cancelled`` at once, is never sent to its provider, and its budget
+    hold is released in full, in one transaction. Running: its provider has been asked
+    already and bills the work, so it is marked to be discarded when the answer arrives
+    (:func:`fluxweb.generations.running.discard_cancelled`: ``cancelled``, charged the
+    provider's reported cost, else the estimate). Returns False when it had already
+    finished (or its cancel was already asked for).
+    """
+    with transaction.atomic():
+        if generation.mark_cancelled():
+            if generation.hold_id is not None:
+                budgets.release(generation.hold, f"cancelled by {by.get_username()}" if by else "cancelled")
+            logger.info("generation %s cancelled while queued", generation.pk)
+            return True
+    if generation.request_cancel():
+        logger.info("generation %s cancelled while running", generation.pk)
+        return True
+    return False
+
+
+class RetryError(Exception):
+    """A generation cannot be retried (its model is no longer enabled); ``message`` says
+    why in words fit for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def retry_generation(generation: Generation, by: Any) -> Submission:
+    """Submit ``generation``'s parameters again (prompt, negative prompt, model, size,
+    steps, guidance, seed, images) as a new generation by ``by``, through :func:`submit`,
+    so it is held against ``by``'s budget again (the same team's pool when ``by`` is the
+    author and the original was charged to a team). Raises :class:`RetryError` when the
+    model is not enabled any more, and :class:`~fluxweb.budgets.services.QuotaExceeded`
+    when it does not fit the budget."""
+    spec = get_registry().models.get(generation.model)
+    if spec is None:
+        raise RetryError(f"The model {generation.model} is not enabled on this server any more.")
+    data: dict[str, Any] = {**generation.form_values(), "model": spec, "team": None}
+    if data["guidance_scale"] is not None:
+        data["guidance_scale"] = Decimal(str(data["guidance_scale"]))
+    hold = generation.hold
+    if hold is not None and hold.team_id is not None and by is not None and by.pk == generation.author_id:
+        data["team"] = hold.team
+    return submit(by, data, generation.source)
+
+
 # How long deletions are remembered for the live gallery: a browser whose stream was cut
 # off for longer reloads its page anyway (its Last-Event-ID is older than any replay).
 DELETION_RETENTION = timedelta(days=1)
 
 
-def delete_generation(generation: Generation) -> None:
+def delete_generation(generation: Generation, by: Any = None) -> None:
     """Delete a generation, its images' rows and their files (originals and thumbnails).
+
+    A queued or running one is cancelled first (:func:`cancel_generation`): a queued one's
+    hold is released; a running one's provider bills the work but its answer will find no
+    generation, so its hold is charged the estimate now.
 
     The files go once the transaction commits, so a rolled-back delete keeps them; the
     prompt's history counters are recomputed from the generations left. A
     :class:`GenerationDeletion` row is written in the same transaction, so open galleries
     drop the card (the live stream sends it as a ``deleted`` event).
     """
+    if not generation.is_finished:
+        cancel_generation(generation, by)
+        generation.refresh_from_db(fields=["status"])
+        if generation.status == Generation.Status.RUNNING and generation.hold_id is not None:
+            budgets.settle(generation.hold, None)
     names = [
         name
         for image in generation.images.all()

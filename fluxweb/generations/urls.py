@@ -9,5 +9,7 @@ urlpatterns = [
     path("generations/estimate/", views.estimate, name="estimate"),
     path("generations/<int:pk>/", pages.detail, name="detail"),
     path("generations/<int:pk>/pin/", pages.pin, name="pin"),
+    path("generations/<int:pk>/cancel/", pages.cancel, name="cancel"),
+    path("generations/<int:pk>/retry/", pages.retry, name="retry"),
     path("generations/<int:pk>/delete/", pages.delete, name="delete"),
 ]

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from fluxweb.core.parsing import BoundedDateField
 from fluxweb.generations.models import Generation, Prompt
 from fluxweb.providers.registry import get_registry
 
@@ -33,8 +34,8 @@ class FilterForm(forms.Form):
     model = forms.ChoiceField(required=False, label="Model")
     status = forms.ChoiceField(required=False, label="Status",
                                choices=[("", "Any status"), *Generation.Status.choices])
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     favourites = forms.BooleanField(required=False, label="My favourites")
     pinned = forms.BooleanField(required=False, label="Pinned")
 

@@ -23,3 +23,9 @@ urlpatterns = [
     path("", include("fluxweb.providerstatus.urls")),
     path("", include("fluxweb.team.urls")),
 ]
+
+# Under /v1/ errors answer OpenAI's error JSON; elsewhere Django's error pages.
+handler400 = "fluxweb.api.errors.bad_request"
+handler403 = "fluxweb.api.errors.permission_denied"
+handler404 = "fluxweb.api.errors.page_not_found"
+handler500 = "fluxweb.api.errors.server_error"

@@ -61,6 +61,9 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                         "200": {"description": "The images.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImagesResponse"}}}},
                         "400": _error("Invalid parameters (the same checks as the web form)."),
                         "401": _error("Missing, unknown or revoked token."),
+                        "404": _error("The model is unknown or not enabled (`model_not_found`)."),
+                        "409": _error("The generation was deleted or cancelled while the call "
+                                      "waited (`generation_deleted`, `generation_cancelled`)."),
                         "429": _error("Over budget (`insufficient_quota`)."),
                         "502": _error("The provider failed; the generation is marked failed."),
                         "504": _error("Still running after the wait limit; `generation_id` names it."),

@@ -7,11 +7,13 @@ API parameter the client sent.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from fluxweb.generations.forms import GenerationForm
+from fluxweb.providers.registry import get_registry
 
 SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
 RESPONSE_FORMATS = ("url", "b64_json")
@@ -22,11 +24,38 @@ EXTENSIONS = ("num_inference_steps", "seed", "guidance_scale", "negative_prompt"
 
 
 class InvalidParameter(Exception):
-    """A request the API refuses with HTTP 400; ``param`` names the offending field."""
+    """A request the API refuses with HTTP ``status`` (400 unless said otherwise);
+    ``param`` names the offending field, ``code`` is OpenAI's error code if it has one."""
 
-    def __init__(self, message: str, param: str | None) -> None:
+    def __init__(self, message: str, param: str | None, *, status: int = 400,
+                 code: str | None = None) -> None:
         super().__init__(message)
-        self.message, self.param = message, param
+        self.message, self.param, self.status, self.code = message, param, status, code
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value in a request ``body`` (UTF-8). Raises :class:`InvalidParameter` when
+    it is not JSON, is nested deeper than the parser allows, or holds a string that is not
+    valid Unicode (a lone surrogate such as ``"\\ud800"``, which no database can store)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise InvalidParameter("The request body is nested too deeply.", None) from None
+    except ValueError:  # UnicodeDecodeError included
+        raise InvalidParameter("The request body is not valid JSON.", None) from None
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if isinstance(item, str) and not _is_unicode(item):
+                raise InvalidParameter(f"'{name}' is not valid Unicode text.", name)
+    return value
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -38,12 +67,23 @@ class ImagesRequest:
 
 
 def parse_images_request(body: Any) -> ImagesRequest:
-    """Validate an ``/v1/images/generations`` JSON body. Raises :class:`InvalidParameter`."""
+    """Validate an ``/v1/images/generations`` JSON body (as :func:`parse_json` read it).
+    Raises :class:`InvalidParameter`: status 404 ``model_not_found`` for a model that is
+    not enabled, 400 for anything else."""
     if not isinstance(body, dict):
         raise InvalidParameter("The request body must be a JSON object.", None)
     for required in ("model", "prompt"):
         if not isinstance(body.get(required), str):
             raise InvalidParameter(f"'{required}' is required and must be a string.", required)
+    if body["model"] not in get_registry().models:
+        # OpenAI answers an unknown model with 404 model_not_found; so do we.
+        raise InvalidParameter(
+            f"The model '{body['model'][:100]}' does not exist or is not enabled; "
+            "GET /v1/models lists them.",
+            "model",
+            status=404,
+            code="model_not_found",
+        )
     response_format = body.get("response_format") or "url"
     if response_format not in RESPONSE_FORMATS:
         raise InvalidParameter("'response_format' must be 'url' or 'b64_json'.", "response_format")

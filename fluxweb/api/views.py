@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import base64
-import json
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.generations.models import GeneratedImage, Generation
@@ -21,9 +20,9 @@ from fluxweb.providers.registry import get_registry
 
 from . import waiting
 from .auth import user_for_request
-from .errors import api_error
+from .errors import allow_methods, api_error
 from .schema import openapi_document
-from .translate import InvalidParameter, parse_images_request
+from .translate import InvalidParameter, parse_images_request, parse_json
 
 LINK_SALT = "fluxweb.api.image-link"
 UNAUTHORIZED = ("Invalid or missing API token. Create one at /tokens/ and send it as "
@@ -32,7 +31,7 @@ UNAUTHORIZED = ("Invalid or missing API token. Create one at /tokens/ and send i
 
 @csrf_exempt
 @login_not_required
-@require_POST
+@allow_methods("POST")
 async def images_generations(request: HttpRequest) -> HttpResponse:
     """Create images like OpenAI's ``POST /v1/images/generations``, charged to the token
     owner's budget; waits for the worker up to ``FLUXWEB_API_WAIT_TIMEOUT`` seconds, then
@@ -41,19 +40,19 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     if user is None:
         return api_error(401, UNAUTHORIZED, code="invalid_api_key")
     try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "The request body is not valid JSON.")
-    try:
-        parsed = await sync_to_async(parse_images_request)(body)
+        parsed = await sync_to_async(parse_images_request)(parse_json(request.body))
     except InvalidParameter as exc:
-        return api_error(400, exc.message, param=exc.param)
+        return api_error(exc.status, exc.message, param=exc.param, code=exc.code)
     try:
         generation = await sync_to_async(submit_generation)(user, parsed.cleaned_data, source=Generation.Source.API)
     except QuotaExceeded as exc:
         # OpenAI answers an exhausted quota with 429 insufficient_quota; so do we.
         return api_error(429, exc.message, type="insufficient_quota", code="insufficient_quota")
-    generation = await wait_until_finished(generation.pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
+    pk = generation.pk
+    waited = await wait_until_finished(pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
+    if waited is None:
+        return gone(pk, "deleted")
+    generation = waited
     if not generation.is_finished:
         return api_error(
             504,
@@ -64,20 +63,32 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     if generation.status == Generation.Status.FAILED:
         return api_error(502, f"The provider failed: {generation.error}", type="provider_error",
                          code="provider_failed", generation_id=generation.pk)
-    if generation.status == Generation.Status.CANCELLED:
-        return api_error(409, f"Generation {generation.pk} was cancelled.", type="cancelled",
-                         code="generation_cancelled", generation_id=generation.pk)
-    data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
+    if generation.status != Generation.Status.SUCCEEDED:  # finished otherwise: cancelled
+        return gone(pk, generation.status)
+    try:
+        data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
+    except OSError:  # its files went with a delete meanwhile
+        return gone(pk, "deleted")
     return JsonResponse({"created": int(generation.created_at.timestamp()), "data": data})
 
 
-async def wait_until_finished(pk: int, timeout: float) -> Generation:
-    """The generation once it succeeded or failed, or as it is after ``timeout`` seconds.
-    The request sleeps meanwhile, its database connection back in the pool, and is woken
-    by the process's watch on generation changes (:mod:`.waiting`), not by a poll of its own."""
+def gone(pk: int, what: str) -> JsonResponse:
+    """409 ``generation_<what>``: the generation this call waits on was deleted or cancelled
+    (by its author or an admin) before it could answer with its images."""
+    return api_error(
+        409, f"Generation {pk} was {what} before it finished; no images are returned.",
+        code=f"generation_{what}", generation_id=pk,
+    )
+
+
+async def wait_until_finished(pk: int, timeout: float) -> Generation | None:
+    """The generation once it is finished, or as it is after ``timeout`` seconds; None once
+    it no longer exists (deleted meanwhile). The request sleeps meanwhile, its database
+    connection back in the pool, and is woken by the process's watch on generation changes
+    (:mod:`.waiting`), not by a poll of its own."""
     await sync_to_async(waiting.release_pooled_connection)()
     await waiting.wait_until_finished(pk, timeout)
-    return await Generation.objects.select_related("prompt").aget(pk=pk)
+    return await Generation.objects.select_related("prompt").filter(pk=pk).afirst()
 
 
 def image_payloads(request: HttpRequest, generation: Generation, response_format: str) -> list[dict[str, str]]:
@@ -95,9 +106,10 @@ def image_payloads(request: HttpRequest, generation: Generation, response_format
     return items
 
 
+@csrf_exempt
 @login_not_required
-@require_GET
-def image_link(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
+@allow_methods("GET", "HEAD")
+def image_link(request: HttpRequest, token: str) -> HttpResponseBase:
     """The image behind a signed, expiring link from :func:`image_payloads`."""
     try:
         pk = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.FLUXWEB_API_LINK_TTL)
@@ -111,7 +123,7 @@ def image_link(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
 
 @csrf_exempt
 @login_not_required
-@require_GET
+@allow_methods("GET", "HEAD")
 def models(request: HttpRequest) -> JsonResponse:
     """``GET /v1/models``: the enabled models, OpenAI-style."""
     if user_for_request(request) is None:
@@ -121,8 +133,9 @@ def models(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"object": "list", "data": data})
 
 
+@csrf_exempt
 @login_not_required
-@require_GET
+@allow_methods("GET", "HEAD")
 def openapi(request: HttpRequest) -> JsonResponse:
     """The OpenAPI description of this API."""
     return JsonResponse(openapi_document(request.build_absolute_uri("/v1"), list(get_registry().models)))

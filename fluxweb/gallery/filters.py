@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from fluxweb.core.forms import form_field
+from fluxweb.core.parsing import BoundedDateField
 from fluxweb.generations.models import Generation, GenerationQuerySet
 from fluxweb.generations.prompts import PromptQuerySet
 from fluxweb.providers.registry import get_registry
@@ -35,8 +36,8 @@ class FilterForm(forms.Form):
     model = forms.ChoiceField(required=False, label="Model")
     status = forms.ChoiceField(required=False, label="Status",
                                choices=[("", "Any status"), *Generation.Status.choices])
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     favourites = forms.BooleanField(required=False, label="My favourites")
     pinned = forms.BooleanField(required=False, label="Pinned")
 

@@ -17,6 +17,8 @@ from django.db import connections
 from django.db.models import F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
+from fluxweb.core.parsing import parse_datetime, parse_id
+
 SEPARATOR = "~"
 KEY = "keyset_value"
 
@@ -34,14 +36,11 @@ class Cursor:
     @classmethod
     def decode(cls, text: str | None) -> Cursor | None:
         """The cursor in ``text`` (from a URL), or None if it is missing or malformed."""
-        value, separator, pk = (text or "").rpartition(SEPARATOR)
-        if not separator or not pk.isdigit() or not value:
+        value, separator, pk_text = (text or "").rpartition(SEPARATOR)
+        pk = parse_id(pk_text)
+        if not separator or pk is None or parse_datetime(value, require_timezone=False) is None:
             return None
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return cls(value, int(pk))
+        return cls(value, pk)
 
 
 @dataclass(frozen=True)

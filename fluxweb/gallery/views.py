@@ -5,7 +5,6 @@ history in history.py; a generation's own pages are in fluxweb/generations/pages
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from fluxweb.core.http import AuthenticatedHttpRequest
+from fluxweb.core.parsing import parse_datetime, parse_id
 from fluxweb.generations.forms import GenerationForm
 from fluxweb.generations.models import Generation, Prompt
 
@@ -57,13 +57,13 @@ def page(request: HttpRequest) -> HttpResponse:
 def prefilled_form(request: HttpRequest) -> tuple[GenerationForm, Generation | None]:
     """The generation form, prefilled from ``?remix=<generation id>`` (every parameter,
     seed included) or ``?reuse=<prompt id>`` (the prompt text); unknown ids are ignored."""
-    remix, reuse = request.GET.get("remix", ""), request.GET.get("reuse", "")
-    if remix.isdigit():
+    remix, reuse = parse_id(request.GET.get("remix")), parse_id(request.GET.get("reuse"))
+    if remix is not None:
         generation = Generation.objects.select_related("prompt").filter(pk=remix).first()
         if generation is not None:
             values = {k: v for k, v in generation.form_values().items() if v is not None}
             return GenerationForm(initial=values), generation
-    if reuse.isdigit():
+    if reuse is not None:
         prompt = Prompt.objects.filter(pk=reuse).first()
         if prompt is not None:
             return GenerationForm(initial={"prompt": prompt.text}), None
@@ -125,7 +125,7 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
     ``generation``). Replays changes after ``Last-Event-ID`` (or ``?since=``, the
     version the page was rendered at) so nothing is lost between page load, connect
     and reconnects."""
-    since = _parse_version(request.headers.get("Last-Event-ID") or request.GET.get("since", ""))
+    since = parse_datetime(request.headers.get("Last-Event-ID") or request.GET.get("since"))
     queue = await hub.subscribe()
     backlog = await sync_to_async(changes_since)(since) if since else []
     # The stream itself never touches the database (the hub has its own connection), but the
@@ -155,11 +155,3 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
         content_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
-
-
-def _parse_version(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fluxweb.budgets.models import LedgerEntry, Team
 from fluxweb.core.forms import form_field
+from fluxweb.core.parsing import BoundedDateField
 
 from .reports import UsageFilter
 
@@ -24,8 +25,8 @@ class UsageFilterForm(forms.Form):
     Members only ever see their own usage: the user field is removed for them.
     """
 
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False,
                                   empty_label="Everyone")
     model = forms.ChoiceField(required=False)

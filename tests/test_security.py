@@ -89,7 +89,7 @@ def test_members_cannot_reach_admin_pages(route: Route, member_client):
 # The team gallery is shared on purpose: every member sees every card and image.
 # Starring is per member, on a shared generation.
 SHARED_WITH_MEMBERS = {"gallery:card", "gallery:image", "gallery:thumbnail", "gallery:download", "generations:detail",
-                       "gallery:favourite"}
+                       "gallery:favourite", "gallery:step"}
 # Object URLs whose object is not a generation, with the test that covers their access rule.
 COVERED_ELSEWHERE = {
     "accounts:revoke-invitation": "tests/test_accounts.py::test_only_admins_invite",

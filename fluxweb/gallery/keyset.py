@@ -76,6 +76,30 @@ def after(queryset: QuerySet, field: str, cursor: Cursor | None) -> QuerySet:
     )
 
 
+def before(queryset: QuerySet, field: str, cursor: Cursor) -> QuerySet:
+    """Rows of ``queryset`` that come before ``cursor`` in the newest-first order, nearest
+    first: ``(field, id) > cursor`` ordered by ``field, id`` ascending."""
+    if _is_sqlite(queryset):
+        key: Any = Cast(field, TextField())
+        value: Any = Value(cursor.value, output_field=TextField())
+    else:
+        key, value = F(field), datetime.fromisoformat(cursor.value)
+    return (
+        queryset.annotate(**{KEY: key})
+        .filter(**{f"{field}__gte": value})
+        .filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": cursor.pk}))
+        .order_by(field, "id")
+    )
+
+
+def cursor_of(queryset: QuerySet, field: str, pk: int) -> Cursor | None:
+    """The cursor just after row ``pk`` of ``queryset`` (None if there is no such row)."""
+    row = ordered(queryset.filter(pk=pk), field).values_list(KEY, flat=True).first()
+    if row is None:
+        return None
+    return Cursor(row if isinstance(row, str) else row.isoformat(), pk)
+
+
 def paginate(queryset: QuerySet, field: str, cursor: Cursor | None, size: int) -> Page:
     """At most ``size`` rows after ``cursor`` (one query; one row more is read to learn
     whether another page follows)."""

@@ -12,7 +12,7 @@ from django.db.models.functions import RowNumber
 from fluxweb.generations.models import GeneratedImage, Generation, Prompt
 
 from .filters import FilterForm
-from .keyset import Cursor, Page, paginate
+from .keyset import Cursor, Page, after, before, cursor_of, ordered, paginate
 from .models import Favourite
 
 PAGE_SIZE = 48
@@ -50,6 +50,21 @@ def gallery_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: in
         is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk")))
     )
     return paginate(queryset, "created_at", cursor, size)
+
+
+def neighbour(user: Any, filters: FilterForm, pk: int, direction: str) -> int | None:
+    """The id of the generation next to ``pk`` in the gallery's order under ``filters``:
+    ``"next"`` is the one shown after it (older), ``"previous"`` the one before (newer).
+    None at either end, or when ``pk`` is not in the gallery. Two queries."""
+    generations = filters.generations(Generation.objects.for_gallery(), user)
+    cursor = cursor_of(Generation.objects.for_gallery(), "created_at", pk)
+    if cursor is None:
+        return None
+    if direction == "next":
+        rows = after(ordered(generations, "created_at"), "created_at", cursor)
+    else:
+        rows = before(generations, "created_at", cursor)
+    return rows.values_list("pk", flat=True).first()
 
 
 def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: int = HISTORY_PAGE_SIZE) -> Page:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("gallery/page/", views.page, name="page"),
     path("gallery/cards/<int:pk>/", views.card, name="card"),
+    path("generations/<int:pk>/step/<str:direction>/", views.step, name="step"),
     path("gallery/events/", views.events, name="events"),
     path("generations/<int:pk>/favourite/", stars.favourite, name="favourite"),
     path("prompts/", history.prompts, name="prompts"),

@@ -10,9 +10,11 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib import messages
 from django.db import connections
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -22,7 +24,7 @@ from fluxweb.generations.models import Generation, Prompt
 from .filters import FilterForm
 from .keyset import Cursor
 from .live import changes_since, hub, latest_version
-from .queries import PAGE_SIZE, gallery_page
+from .queries import PAGE_SIZE, gallery_page, neighbour
 
 
 @require_GET
@@ -94,6 +96,27 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     """One gallery card, as the live stream sends it."""
     generation = get_object_or_404(Generation.objects.for_gallery(), pk=pk)
     return render(request, "gallery/_card.html", {"generation": generation})
+
+
+@require_GET
+def step(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
+    """Redirect to the detail page of the generation after (``direction="next"``) or before
+    (``"previous"``) generation ``pk`` in the gallery's order under the filters in the query
+    string, carrying those filters (and a same-site ``back``) along. At either end: back to
+    ``pk``'s own page with a message. 404 for an unknown direction."""
+    if direction not in ("next", "previous"):
+        raise Http404("Unknown direction.")
+    filters = FilterForm(request.GET)
+    target = neighbour(request.user, filters, pk, direction)
+    if target is None:
+        get_object_or_404(Generation.objects.for_gallery(), pk=pk)
+        at_end = "This is the newest one." if direction == "previous" else "This is the last one."
+        messages.info(request, at_end)
+        target = pk
+    back = request.GET.get("back", "")
+    extra = {"back": back} if back.startswith("/") and not back.startswith("//") else {}
+    query = filters.query_string(**extra)
+    return redirect(reverse("generations:detail", args=[target]) + (f"?{query}" if query else ""))
 
 
 async def events(request: HttpRequest) -> StreamingHttpResponse:

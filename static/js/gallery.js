@@ -30,7 +30,9 @@
       img.loading = "eager";
       img.setAttribute("fetchpriority", "high");
     });
+    dropForeignCancel(card);
     var existing = document.getElementById(card.id);
+    noticeFinished(existing, card);
     if (existing) {
       if ((existing.dataset.version || "") > (card.dataset.version || "")) return;
       // Streamed cards are the same for everyone: keep this user's star as shown.
@@ -104,4 +106,56 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("#filters input[type=search]")) event.stopPropagation();
   }, true);
+
+  // A streamed card is the same for everyone: only its author and admins may cancel or retry.
+  function dropForeignCancel(card) {
+    var me = document.body.dataset.userId || "";
+    if (document.body.hasAttribute("data-admin")) return;
+    card.querySelectorAll("[data-own-action]").forEach(function (form) {
+      if (!me || form.dataset.author !== me) form.remove();
+    });
+  }
+
+  // Opt-in: a browser notification, and a count in the tab's title, when one of my
+  // generations finishes while this tab is hidden.
+  var finishedUnseen = 0;
+  var baseTitle = document.title;
+  var notifyButton = document.querySelector("[data-notify]");
+  function notifyLabel() {
+    var on = window.Notification && Notification.permission === "granted";
+    notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
+    notifyButton.textContent = on ? "Notifications on" : "Notify me when my images are ready";
+  }
+  if (notifyButton && window.Notification && Notification.permission !== "denied") {
+    notifyButton.hidden = false;
+    notifyLabel();
+    notifyButton.addEventListener("click", function () {
+      Notification.requestPermission().then(notifyLabel);
+    });
+  }
+
+  function noticeFinished(existing, card) {
+    var me = document.body.dataset.userId;
+    if (!existing || !me || card.dataset.author !== me || !document.hidden) return;
+    var wasWaiting = existing.classList.contains("card--queued") || existing.classList.contains("card--running");
+    var done = card.classList.contains("card--succeeded") || card.classList.contains("card--failed");
+    if (!wasWaiting || !done) return;
+    finishedUnseen += 1;
+    document.title = "(" + finishedUnseen + ") " + baseTitle;
+    if (window.Notification && Notification.permission === "granted") {
+      var failed = card.classList.contains("card--failed");
+      var prompt = card.querySelector(".card__prompt");
+      new Notification(failed ? "A generation failed" : "Your image is ready", {
+        body: prompt ? prompt.textContent.trim().slice(0, 120) : "",
+        tag: card.id,
+      });
+    }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && finishedUnseen) {
+      finishedUnseen = 0;
+      document.title = baseTitle;
+    }
+  });
 })();

@@ -45,6 +45,7 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
     page.get_by_label("Search prompts").fill("teapot")
     expect(cards).to_have_count(2)
     expect(page).to_have_url(re.compile(r"[?&]q=teapot"))
+    page.locator("#filters summary", has_text="Filters").click()  # the filters beside the search fold away
     page.locator("#filter-model").select_option(label=DEMO)
     expect(cards).to_have_count(1)
     expect(page).to_have_url(re.compile(r"[?&]model=demo"))
@@ -70,7 +71,7 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
     original_bytes = open(download.path(), "rb").read()
 
     # Remix it: every parameter, the seed included, then generate it again as is.
-    page.get_by_role("link", name="Remix").click()
+    page.locator("#detail").get_by_role("link", name="Remix").click()
     form = page.locator("#generation-form")
     expect(form.get_by_label("Prompt", exact=True)).to_have_value(TEAPOT)
     expect(form.get_by_label("Seed")).to_have_value(str(original.seed))

@@ -117,14 +117,15 @@
   }
 
   function showPrices(form) {
-    var data = document.getElementById("model-prices");
+    var list = document.getElementById("model-prices");
     var select = field(form, "model");
-    if (!data || !select) return;
-    var prices = JSON.parse(data.textContent);
+    if (!list || !select) return;
+    var prices = {};
+    list.querySelectorAll("li[data-model]").forEach(function (item) { prices[item.dataset.model] = item.textContent; });
     Array.prototype.forEach.call(select.options, function (option) {
       if (!option.dataset.label) option.dataset.label = option.textContent;
       var price = prices[option.value];
-      option.textContent = price ? option.dataset.label + " · " + price + " per image" : option.dataset.label;
+      option.textContent = price ? option.dataset.label + " · " + price + "/image" : option.dataset.label;
     });
   }
 

@@ -45,11 +45,11 @@ def test_no_reset_period():
     assert period_end(Period.NONE, EPOCH) is None
 
 
-def test_money_is_shown_exactly():
+def test_money_is_shown_in_one_format():
     from decimal import Decimal
 
     assert format_usd(Decimal("5")) == "$5.00"
-    assert format_usd(Decimal("0.000375")) == "$0.000375"
+    assert format_usd(Decimal("0.000375")) == "$0.00038"  # two significant digits below a dime
     assert format_usd(Decimal("-0.5")) == "−$0.50"
     assert format_usd(Decimal("1234.5")) == "$1,234.50"
     assert format_usd(None) == "—"

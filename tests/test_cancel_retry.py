@@ -26,8 +26,14 @@ SCHNELL = "deepinfra/flux-1-schnell"
 
 
 def submit_deepinfra(client: Client) -> Generation:
-    data = {"prompt": "a lighthouse at dusk", "model": SCHNELL, "width": 512, "height": 384,
-            "num_inference_steps": 4, "num_images": 1}
+    data = {
+        "prompt": "a lighthouse at dusk",
+        "model": SCHNELL,
+        "width": 512,
+        "height": 384,
+        "num_inference_steps": 4,
+        "num_images": 1,
+    }
     response = client.post("/generations/new/", data, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content.decode()
     return Generation.objects.latest("id")
@@ -38,7 +44,9 @@ def money(user) -> tuple[Decimal, Decimal]:
     return quota.reserved_usd, quota.spent_usd
 
 
-def test_a_cancelled_queued_generation_is_never_sent_and_is_refunded(member, member_client, deepinfra):
+def test_a_cancelled_queued_generation_is_never_sent_and_is_refunded(
+    member, member_client, deepinfra
+):
     set_quota(member, "1.00")
     generation = submit_deepinfra(member_client)
     assert money(member)[0] == generation.estimated_cost_usd > 0
@@ -103,14 +111,23 @@ def test_cancel_of_a_finished_generation_changes_nothing(member, member_client):
 
 
 def submit_deepinfra_demo(client: Client, **fields) -> int:
-    data = {"prompt": "a lighthouse at dusk", "model": "demo/placeholder", "width": 64, "height": 64,
-            "num_inference_steps": 4, "num_images": 1, **fields}
+    data = {
+        "prompt": "a lighthouse at dusk",
+        "model": "demo/placeholder",
+        "width": 64,
+        "height": 64,
+        "num_inference_steps": 4,
+        "num_images": 1,
+        **fields,
+    }
     response = client.post("/generations/new/", data, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content.decode()
     return Generation.objects.latest("id").pk
 
 
-def test_only_the_author_and_admins_may_cancel_or_retry(member, alice, alice_client, django_user_model):
+def test_only_the_author_and_admins_may_cancel_or_retry(
+    member, alice, alice_client, django_user_model
+):
     set_quota(member, "1.00")
     generation = Generation.objects.get(pk=submit_deepinfra_demo(logged_in(member)))
     for action in ("cancel", "retry"):
@@ -132,7 +149,9 @@ def logged_in(user) -> Client:
     return client
 
 
-def test_retry_of_a_failed_generation_makes_a_new_one_with_the_same_parameters(member, member_client, deepinfra):
+def test_retry_of_a_failed_generation_makes_a_new_one_with_the_same_parameters(
+    member, member_client, deepinfra
+):
     set_quota(member, "1.00")
     deepinfra.fault, deepinfra.fault_times = "401", 1
     failed = submit_deepinfra(member_client)
@@ -180,7 +199,9 @@ def test_deleting_a_queued_generation_cancels_it_and_refunds(member):
     assert money(member) == (0, 0)
 
 
-def test_deleting_a_running_generation_charges_the_estimate_and_its_answer_is_dropped(member, deepinfra):
+def test_deleting_a_running_generation_charges_the_estimate_and_its_answer_is_dropped(
+    member, deepinfra
+):
     set_quota(member, "1.00")
     generation = submit_deepinfra_as(member)
     call = prepare_call(generation)

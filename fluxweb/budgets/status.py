@@ -70,6 +70,15 @@ class BudgetStatus:
         return float(min(Decimal(1), max(ZERO, self.used_usd / self.budget_usd)))
 
     @property
+    def level(self) -> str:
+        """How full the budget is, for its bar's colour: ``"danger"`` from 95 % used,
+        ``"warn"`` from 80 %, else ``"ok"`` (always ``"ok"`` without a money limit)."""
+        if self.budget_usd is None:
+            return "ok"
+        used = self.used_fraction
+        return "danger" if used >= 0.95 else "warn" if used >= 0.8 else "ok"
+
+    @property
     def period_label(self) -> str:
         if self.period == Period.NONE:
             return "budget"

@@ -10,12 +10,17 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 
-from fluxweb.budgets.models import Team
-from fluxweb.budgets.prices import estimate_cost
+from fluxweb.budgets.models import ModelPrice, Team
+from fluxweb.budgets.prices import estimate_cost, estimate_with
 from fluxweb.core.forms import form_field
+from fluxweb.core.money import format_usd
 from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.registry import get_registry
 
+from .sizes import ASPECT_NAMES, aspect_of, preset_size, presets
+
+# The longest prompt accepted (characters; AIML documents maxLength 4000). Longer ones get
+# a counter and a message in the form, never a silent cut.
 MAX_PROMPT_LENGTH = 4000
 
 
@@ -24,11 +29,16 @@ class GenerationForm(forms.Form):
 
     ``cleaned_data["model"]`` is the ModelSpec itself; a blank ``num_inference_steps``
     becomes the model's default; a blank ``seed`` stays None (the service picks one).
+    ``aspect`` only picks width and height (in the browser, and when the form is drawn for
+    another model); the width and height sent are what is made.
     """
 
     prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Describe the image…"}),
+        widget=forms.Textarea(attrs={
+            "rows": 2, "placeholder": "Describe the image…", "data-max-length": MAX_PROMPT_LENGTH,
+            "aria-describedby": "prompt-counter", "aria-keyshortcuts": "Control+Enter Meta+Enter",
+        }),
     )
     negative_prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 1})
@@ -38,6 +48,11 @@ class GenerationForm(forms.Form):
         "hx-get": reverse_lazy("generations:form"), "hx-trigger": "change", "hx-include": "closest form",
         "hx-target": "#generation-form", "hx-swap": "outerHTML",
     }))
+    aspect = forms.ChoiceField(
+        label="Aspect ratio",
+        required=False,
+        choices=[(name, name) for name in ASPECT_NAMES] + [("", "Custom")],
+    )
     width = forms.IntegerField(label="Width (px)")
     height = forms.IntegerField(label="Height (px)")
     num_inference_steps = forms.IntegerField(label="Steps", required=False)
@@ -54,9 +69,73 @@ class GenerationForm(forms.Form):
         registry = get_registry()
         choices = [(m.id, m.label) for m in registry.models.values()]
         form_field(self, "model", forms.ChoiceField).choices = choices
+        # No maxlength: a browser would cut a pasted prompt silently (the bar counts instead).
+        self.fields["prompt"].widget.attrs.pop("maxlength", None)
         self.spec = self._selected_spec()
         if self.spec is not None:
+            self._apply_aspect(self.spec)
             self._apply_limits(self.spec)
+
+    def _apply_aspect(self, spec: ModelSpec) -> None:
+        """Unbound: a chosen aspect becomes ``spec``'s size for it (the form drawn for
+        another model keeps the shape, not the pixels); without one, the aspect is the
+        preset matching the size, if any."""
+        if self.is_bound:
+            return
+        size = preset_size(spec, str(self.initial.get("aspect") or ""))
+        if size is not None:
+            self.initial["width"], self.initial["height"] = size
+            return
+        try:
+            width = int(self.initial.get("width") or spec.default_width)
+            height = int(self.initial.get("height") or spec.default_height)
+        except (TypeError, ValueError):
+            width, height = spec.default_width, spec.default_height
+        self.initial["aspect"] = aspect_of(spec, width, height)
+
+    max_prompt_length = MAX_PROMPT_LENGTH
+
+    @property
+    def prompt_length(self) -> int:
+        """Characters in the prompt as filled in (the bar shows it against the limit)."""
+        return len(str(self["prompt"].value() or ""))
+
+    @property
+    def prompt_excess(self) -> int:
+        """Characters over :data:`MAX_PROMPT_LENGTH` (0 when it fits)."""
+        return max(0, self.prompt_length - MAX_PROMPT_LENGTH)
+
+    @property
+    def aspect_presets(self) -> list[tuple[str, int, int]]:
+        """The selected model's aspect presets: (name, width, height) in pixels."""
+        return presets(self.spec) if self.spec is not None else []
+
+    def model_prices(self) -> dict[str, str]:
+        """Each model's price for one image at the size as filled in so far (else its
+        default size) and its default steps, formatted (one query for the price table)."""
+        width, height = self._current_size()
+        rows = {row.model_id: row.as_price() for row in ModelPrice.objects.all()}
+        prices = {}
+        for spec in get_registry().models.values():
+            price = rows.get(spec.id, spec.price)
+            if width and height:
+                w, h = width, height
+            else:
+                w, h = spec.default_width, spec.default_height
+            prices[spec.id] = format_usd(estimate_with(price, spec, w, h, None, 1))
+        return prices
+
+    def _current_size(self) -> tuple[int | None, int | None]:
+        """(width, height) as filled in, each None unless a whole number of 1–4096 pixels."""
+        source = self.data if self.is_bound else self.initial
+        sizes = []
+        for name in ("width", "height"):
+            try:
+                value: int | None = int(str(source.get(name)))
+            except ValueError:
+                value = None
+            sizes.append(value if value is not None and 0 < value <= 4096 else None)
+        return sizes[0], sizes[1]
 
     def _selected_spec(self) -> ModelSpec | None:
         models = get_registry().models
@@ -155,7 +234,8 @@ class GenerationForm(forms.Form):
         """Estimated USD of the request as bound so far, or None while a field the price
         depends on (model, size, steps, images) is invalid. The prompt does not matter."""
         self.is_valid()
-        if set(self.errors) - {"prompt", "negative_prompt", "seed", "guidance_scale", NON_FIELD_ERRORS}:
+        price_free = {"prompt", "negative_prompt", "seed", "guidance_scale", "aspect", NON_FIELD_ERRORS}
+        if set(self.errors) - price_free:
             return None
         data = self.cleaned_data
         if not isinstance(data.get("model"), ModelSpec):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("generations/new/", views.create, name="create"),
     path("generations/form/", views.form, name="form"),
     path("generations/estimate/", views.estimate, name="estimate"),
+    path("generations/welcome/", views.welcome, name="welcome"),
     path("generations/<int:pk>/", pages.detail, name="detail"),
     path("generations/<int:pk>/pin/", pages.pin, name="pin"),
     path("generations/<int:pk>/cancel/", pages.cancel, name="cancel"),

@@ -1,4 +1,5 @@
-"""Submitting generations: the form, its live estimate, and the submit itself."""
+"""Submitting generations: the form, its live estimate, the submit itself, and the
+welcome for a member who has not generated yet."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
-from fluxweb.budgets.services import QuotaExceeded
+from fluxweb.budgets.services import QuotaExceeded, budget_status
 from fluxweb.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 from .forms import GenerationForm
+from .models import Generation
 from .services import submit
 
 # Fields whose value follows the model: when the model changes they take its defaults.
 MODEL_DEFAULTS = ("num_inference_steps", "guidance_scale")
+# The welcome's example prompts: each fills the prompt bar, with an aspect preset.
+EXAMPLES = (
+    {"prompt": "A lighthouse on a cliff at dusk, oil painting, warm light", "aspect": "16:9"},
+    {"prompt": "A ceramic teapot shaped like a snail, studio photo, pastel background", "aspect": "1:1"},
+    {"prompt": "Isometric illustration of a tiny bookshop on a rainy street", "aspect": "4:3"},
+    {"prompt": "Portrait of an astronaut gardener among tomato plants, film photo", "aspect": "3:4"},
+)
 # Posted by a form that is showing errors (generations/_form.html).
 ERRORS_SHOWN = "errors_shown"
 
@@ -79,3 +88,14 @@ def _kept_values(request: HttpRequest, reset: tuple[str, ...] = ()) -> dict[str,
         for name in GenerationForm.base_fields
         if name in source and name not in reset and source[name] != ""
     }
+
+
+@require_GET
+def welcome(request: HttpRequest) -> HttpResponse:
+    """The welcome with example prompts for a signed-in member without generations; for
+    anyone else nothing (an empty answer that removes the placeholder)."""
+    user = request.user
+    if not user.is_authenticated or Generation.objects.filter(author=user).exists():
+        return HttpResponse("")
+    context = {"welcome": True, "examples": EXAMPLES, "budget": budget_status(user)}
+    return render(request, "generations/_welcome.html", context)

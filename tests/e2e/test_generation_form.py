@@ -9,9 +9,7 @@ import time
 from playwright.sync_api import expect
 
 from fluxweb.generations.models import Generation
-from tests.e2e.test_live_gallery import T_REX, alice  # noqa: F401 (fixture)
-
-SCHNELL = "FLUX.1 [schnell] · DeepInfra"
+from tests.e2e.test_live_gallery import SCHNELL, T_REX, alice, open_advanced  # noqa: F401 (fixture)
 
 
 def test_width_typed_while_the_model_form_loads_is_kept(app, alice, deepinfra):  # noqa: F811
@@ -21,8 +19,9 @@ def test_width_typed_while_the_model_form_loads_is_kept(app, alice, deepinfra): 
     page.route(re.compile(r"/generations/form/"), lambda route: held.append(route))
     form = page.locator("#generation-form")
     form.get_by_label("Prompt", exact=True).fill(T_REX)
+    open_advanced(form)  # and it stays open across the re-render
     old_form = form.element_handle()
-    form.get_by_label("Model").select_option(label=SCHNELL)
+    form.get_by_label("Model").select_option(value=SCHNELL)
     deadline = time.monotonic() + 10
     while not held and time.monotonic() < deadline:
         page.wait_for_timeout(50)

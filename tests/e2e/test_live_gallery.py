@@ -28,34 +28,47 @@ def carol(django_user_model):
     return "carol", "carol-password-1"
 
 
-def submit(page, model_label: str, width: str, height: str, prompt: str = T_REX) -> None:
+DEMO = "demo/placeholder"
+SCHNELL = "deepinfra/flux-1-schnell"
+
+
+def open_advanced(form) -> None:
+    """Unfold the prompt bar's advanced options (exact size, steps, seed...) if folded."""
+    folded = form.locator("details[data-advanced]:not([open]) > summary")
+    if folded.count():
+        folded.click()
+
+
+def submit(page, model: str, width: str, height: str, prompt: str = T_REX) -> None:
+    """Fill the prompt bar and generate; ``model`` is the model's id (its option's label
+    carries the price for the size filled in)."""
     form = page.locator("#generation-form")  # the gallery's filter bar has its own "Model"
     form.get_by_label("Prompt", exact=True).fill(prompt)
     # Choosing a model re-renders the form with that model's limits: wait for the new form.
     old_form = page.locator("#generation-form").element_handle()
-    form.get_by_label("Model").select_option(label=model_label)
+    form.get_by_label("Model").select_option(value=model)
     page.wait_for_function("form => !form.isConnected", arg=old_form)
+    open_advanced(form)
     form.get_by_label("Width (px)").fill(width)
     form.get_by_label("Height (px)").fill(height)
     form.get_by_role("button", name="Generate").click()
 
 
 @pytest.mark.parametrize(
-    ("model_label", "width", "height"),
-    [("Demo (offline) placeholder, not FLUX", "640", "384"), ("FLUX.1 [schnell] · DeepInfra", "512", "320")],
+    ("model", "width", "height"), [(DEMO, "640", "384"), (SCHNELL, "512", "320")],
 )
-def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, screenshot, model_label, width, height):
+def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, screenshot, model, width, height):
     deepinfra.latency = 2.5  # long enough to watch the card run
     page = app.login(*alice)
     teammate = app.login(*carol)
     page.evaluate("window.notReloaded = true")
 
-    submit(page, model_label, width, height)
+    submit(page, model, width, height)
 
     card = page.locator("#gallery-cards article").first
     expect(card).to_contain_text(T_REX)
     expect(card).to_contain_text("alice")
-    if "DeepInfra" in model_label:
+    if model == SCHNELL:
         status = card.locator(".card__status")
         expect(status).to_contain_text("Running", timeout=10_000)
         expect(status.locator(".card__elapsed")).to_have_text(re.compile(r"^[1-9]\d* s$"), timeout=5_000)
@@ -73,7 +86,7 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     teammate_card = teammate.locator("#gallery-cards article").first
     expect(teammate_card).to_contain_text(T_REX)
     expect(teammate_card.locator("img.card__image")).to_be_visible(timeout=20_000)
-    screenshot(page, "gallery-" + ("deepinfra" if "DeepInfra" in model_label else "demo"))
+    screenshot(page, "gallery-" + ("deepinfra" if model == SCHNELL else "demo"))
 
     # The detail page serves the original, of the requested size.
     card.locator("a.card__image-link").first.click()
@@ -86,7 +99,7 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
 def test_failure_shows_the_reason_in_plain_words(app, alice, deepinfra):
     deepinfra.fault = "401"
     page = app.login(*alice)
-    submit(page, "FLUX.1 [schnell] · DeepInfra", "512", "512")
+    submit(page, SCHNELL, "512", "512")
     card = page.locator("#gallery-cards article").first
     expect(card).to_contain_text("Failed: the provider rejected the API key", timeout=20_000)
 
@@ -94,7 +107,7 @@ def test_failure_shows_the_reason_in_plain_words(app, alice, deepinfra):
 def test_server_validation_errors_show_in_the_form(app, alice):
     """Blank-looking prompts pass the browser's `required` check; the server refuses them."""
     page = app.login(*alice)
-    submit(page, "Demo (offline) placeholder, not FLUX", "512", "512", prompt="   ")
+    submit(page, DEMO, "512", "512", prompt="   ")
     expect(page.locator("#generation-form")).to_contain_text("This field is required.")
     expect(page.get_by_label("Width (px)")).to_have_value("512")
     expect(page.locator("#gallery-cards article")).to_have_count(0)
@@ -110,7 +123,7 @@ def test_a_slow_submit_response_does_not_duplicate_a_card_the_stream_delivered(a
         route.fulfill(response=response)
 
     page.route("**/generations/new/", slow)
-    submit(page, "Demo (offline) placeholder, not FLUX", "256", "256")
+    submit(page, DEMO, "256", "256")
     page.wait_for_timeout(4500)
     cards = page.locator("#gallery-cards article.card")
     expect(cards).to_have_count(1)
@@ -121,7 +134,7 @@ def test_a_deleted_generation_leaves_every_open_gallery(app, alice, carol):
     page = app.login(*alice)
     teammate = app.login(*carol)
     teammate.evaluate("window.notReloaded = true")
-    submit(page, "Demo (offline) placeholder, not FLUX", "256", "256", prompt="A heron in the fog, to be deleted")
+    submit(page, DEMO, "256", "256", prompt="A heron in the fog, to be deleted")
     teammate_card = teammate.locator("#gallery-cards article", has_text="A heron in the fog")
     expect(teammate_card.locator("img.card__image")).to_be_visible(timeout=20_000)
 
@@ -159,10 +172,11 @@ def test_after_a_submit_the_form_keeps_what_was_typed_and_shows_the_budget_left(
     set_price("demo/placeholder", usd="0.25")  # per image; a new member has $5.00 a month
     page = app.login(*alice)
     expect(page.locator("#budget-remaining")).to_contain_text("Left: $5.00 of $5.00")
-    submit(page, "Demo (offline) placeholder, not FLUX", "640", "384", prompt="   ")
+    submit(page, DEMO, "640", "384", prompt="   ")
     form = page.locator("#generation-form")
     expect(form).to_contain_text("This field is required.")
     form.get_by_label("Prompt", exact=True).fill(T_REX)
+    open_advanced(form)
     form.get_by_label("Seed").fill("4242")
     form.get_by_label("Images").fill("2")
     form.get_by_role("button", name="Generate").click()

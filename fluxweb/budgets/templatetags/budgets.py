@@ -18,7 +18,7 @@ register = template.Library()
 
 @register.filter
 def money(value: Decimal | None) -> str:
-    """Exact USD, see :func:`fluxweb.core.money.format_usd`."""
+    """USD as :func:`fluxweb.core.money.format_usd` shows it (the one money format)."""
     return format_usd(value)
 
 

@@ -22,16 +22,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fluxweb_bench")
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fluxweb_bench"
+)
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fluxweb.settings")
 os.environ.setdefault("DJANGO_MEDIA_ROOT", str(ROOT / "var" / "bench-media"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # As in production (DEBUG off: no query log, cached templates), but over plain HTTP on loopback.
 os.environ.update(
-    DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,
-    DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver", DJANGO_SECURE_SSL_REDIRECT="0",
-    DJANGO_SESSION_COOKIE_SECURE="0", DJANGO_CSRF_COOKIE_SECURE="0",
+    DJANGO_DEBUG="0",
+    DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,
+    DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+    DJANGO_SECURE_SSL_REDIRECT="0",
+    DJANGO_SESSION_COOKIE_SECURE="0",
+    DJANGO_CSRF_COOKIE_SECURE="0",
     DJANGO_STATIC_ROOT=str(ROOT / "var" / "bench-static"),
 )
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
@@ -73,7 +78,9 @@ def setup_database() -> None:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     DBTaskResult.objects.all().delete()
-    unfinished = Generation.objects.filter(status__in=[Generation.Status.QUEUED, Generation.Status.RUNNING])
+    unfinished = Generation.objects.filter(
+        status__in=[Generation.Status.QUEUED, Generation.Status.RUNNING]
+    )
     for generation in unfinished.iterator():
         fail_generation(generation, "left over from an interrupted benchmark run")
 
@@ -109,14 +116,19 @@ def machine() -> str:
     speed = reference_loop_ms()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version") if connection.vendor == "postgresql" else cursor.execute(
-            "SELECT 'SQLite ' || sqlite_version()")
+        cursor.execute(
+            "SHOW server_version"
+        ) if connection.vendor == "postgresql" else cursor.execute(
+            "SELECT 'SQLite ' || sqlite_version()"
+        )
         server = cursor.fetchone()[0]
     vendor = "PostgreSQL " if connection.vendor == "postgresql" else ""
     database = f"{vendor}{server.split()[0] if vendor else server}"
-    return (f"machine: {os.cpu_count()} CPUs ({cpu_model()}; reference loop {speed:.0f} ms), "
-            f"load average {load} (1/5/15 min), Python {platform.python_version()}, "
-            f"{database}, {platform.machine()} {platform.system()}")
+    return (
+        f"machine: {os.cpu_count()} CPUs ({cpu_model()}; reference loop {speed:.0f} ms), "
+        f"load average {load} (1/5/15 min), Python {platform.python_version()}, "
+        f"{database}, {platform.machine()} {platform.system()}"
+    )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -135,7 +147,9 @@ def app_env(emulator_url: str, **extra: str) -> dict[str, str]:
     """Environment of a fluxweb process on the benchmark database with DeepInfra → emulator."""
     env = dict(os.environ)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    env.update(DATABASE_URL=DATABASE_URL, PYTHONUNBUFFERED="1", **deepinfra_emulator.env(emulator_url))
+    env.update(
+        DATABASE_URL=DATABASE_URL, PYTHONUNBUFFERED="1", **deepinfra_emulator.env(emulator_url)
+    )
     env.update(extra)
     return env
 
@@ -151,8 +165,16 @@ def process(args: list[str], env: dict[str, str], name: str) -> Iterator[subproc
 
 def worker_args() -> list[str]:
     """The Procfile's worker line with its defaults."""
-    return [sys.executable, "manage.py", "worker", "--no-reload", "--interval", "1",
-            "--threads", os.environ.get("FLUXWEB_WORKER_THREADS", "16")]
+    return [
+        sys.executable,
+        "manage.py",
+        "worker",
+        "--no-reload",
+        "--interval",
+        "1",
+        "--threads",
+        os.environ.get("FLUXWEB_WORKER_THREADS", "16"),
+    ]
 
 
 @contextmanager
@@ -162,7 +184,9 @@ def web(env: dict[str, str], name: str = "web") -> Iterator[str]:
     yields its base URL once it answers."""
     env = {"DJANGO_DB_POOL_MAX_SIZE": os.environ.get("WEB_DB_POOL_MAX_SIZE", "8"), **env}
     LOGS.mkdir(parents=True, exist_ok=True)
-    with processes.web_server(env, LOGS / f"{name}.log", "--no-access-log", stop_timeout=60) as base_url:
+    with processes.web_server(
+        env, LOGS / f"{name}.log", "--no-access-log", stop_timeout=60
+    ) as base_url:
         yield base_url
 
 

@@ -77,15 +77,74 @@ WARMUP = 5
 TARGET_P50_MS = 30
 TARGET_QUERIES = 6
 TARGET_PAGE_BYTES = 1_500_000
-MODELS = [("deepinfra", "deepinfra/flux-1-schnell", 0.6), ("deepinfra", "deepinfra/flux-1-dev", 0.3),
-          ("demo", "demo/placeholder", 0.1)]
-SUBJECTS = ("lighthouse", "fox", "astronaut", "teapot", "castle", "robot", "heron", "dragon", "city", "forest",
-            "cat", "ship", "mountain", "owl", "train", "garden", "violin", "desert", "whale", "bicycle",
-            "samurai", "mushroom", "library", "volcano", "jellyfish", "lantern", "glacier", "market", "tiger", "kite")
-STYLES = ("at dusk", "in the rain", "watercolour", "oil painting", "35mm photo", "isometric", "neon lit",
-          "studio light", "foggy morning", "ukiyo-e", "pixel art", "cinematic", "macro shot", "low poly")
-EXTRAS = ("highly detailed", "soft focus", "wide angle", "golden hour", "dramatic clouds", "minimalist",
-          "vibrant colours", "muted palette", "symmetrical", "from above", "", "", "")
+MODELS = [
+    ("deepinfra", "deepinfra/flux-1-schnell", 0.6),
+    ("deepinfra", "deepinfra/flux-1-dev", 0.3),
+    ("demo", "demo/placeholder", 0.1),
+]
+SUBJECTS = (
+    "lighthouse",
+    "fox",
+    "astronaut",
+    "teapot",
+    "castle",
+    "robot",
+    "heron",
+    "dragon",
+    "city",
+    "forest",
+    "cat",
+    "ship",
+    "mountain",
+    "owl",
+    "train",
+    "garden",
+    "violin",
+    "desert",
+    "whale",
+    "bicycle",
+    "samurai",
+    "mushroom",
+    "library",
+    "volcano",
+    "jellyfish",
+    "lantern",
+    "glacier",
+    "market",
+    "tiger",
+    "kite",
+)
+STYLES = (
+    "at dusk",
+    "in the rain",
+    "watercolour",
+    "oil painting",
+    "35mm photo",
+    "isometric",
+    "neon lit",
+    "studio light",
+    "foggy morning",
+    "ukiyo-e",
+    "pixel art",
+    "cinematic",
+    "macro shot",
+    "low poly",
+)
+EXTRAS = (
+    "highly detailed",
+    "soft focus",
+    "wide angle",
+    "golden hour",
+    "dramatic clouds",
+    "minimalist",
+    "vibrant colours",
+    "muted palette",
+    "symmetrical",
+    "from above",
+    "",
+    "",
+    "",
+)
 
 
 def photo_like(seed: int) -> bytes:
@@ -93,7 +152,9 @@ def photo_like(seed: int) -> bytes:
     thumbnail sizes are not flattered by flat colours."""
     import io
 
-    base = Image.open(io.BytesIO(render_placeholder(f"bench {seed}", seed, 1024, 1024))).convert("RGB")
+    base = Image.open(io.BytesIO(render_placeholder(f"bench {seed}", seed, 1024, 1024))).convert(
+        "RGB"
+    )
     noise = Image.effect_noise((1024, 1024), 48 + seed % 32).convert("RGB")
     picture = Image.blend(base, noise, 0.22).filter(ImageFilter.GaussianBlur(0.7))
     buffer = io.BytesIO()
@@ -117,7 +178,9 @@ def image_pool() -> list[tuple[str, str, int]]:
 def fill(rng: random.Random) -> None:
     started = time.perf_counter()
     User = get_user_model()
-    users = User.objects.bulk_create([User(username=f"user{n:02d}", password="!") for n in range(USERS)])
+    users = User.objects.bulk_create(
+        [User(username=f"user{n:02d}", password="!") for n in range(USERS)]
+    )
     users = list(User.objects.filter(username__startswith="user").order_by("pk"))
     texts = set()
     while len(texts) < PROMPTS:
@@ -137,16 +200,28 @@ def fill(rng: random.Random) -> None:
             provider, model, _ = rng.choices(MODELS, weights)[0]
             status = rng.choices(["succeeded", "failed", "queued"], [95, 4, 1])[0]
             created = now - timedelta(seconds=rng.random() * year)
-            rows.append(Generation(
-                author=rng.choice(users), prompt_id=rng.choice(prompt_ids), provider=provider, model=model,
-                width=1024, height=1024, num_inference_steps=4, seed=rng.randrange(2**31),
-                num_images=rng.choices([1, 2, 4], [80, 15, 5])[0], status=status,
-                error="the provider rejected the request" if status == "failed" else "",
-                estimated_cost_usd=Decimal("0.002"), actual_cost_usd=Decimal("0.002") if status == "succeeded" else None,
-                pinned=rng.random() < 0.0005, created_at=created, updated_at=created,
-                started_at=created if status != "queued" else None,
-                finished_at=created + timedelta(seconds=3) if status != "queued" else None,
-            ))
+            rows.append(
+                Generation(
+                    author=rng.choice(users),
+                    prompt_id=rng.choice(prompt_ids),
+                    provider=provider,
+                    model=model,
+                    width=1024,
+                    height=1024,
+                    num_inference_steps=4,
+                    seed=rng.randrange(2**31),
+                    num_images=rng.choices([1, 2, 4], [80, 15, 5])[0],
+                    status=status,
+                    error="the provider rejected the request" if status == "failed" else "",
+                    estimated_cost_usd=Decimal("0.002"),
+                    actual_cost_usd=Decimal("0.002") if status == "succeeded" else None,
+                    pinned=rng.random() < 0.0005,
+                    created_at=created,
+                    updated_at=created,
+                    started_at=created if status != "queued" else None,
+                    finished_at=created + timedelta(seconds=3) if status != "queued" else None,
+                )
+            )
         with transaction.atomic():
             created_rows = Generation.objects.bulk_create(rows)
             images = []
@@ -155,20 +230,36 @@ def fill(rng: random.Random) -> None:
                     continue
                 for index in range(generation.num_images):
                     original, thumb, size = rng.choice(pool)
-                    images.append(GeneratedImage(generation=generation, index=index, file=original, thumbnail=thumb,
-                                                 content_type="image/png", width=1024, height=1024, size_bytes=size))
+                    images.append(
+                        GeneratedImage(
+                            generation=generation,
+                            index=index,
+                            file=original,
+                            thumbnail=thumb,
+                            content_type="image/png",
+                            width=1024,
+                            height=1024,
+                            size_bytes=size,
+                        )
+                    )
             GeneratedImage.objects.bulk_create(images)
         print(f"  filled {start + len(rows):,} generations", end="\r", flush=True)
     generation_ids = list(Generation.objects.values_list("pk", flat=True))
     Favourite.objects.bulk_create(
-        [Favourite(user=user, generation_id=pk) for user in users for pk in rng.sample(generation_ids, 200)],
+        [
+            Favourite(user=user, generation_id=pk)
+            for user in users
+            for pk in rng.sample(generation_ids, 200)
+        ],
         batch_size=BATCH,
     )
     for start in range(0, len(prompt_ids), BATCH):
-        Prompt.objects.recount(prompt_ids[start:start + BATCH])
-    print(f"  filled {GENERATIONS:,} generations, {len(prompts):,} prompts, "
-          f"{GeneratedImage.objects.count():,} images, {Favourite.objects.count():,} favourites "
-          f"in {time.perf_counter() - started:.0f} s")
+        Prompt.objects.recount(prompt_ids[start : start + BATCH])
+    print(
+        f"  filled {GENERATIONS:,} generations, {len(prompts):,} prompts, "
+        f"{GeneratedImage.objects.count():,} images, {Favourite.objects.count():,} favourites "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
 
 
 def empty() -> None:
@@ -184,8 +275,13 @@ def clear_caches() -> None:
         caches[alias].clear()
 
 
-def measure(client: Client, url: str, headers: dict[str, str] | None = None, cold: bool = False,
-            reconnect: bool = False) -> dict:
+def measure(
+    client: Client,
+    url: str,
+    headers: dict[str, str] | None = None,
+    cold: bool = False,
+    reconnect: bool = False,
+) -> dict:
     """p50/p95 server time (ms) over RUNS requests, SQL queries and response bytes;
     ``cold``: the caches (rendered cards, form fields) are emptied before each request;
     ``reconnect``: the database connection is closed before each request, as Django does
@@ -209,8 +305,15 @@ def measure(client: Client, url: str, headers: dict[str, str] | None = None, col
             response = client.get(url, headers=headers)
         sql_times.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
     quantiles = statistics.quantiles(times, n=20)
-    return {"p50": statistics.median(times), "p95": quantiles[18], "min": min(times), "queries": len(queries),
-            "sql": statistics.median(sql_times), "load": os.getloadavg()[0], "html": response.content.decode()}
+    return {
+        "p50": statistics.median(times),
+        "p95": quantiles[18],
+        "min": min(times),
+        "queries": len(queries),
+        "sql": statistics.median(sql_times),
+        "load": os.getloadavg()[0],
+        "html": response.content.decode(),
+    }
 
 
 def page_weight(client: Client, html: str) -> tuple[int, int, int, int]:
@@ -230,11 +333,15 @@ def verdict(ok: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--refill", action="store_true", help="empty the bench data and fill it again")
+    parser.add_argument(
+        "--refill", action="store_true", help="empty the bench data and fill it again"
+    )
     args = parser.parse_args()
     vendor = connection.vendor
-    print(f"Database: {vendor} ({settings.DATABASES['default']['NAME']}); {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} at start")
+    print(
+        f"Database: {vendor} ({settings.DATABASES['default']['NAME']}); {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
     call_command("migrate", verbosity=0)
     if args.refill or Generation.objects.count() != GENERATIONS:
         empty()
@@ -247,11 +354,18 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
-    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"], STORAGES={
-        **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    }):
+    with override_settings(
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
         first = client.get("/").content.decode()
-        cursor = re.search(r'hx-get="/gallery/page/\?([^"]*)"', first).group(1).replace("&amp;", "&")
+        cursor = (
+            re.search(r'hx-get="/gallery/page/\?([^"]*)"', first).group(1).replace("&amp;", "&")
+        )
         pages = {
             "gallery page": ("/", None),
             "filtered (author+model)": (f"/?author={other.pk}&model=deepinfra/flux-1-dev", None),
@@ -276,27 +390,41 @@ def main() -> None:
             views.PAGE_SIZE = size
             counts[size] = measure(client, "/", None)["queries"]
         views.PAGE_SIZE = 48
-        html_bytes, thumb_bytes, thumbs, static_bytes = page_weight(client, results["gallery page"]["html"])
+        html_bytes, thumb_bytes, thumbs, static_bytes = page_weight(
+            client, results["gallery page"]["html"]
+        )
 
     cards = len(re.findall(r'<article class="card', results["gallery page"]["html"]))
-    print(f"{GENERATIONS:,} generations by {USERS} users; "
-          f"{RUNS} requests each after {WARMUP} warm-up; in-process Django test Client")
-    print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'SQL ms':>8}"
-          f"{'queries':>9}{'load':>6}   "
-          f"target p50 ≤ {TARGET_P50_MS} ms, ≤ {TARGET_QUERIES} queries")
+    print(
+        f"{GENERATIONS:,} generations by {USERS} users; "
+        f"{RUNS} requests each after {WARMUP} warm-up; in-process Django test Client"
+    )
+    print(
+        f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'SQL ms':>8}"
+        f"{'queries':>9}{'load':>6}   "
+        f"target p50 ≤ {TARGET_P50_MS} ms, ≤ {TARGET_QUERIES} queries"
+    )
     for name, r in results.items():
         ok = r["p50"] <= TARGET_P50_MS and r["queries"] <= TARGET_QUERIES
-        print(f"{name:<26}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['min']:>8.1f}{r['sql']:>8.1f}{r['queries']:>9}"
-              f"{r['load']:>6.1f}   {verdict(ok)}")
-    print("(SQL ms: median time inside the database driver; the rest is Django: middleware, "
-          "forms, templates; load: 1-minute load average after the row's requests)")
-    print(f"queries vs page size: 12 cards → {counts[12]}, 48 cards → {counts[48]}   "
-          f"{'constant' if counts[12] == counts[48] else 'NOT CONSTANT'}")
+        print(
+            f"{name:<26}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['min']:>8.1f}{r['sql']:>8.1f}{r['queries']:>9}"
+            f"{r['load']:>6.1f}   {verdict(ok)}"
+        )
+    print(
+        "(SQL ms: median time inside the database driver; the rest is Django: middleware, "
+        "forms, templates; load: 1-minute load average after the row's requests)"
+    )
+    print(
+        f"queries vs page size: 12 cards → {counts[12]}, 48 cards → {counts[48]}   "
+        f"{'constant' if counts[12] == counts[48] else 'NOT CONSTANT'}"
+    )
     total = html_bytes + thumb_bytes + static_bytes
-    print(f"page weight, {cards} cards: HTML {html_bytes / 1000:.0f} kB + {thumbs} thumbnails "
-          f"{thumb_bytes / 1000:.0f} kB (avg {thumb_bytes / max(thumbs, 1) / 1000:.1f} kB) + CSS/JS "
-          f"{static_bytes / 1000:.0f} kB (uncompressed) = {total / 1e6:.2f} MB   target ≤ 1.5 MB: "
-          f"{verdict(total <= TARGET_PAGE_BYTES)}")
+    print(
+        f"page weight, {cards} cards: HTML {html_bytes / 1000:.0f} kB + {thumbs} thumbnails "
+        f"{thumb_bytes / 1000:.0f} kB (avg {thumb_bytes / max(thumbs, 1) / 1000:.1f} kB) + CSS/JS "
+        f"{static_bytes / 1000:.0f} kB (uncompressed) = {total / 1e6:.2f} MB   target ≤ 1.5 MB: "
+        f"{verdict(total <= TARGET_PAGE_BYTES)}"
+    )
 
 
 if __name__ == "__main__":

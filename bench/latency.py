@@ -111,7 +111,11 @@ STAGES = [
     ("running → provider call starts", "started", "called"),
     ("provider call → emulator has the request", "called", "received"),
     ("emulator: request → answer ready, minus L", "received", "answered"),
-    ("answer ready → success transaction begins (worker: read, check, thumbnail, store)", "answered", "finished"),
+    (
+        "answer ready → success transaction begins (worker: read, check, thumbnail, store)",
+        "answered",
+        "finished",
+    ),
     ("success transaction → its NOTIFY arrives (commit)", "finished", "committed"),
     ("commit → live hub wakes", "committed", "woke"),
     ("hub: query + render cards", "woke", "queried"),
@@ -165,7 +169,9 @@ class NotifyClock:
 
     def __init__(self) -> None:
         self.times: list[float] = []
-        self.listener = notify.Listener([notify.GENERATIONS], lambda: self.times.append(time.time()))
+        self.listener = notify.Listener(
+            [notify.GENERATIONS], lambda: self.times.append(time.time())
+        )
 
     def __enter__(self) -> NotifyClock:
         self.listener.start()
@@ -192,12 +198,16 @@ def hub_log(path) -> dict[tuple[int, str], tuple[float, float, float]]:
     return found
 
 
-def run(latency: float, count: int, warmup: int, page_factory, web_env: dict[str, str]) -> tuple[str, list[dict]]:
+def run(
+    latency: float, count: int, warmup: int, page_factory, web_env: dict[str, str]
+) -> tuple[str, list[dict]]:
     web_log = f"latency-web-{latency}"
     with emulator(latency) as (fake, url), NotifyClock() as clock:
         env = app_env(url)
-        with process(worker_args(), env, f"latency-worker-{latency}"), \
-                web(dict(env, LOG_LEVEL="DEBUG", **web_env), web_log) as base_url:
+        with (
+            process(worker_args(), env, f"latency-worker-{latency}"),
+            web(dict(env, LOG_LEVEL="DEBUG", **web_env), web_log) as base_url,
+        ):
             page = page_factory()
             login(page, base_url)
             page.evaluate(RECORDER)
@@ -213,8 +223,11 @@ def run(latency: float, count: int, warmup: int, page_factory, web_env: dict[str
     hub = hub_log(LOGS / f"{web_log}.log")
     results = [r for r in outcomes if r is not None]
     generations = Generation.objects.in_bulk([r["pk"] for r in results])
-    tasks = {t.args_kwargs["args"][0]: t for t in DBTaskResult.objects.filter(task_path__endswith="generate_images")
-             if t.args_kwargs["args"] and t.args_kwargs["args"][0] in generations}
+    tasks = {
+        t.args_kwargs["args"][0]: t
+        for t in DBTaskResult.objects.filter(task_path__endswith="generate_images")
+        if t.args_kwargs["args"] and t.args_kwargs["args"][0] in generations
+    }
     assert all(g.status == Generation.Status.SUCCEEDED for g in generations.values())
     for r in results:
         g = generations[r["pk"]]
@@ -228,11 +241,20 @@ def run(latency: float, count: int, warmup: int, page_factory, web_env: dict[str
         committed = clock.first_after(g.finished_at.timestamp())
         woke, queried, sent = hub.get((g.pk, g.updated_at.isoformat()), (None, None, None))
         task = tasks.get(g.pk)
-        r.update(created=ms(g.created_at), enqueued=ms(task and task.enqueued_at),
-                 claimed=ms(task and task.started_at), started=ms(g.started_at), called=ms(g.provider_called_at),
-                 received=ms(received), answered=ms(answered) - latency * 1000 if answered else None,
-                 finished=ms(g.finished_at), committed=ms(committed), woke=ms(woke), queried=ms(queried),
-                 sent=ms(sent))
+        r.update(
+            created=ms(g.created_at),
+            enqueued=ms(task and task.enqueued_at),
+            claimed=ms(task and task.started_at),
+            started=ms(g.started_at),
+            called=ms(g.provider_called_at),
+            received=ms(received),
+            answered=ms(answered) - latency * 1000 if answered else None,
+            finished=ms(g.finished_at),
+            committed=ms(committed),
+            woke=ms(woke),
+            queried=ms(queried),
+            sent=ms(sent),
+        )
         # The emulator's sleep is L: every stage after it is shifted back by L so the
         # stages add up to the overhead.
         for key in ("finished", "committed", "woke", "queried", "sent", "sse", "swapped", "loaded"):
@@ -240,17 +262,26 @@ def run(latency: float, count: int, warmup: int, page_factory, web_env: dict[str
                 r[key] -= latency * 1000
     overhead = [r["loaded"] - r["click"] for r in results]
     p50, p95 = percentile(overhead, 50), percentile(overhead, 95)
-    row = (f"| {latency:g} s | {len(results)} (+{count - len(results)} not shown in 30 s) "
-           f"| {p50:.0f} ms {verdict(p50, 100)} | {p95:.0f} ms {verdict(p95, 250)} |")
+    row = (
+        f"| {latency:g} s | {len(results)} (+{count - len(results)} not shown in 30 s) "
+        f"| {p50:.0f} ms {verdict(p50, 100)} | {p95:.0f} ms {verdict(p95, 250)} |"
+    )
     return row, results
 
 
 def breakdown(latency: float, results: list[dict]) -> list[str]:
-    lines = [f"breakdown at L = {latency:g} s (ms; n = generations with both stamps)",
-             "| stage | p50 | p95 | n |", "|---|---|---|---|"]
+    lines = [
+        f"breakdown at L = {latency:g} s (ms; n = generations with both stamps)",
+        "| stage | p50 | p95 | n |",
+        "|---|---|---|---|",
+    ]
     total = 0.0
     for label, start, end in STAGES:
-        values = [r[end] - r[start] for r in results if r.get(start) is not None and r.get(end) is not None]
+        values = [
+            r[end] - r[start]
+            for r in results
+            if r.get(start) is not None and r.get(end) is not None
+        ]
         if not values:
             lines.append(f"| {label} | – | – | 0 |")
             continue
@@ -261,17 +292,28 @@ def breakdown(latency: float, results: list[dict]) -> list[str]:
     lines.append(f"| sum of the stages' p50 (overhead p50 is {overall:.0f}) | {total:.1f} | | |")
     side = [r["response"] - r["click"] for r in results if r.get("response") is not None]
     if side:
-        lines.append(f"| (off the critical path) click → submit response in the page "
-                     f"| {statistics.median(side):.1f} | {percentile(side, 95):.1f} | {len(side)} |")
+        lines.append(
+            f"| (off the critical path) click → submit response in the page "
+            f"| {statistics.median(side):.1f} | {percentile(side, 95):.1f} | {len(side)} |"
+        )
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=50, help="measured generations per latency (default 50)")
-    parser.add_argument("--latency", type=float, action="append", help="provider latency L in s (default 0.5 and 2)")
-    parser.add_argument("--web-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for the web process, e.g. DJANGO_DB_POOL_MAX_SIZE=4")
+    parser.add_argument(
+        "--count", type=int, default=50, help="measured generations per latency (default 50)"
+    )
+    parser.add_argument(
+        "--latency", type=float, action="append", help="provider latency L in s (default 0.5 and 2)"
+    )
+    parser.add_argument(
+        "--web-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the web process, e.g. DJANGO_DB_POOL_MAX_SIZE=4",
+    )
     args = parser.parse_args()
     setup_database()
     bench_user(password=PASSWORD)
@@ -284,15 +326,19 @@ def main() -> None:
             return browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
         for latency in args.latency or (0.5, 2.0):
-            row, results = run(latency, args.count, 3, new_page, dict(v.split("=", 1) for v in args.web_env))
+            row, results = run(
+                latency, args.count, 3, new_page, dict(v.split("=", 1) for v in args.web_env)
+            )
             rows.append(row)
             details += ["", *breakdown(latency, results)]
         browser.close()
     print("## bench/latency.py: submit click → image visible, minus provider latency L")
     print(machine())
     extra = f" (web: {' '.join(args.web_env)})" if args.web_env else ""
-    print(f"1 uvicorn process{extra} + 1 worker (Procfile line: --interval 1 --threads 16), "
-          "Chromium 1 tab, 512×512 images")
+    print(
+        f"1 uvicorn process{extra} + 1 worker (Procfile line: --interval 1 --threads 16), "
+        "Chromium 1 tab, 512×512 images"
+    )
     print("| L | generations | overhead p50 (target ≤ 100 ms) | p95 (target ≤ 250 ms) |")
     print("|---|---|---|---|")
     print("\n".join(rows))

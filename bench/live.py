@@ -53,6 +53,7 @@ def measure(session: str, **env: str) -> float:
                             first = False
             except httpx.HTTPError:
                 pass  # the server stopping at the end
+
         threads = [threading.Thread(target=browser, daemon=True) for _ in range(CLIENTS)]
         for thread in threads:
             thread.start()
@@ -75,11 +76,15 @@ def main() -> None:
     session = client.cookies["sessionid"].value
     on = measure(session)
     off = measure(session, FLUXWEB_PG_NOTIFY="0")
-    print(f"## bench/live.py: {CLIENTS} idle SSE clients on one web process, "
-          "database queries per second")
+    print(
+        f"## bench/live.py: {CLIENTS} idle SSE clients on one web process, "
+        "database queries per second"
+    )
     print(machine())
-    print(f"window {WINDOW:.0f} s, "
-          "counted with pg_stat_database (all queries of the benchmark database)")
+    print(
+        f"window {WINDOW:.0f} s, "
+        "counted with pg_stat_database (all queries of the benchmark database)"
+    )
     print("| configuration | queries/s (target ≤ 1 per web process) |")
     print("|---|---|")
     print(f"| NOTIFY on (default; fallback poll every 5 s) | {on:.2f} {verdict(on, 1)} |")

@@ -41,7 +41,9 @@ class SqlClock:
     def __init__(self) -> None:
         self.ms, self.count = 0.0, 0
 
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    def __call__(
+        self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -64,12 +66,17 @@ def measure() -> tuple[float, float, float, float, int]:
         cpu_started, started = time.process_time(), time.perf_counter()
         close_old_connections()  # request_started
         with connection.execute_wrapper(clock):
-            response = client.post("/generations/new/", {**data, "prompt": f"A lighthouse in a storm, take {i}"},
-                                   HTTP_HX_REQUEST="true")
+            response = client.post(
+                "/generations/new/",
+                {**data, "prompt": f"A lighthouse in a storm, take {i}"},
+                HTTP_HX_REQUEST="true",
+            )
         close_old_connections()  # request_finished
         elapsed = (time.perf_counter() - started) * 1000
         cpu = (time.process_time() - cpu_started) * 1000
-        assert response.status_code == 200 and b"card--queued" in response.content, response.content[:500]
+        assert response.status_code == 200 and b"card--queued" in response.content, (
+            response.content[:500]
+        )
         if i >= WARMUP:
             times.append(elapsed)
             sql_times.append(clock.ms)
@@ -77,8 +84,13 @@ def measure() -> tuple[float, float, float, float, int]:
     with CaptureQueriesContext(connection) as queries:
         client.post("/generations/new/", {**data, "prompt": "one more"}, HTTP_HX_REQUEST="true")
     close_old_connections()
-    return (percentile(times, 50), percentile(times, 95), percentile(sql_times, 50), percentile(cpu_times, 50),
-            len(queries))
+    return (
+        percentile(times, 50),
+        percentile(times, 95),
+        percentile(sql_times, 50),
+        percentile(cpu_times, 50),
+        len(queries),
+    )
 
 
 def main() -> None:
@@ -86,16 +98,28 @@ def main() -> None:
     print("## bench/submit.py: POST /generations/new/ server time (in-process, PostgreSQL)")
     print(machine())
     print(f"{REQUESTS} requests per configuration (after {WARMUP} warm-up)")
-    print("| database connections | SQL queries | SQL p50 | CPU p50 "
-          "| p50 (target ≤ 15 ms) | p95 (target ≤ 40 ms) |")
+    print(
+        "| database connections | SQL queries | SQL p50 | CPU p50 "
+        "| p50 (target ≤ 15 ms) | p95 (target ≤ 40 ms) |"
+    )
     print("|---|---|---|---|---|---|")
-    for label, pool in (("new connection per request (pool off)", "0"), ("psycopg pool (max 4)", "4")):
+    for label, pool in (
+        ("new connection per request (pool off)", "0"),
+        ("psycopg pool (max 4)", "4"),
+    ):
         env = {**os.environ, "DJANGO_DB_POOL_MAX_SIZE": pool}
-        out = subprocess.run([sys.executable, __file__, "--measure"], env=env, check=True,
-                             capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         (p50, p95, sql, cpu), queries = (float(x) for x in out[:4]), int(out[4])
-        print(f"| {label} | {queries} | {sql:.1f} ms | {cpu:.1f} ms "
-              f"| {p50:.1f} ms {verdict(p50, 15)} | {p95:.1f} ms {verdict(p95, 40)} |")
+        print(
+            f"| {label} | {queries} | {sql:.1f} ms | {cpu:.1f} ms "
+            f"| {p50:.1f} ms {verdict(p50, 15)} | {p95:.1f} ms {verdict(p95, 40)} |"
+        )
     print(f"machine after: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -52,8 +52,10 @@ COUNT, LATENCY = 200, 2.0
 def idle_workers(count: int) -> bool:
     """``count`` workers are listening and nothing is ready (their start-up sweep ran)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND query = 'LISTEN \"fluxweb_tasks\"'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query = 'LISTEN \"fluxweb_tasks\"'"
+        )
         listening = cursor.fetchone()[0]
     return listening >= count and not DBTaskResult.objects.ready().exists()
 
@@ -62,8 +64,10 @@ def run(processes: int, user) -> dict[str, float]:
     spec = get_registry().model(MODEL)
     with emulator(LATENCY) as (fake, url), ExitStack() as stack:
         env = app_env(url)
-        workers = [stack.enter_context(process(worker_args(), env, f"throughput-{processes}-{i}"))
-                   for i in range(processes)]
+        workers = [
+            stack.enter_context(process(worker_args(), env, f"throughput-{processes}-{i}"))
+            for i in range(processes)
+        ]
         while not idle_workers(processes):
             time.sleep(0.1)
         peak = {"in_flight": 0, "rss": 0.0}
@@ -86,9 +90,20 @@ def run(processes: int, user) -> dict[str, float]:
             # Runs first on commit, before the 200 enqueues: the clock starts as they become
             # visible.
             transaction.on_commit(lambda: marks.append(time.monotonic()))
-            ids = [submit_generation(user, {"model": spec, "prompt": f"Lighthouse {processes}-{i}", "width": 512,
-                                            "height": 512, "num_inference_steps": 4, "num_images": 1}).pk
-                   for i in range(COUNT)]
+            ids = [
+                submit_generation(
+                    user,
+                    {
+                        "model": spec,
+                        "prompt": f"Lighthouse {processes}-{i}",
+                        "width": 512,
+                        "height": 512,
+                        "num_inference_steps": 4,
+                        "num_images": 1,
+                    },
+                ).pk
+                for i in range(COUNT)
+            ]
         pending = Generation.objects.filter(pk__in=ids).exclude(status__in=["succeeded", "failed"])
         while pending.exists():
             time.sleep(0.05)
@@ -98,8 +113,15 @@ def run(processes: int, user) -> dict[str, float]:
         cpu = sum(cpu_seconds(w.pid) for w in workers) - idle_cpu
     failed = Generation.objects.filter(pk__in=ids, status="failed").count()
     ideal = math.ceil(COUNT / max(peak["in_flight"], 1)) * LATENCY
-    return {"in_flight": peak["in_flight"], "elapsed": elapsed, "ratio": ideal / elapsed,
-            "rss": peak["rss"], "failed": failed, "cpu": cpu, **slot_use(ids)}
+    return {
+        "in_flight": peak["in_flight"],
+        "elapsed": elapsed,
+        "ratio": ideal / elapsed,
+        "rss": peak["rss"],
+        "failed": failed,
+        "cpu": cpu,
+        **slot_use(ids),
+    }
 
 
 def slot_use(ids: list[int]) -> dict[str, float]:
@@ -108,8 +130,14 @@ def slot_use(ids: list[int]) -> dict[str, float]:
     long a thread that finished a task waited for its next one while the queue was not
     empty (in each process the (threads + k)-th claim needs the k-th finished task)."""
     wanted = set(ids)
-    tasks = [t for t in DBTaskResult.objects.filter(task_path__endswith="generate_images")
-             if t.args_kwargs["args"] and t.args_kwargs["args"][0] in wanted and t.finished_at and t.started_at]
+    tasks = [
+        t
+        for t in DBTaskResult.objects.filter(task_path__endswith="generate_images")
+        if t.args_kwargs["args"]
+        and t.args_kwargs["args"][0] in wanted
+        and t.finished_at
+        and t.started_at
+    ]
     beyond = [(t.finished_at - t.started_at).total_seconds() - LATENCY for t in tasks]
     gaps = []
     for worker in {t.worker_ids[-1] for t in tasks}:
@@ -117,8 +145,10 @@ def slot_use(ids: list[int]) -> dict[str, float]:
         starts = sorted(t.started_at for t in mine)
         finishes = sorted(t.finished_at for t in mine)
         gaps += [(start - finishes[k]).total_seconds() for k, start in enumerate(starts[THREADS:])]
-    return {"in_task": statistics.median(beyond) if beyond else math.nan,
-            "gap": statistics.median(gaps) if gaps else math.nan}
+    return {
+        "in_task": statistics.median(beyond) if beyond else math.nan,
+        "gap": statistics.median(gaps) if gaps else math.nan,
+    }
 
 
 THREADS = int(os.environ.get("FLUXWEB_WORKER_THREADS", "16"))
@@ -136,20 +166,30 @@ def main() -> None:
     results = {n: run(n, user) for n in (1, 2, 4)}
     print(f"## bench/throughput.py: {COUNT} generations at once, provider latency {LATENCY:g} s")
     print(machine())
-    print("worker processes = the Procfile line each (--threads 16); "
-          "targets apply to 2 (the production default)")
-    print("| worker processes | peak calls in flight | all done in | generations/s "
-          "| vs ideal for that concurrency | worker RSS (sum, peak) | worker CPU per generation "
-          "| task beyond L (p50) | claim gap (p50) | failed |")
+    print(
+        "worker processes = the Procfile line each (--threads 16); "
+        "targets apply to 2 (the production default)"
+    )
+    print(
+        "| worker processes | peak calls in flight | all done in | generations/s "
+        "| vs ideal for that concurrency | worker RSS (sum, peak) | worker CPU per generation "
+        "| task beyond L (p50) | claim gap (p50) | failed |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n, r in results.items():
         target = n == 2
-        flight = f"{r['in_flight']}" + (f" {verdict(r['in_flight'], 32, True)} (≥ 32)" if target else "")
-        ratio = f"{r['ratio']:.2f}" + (f" {verdict(r['ratio'], 0.9, True)} (≥ 0.9)" if target else "")
+        flight = f"{r['in_flight']}" + (
+            f" {verdict(r['in_flight'], 32, True)} (≥ 32)" if target else ""
+        )
+        ratio = f"{r['ratio']:.2f}" + (
+            f" {verdict(r['ratio'], 0.9, True)} (≥ 0.9)" if target else ""
+        )
         rss = f"{r['rss']:.0f} MiB" + (f" {verdict(r['rss'], 1024)} (≤ 1 GiB)" if target else "")
-        print(f"| {n} | {flight} | {r['elapsed']:.1f} s | {COUNT / r['elapsed']:.1f} | {ratio} "
-              f"| {rss} | {r['cpu'] / COUNT * 1000:.0f} ms | {r['in_task'] * 1000:.0f} ms "
-              f"| {r['gap'] * 1000:.0f} ms | {r['failed']} |")
+        print(
+            f"| {n} | {flight} | {r['elapsed']:.1f} s | {COUNT / r['elapsed']:.1f} | {ratio} "
+            f"| {rss} | {r['cpu'] / COUNT * 1000:.0f} ms | {r['in_task'] * 1000:.0f} ms "
+            f"| {r['gap'] * 1000:.0f} ms | {r['failed']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -63,7 +63,9 @@ CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 # Seconds browsers remember "HTTPS only" for this host; 0 turns HSTS off.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
 # Only has an effect once someone submits the (apex) domain to the browsers' preload list.
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -163,7 +165,8 @@ _CONN_MAX_AGE = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DATABASE_POOL_MAX_SIZE = env.int("DJANGO_DB_POOL_MAX_SIZE", default=0)
 DATABASES = {
     "default": env.dj_db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        "DATABASE_URL",
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=0 if DATABASE_POOL_MAX_SIZE else _CONN_MAX_AGE,
     )
 }
@@ -173,7 +176,9 @@ if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backe
     # ``check``: a pooled connection is tested before it is handed out, so one the server
     # closed (restart, pg_terminate_backend, idle timeout) is replaced, not used.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1, "max_size": DATABASE_POOL_MAX_SIZE, "timeout": 10,
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": 10,
         "check": ConnectionPool.check_connection,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -250,13 +255,29 @@ _DOMAINS: list[str] = env.list("OIDC_ALLOWED_DOMAINS", default=[])
 OIDC_ALLOWED_DOMAINS = [domain.lower().lstrip("@") for domain in _DOMAINS]
 _OIDC = [OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME]
 if any(_OIDC) and not all(_OIDC):
-    raise ImproperlyConfigured("Single sign-on needs all four of OIDC_SERVER_URL, OIDC_CLIENT_ID, "
-                               "OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME (or none). See docs/deployment.md.")
-SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [{
-    "provider_id": "sso", "name": OIDC_PROVIDER_NAME, "client_id": OIDC_CLIENT_ID,
-    "secret": OIDC_CLIENT_SECRET, "settings": {"server_url": OIDC_SERVER_URL},
-}] if OIDC_SERVER_URL else []}}
-_SSO_ORIGINS = [urlsplit(OIDC_SERVER_URL)._replace(path="", query="").geturl()] if OIDC_SERVER_URL else []
+    raise ImproperlyConfigured(
+        "Single sign-on needs all four of OIDC_SERVER_URL, OIDC_CLIENT_ID, "
+        "OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME (or none). See docs/deployment.md."
+    )
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
+_SSO_ORIGINS = (
+    [urlsplit(OIDC_SERVER_URL)._replace(path="", query="").geturl()] if OIDC_SERVER_URL else []
+)
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # A member whose verified email the provider confirms signs in to their existing account.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
@@ -269,13 +290,19 @@ _EMAIL = env.dj_email_url("EMAIL_URL", default="console:" if DEBUG else "dummy:"
 MAILERS = {"default": {"BACKEND": _EMAIL["EMAIL_BACKEND"], "OPTIONS": {}}}
 if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"] = {
-        "host": _EMAIL["EMAIL_HOST"], "port": _EMAIL["EMAIL_PORT"], "username": _EMAIL["EMAIL_HOST_USER"] or None,
-        "password": _EMAIL["EMAIL_HOST_PASSWORD"] or None, "use_tls": _EMAIL["EMAIL_USE_TLS"],
-        "use_ssl": _EMAIL["EMAIL_USE_SSL"], "timeout": _EMAIL.get("EMAIL_TIMEOUT") or 20,  # seconds
+        "host": _EMAIL["EMAIL_HOST"],
+        "port": _EMAIL["EMAIL_PORT"],
+        "username": _EMAIL["EMAIL_HOST_USER"] or None,
+        "password": _EMAIL["EMAIL_HOST_PASSWORD"] or None,
+        "use_tls": _EMAIL["EMAIL_USE_TLS"],
+        "use_ssl": _EMAIL["EMAIL_USE_SSL"],
+        "timeout": _EMAIL.get("EMAIL_TIMEOUT") or 20,  # seconds
     }
 if _EMAIL["EMAIL_BACKEND"] == "django.core.mail.backends.dummy.EmailBackend":
     SILENCED_SYSTEM_CHECKS = ["mail.E001"]  # running without email is supported, not a mistake
-SERVER_EMAIL = DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fluxweb <fluxweb@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="fluxweb <fluxweb@localhost>"
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -345,7 +372,11 @@ LOGGING = {
     # Every handler scrubs secrets (API keys, tokens, passwords) from what it writes.
     "filters": {"redact": {"()": "fluxweb.core.redact.RedactingFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -389,7 +420,9 @@ globals().update(provider_settings(env))
 # Settings whose values are secrets: fluxweb/core/redact.py scrubs them from failure reasons,
 # pages and logs (with the passwords in MAILERS and DATABASES).
 FLUXWEB_SECRET_SETTINGS = [
-    "SECRET_KEY", "OIDC_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY",
+    "SECRET_KEY",
+    "OIDC_CLIENT_SECRET",
+    "AWS_SECRET_ACCESS_KEY",
     *dict.fromkeys(var.name for info in PROVIDERS for var in info.env if var.secret),
 ]
 
@@ -430,7 +463,9 @@ FLUXWEB_API_LINK_TTL = env.int("FLUXWEB_API_LINK_TTL", default=3600)
 # Default: every provider attempt timing out, plus the waits between them, plus a minute.
 FLUXWEB_STUCK_AFTER = env.float(
     "FLUXWEB_STUCK_AFTER",
-    default=FLUXWEB_PROVIDER_ATTEMPTS * (FLUXWEB_PROVIDER_CONNECT_TIMEOUT + FLUXWEB_PROVIDER_TIMEOUT + 20) + 60,
+    default=FLUXWEB_PROVIDER_ATTEMPTS
+    * (FLUXWEB_PROVIDER_CONNECT_TIMEOUT + FLUXWEB_PROVIDER_TIMEOUT + 20)
+    + 60,
 )
 # Seconds between two sweeps (each worker process runs one in a thread).
 FLUXWEB_SWEEP_INTERVAL = env.float("FLUXWEB_SWEEP_INTERVAL", default=20.0)

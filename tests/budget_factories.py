@@ -13,7 +13,9 @@ from fluxweb.providers.registry import get_registry
 DEMO = "demo/placeholder"
 
 
-def set_price(model_id: str = DEMO, usd: str = "0.01", basis: str = Basis.IMAGE, **fields: Any) -> ModelPrice:
+def set_price(
+    model_id: str = DEMO, usd: str = "0.01", basis: str = Basis.IMAGE, **fields: Any
+) -> ModelPrice:
     """Make ``model_id`` cost ``usd`` (per image by default) in the price table."""
     price, _ = ModelPrice.objects.update_or_create(
         model_id=model_id, defaults={"usd_per_unit": Decimal(usd), "basis": basis, **fields}
@@ -24,7 +26,10 @@ def set_price(model_id: str = DEMO, usd: str = "0.01", basis: str = Basis.IMAGE,
 def set_quota(user: Any, budget: str | None = "0.10", **fields: Any) -> Quota:
     """The user's quota with ``budget`` USD (None: unlimited) and other fields."""
     quota = quota_for(user)
-    for name, value in {"budget_usd": Decimal(budget) if budget is not None else None, **fields}.items():
+    for name, value in {
+        "budget_usd": Decimal(budget) if budget is not None else None,
+        **fields,
+    }.items():
         setattr(quota, name, value)
     quota.save()
     return quota
@@ -33,8 +38,14 @@ def set_quota(user: Any, budget: str | None = "0.10", **fields: Any) -> Quota:
 def submit_data(model_id: str = DEMO, **overrides: Any) -> dict[str, Any]:
     """``cleaned_data`` as GenerationForm produces it."""
     data: dict[str, Any] = {
-        "prompt": "a lighthouse at dusk", "negative_prompt": "", "model": get_registry().model(model_id),
-        "width": 256, "height": 256, "num_inference_steps": 4, "guidance_scale": None, "seed": None,
+        "prompt": "a lighthouse at dusk",
+        "negative_prompt": "",
+        "model": get_registry().model(model_id),
+        "width": 256,
+        "height": 256,
+        "num_inference_steps": 4,
+        "guidance_scale": None,
+        "seed": None,
         "num_images": 1,
     }
     data.update(overrides)

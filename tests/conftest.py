@@ -76,8 +76,12 @@ def member_client(member) -> Client:
     return client
 
 
-def _emulator_fixture(make: Callable[[], BaseEmulator], env: Callable[[str], dict[str, str]],
-                      doc: str, **extra_settings: Any) -> Any:
+def _emulator_fixture(
+    make: Callable[[], BaseEmulator],
+    env: Callable[[str], dict[str, str]],
+    doc: str,
+    **extra_settings: Any,
+) -> Any:
     """A fixture serving the emulator ``make()`` on loopback and pointing its provider at it:
     ``emulator.env`` (for child processes) is ``env(base_url)`` plus ``extra_settings`` as
     text, and the test's settings get the same values, parsed as settings.py parses them."""
@@ -103,19 +107,23 @@ def _emulator_fixture(make: Callable[[], BaseEmulator], env: Callable[[str], dic
 
 
 deepinfra = _emulator_fixture(
-    DeepInfraEmulator, deepinfra_emulator.env,
+    DeepInfraEmulator,
+    deepinfra_emulator.env,
     "A DeepInfra emulator on loopback, configured as the DeepInfra provider.",
 )
 aimlapi = _emulator_fixture(
-    aimlapi_emulator.AIMLAPIEmulator, aimlapi_emulator.env,
+    aimlapi_emulator.AIMLAPIEmulator,
+    aimlapi_emulator.env,
     "An AIML API emulator on loopback, configured as the AIML provider.",
 )
 segmind = _emulator_fixture(
-    segmind_emulator.SegmindEmulator, segmind_emulator.env,
+    segmind_emulator.SegmindEmulator,
+    segmind_emulator.env,
     "A Segmind emulator on loopback, configured as the Segmind provider.",
 )
 imagepipeline = _emulator_fixture(
-    imagepipeline_emulator.ImagePipelineEmulator, imagepipeline_emulator.env,
+    imagepipeline_emulator.ImagePipelineEmulator,
+    imagepipeline_emulator.env,
     "An ImagePipeline emulator on loopback, configured with its dedicated server id; pending "
     "jobs are polled again at once.",
     FLUXWEB_PENDING_POLL_INTERVAL=0,
@@ -146,4 +154,3 @@ def alice_client(alice) -> Client:
     client = Client()
     client.force_login(alice)
     return client
-

@@ -9,7 +9,9 @@ from fluxweb.generations.models import Generation, Prompt
 from fluxweb.generations.running import run_generation
 
 
-def make_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any) -> Generation:
+def make_generation(
+    author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any
+) -> Generation:
     fields: dict[str, Any] = {
         "provider": "demo",
         "model": "demo/placeholder",
@@ -26,7 +28,9 @@ def make_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrid
     return Generation.objects.create(author=author, prompt=prompt_row, **fields)
 
 
-def make_finished_generation(author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any) -> Generation:
+def make_finished_generation(
+    author: Any, prompt: str = "a lighthouse at dusk", **overrides: Any
+) -> Generation:
     """A generation run through the real worker code with the demo provider (images and
     thumbnails stored in the test's MEDIA_ROOT)."""
     overrides.setdefault("width", 64)

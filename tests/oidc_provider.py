@@ -51,7 +51,9 @@ class OIDCProvider:
         if path == "/userinfo":
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             claims = self._access_tokens.get(token)
-            return Response.json(claims) if claims else Response.json({"error": "invalid_token"}, 401)
+            return (
+                Response.json(claims) if claims else Response.json({"error": "invalid_token"}, 401)
+            )
         if path == "/jwks":
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
             return Response.json({"keys": [{**jwk, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]})
@@ -78,12 +80,16 @@ class OIDCProvider:
             params = {k: v[0] for k, v in parse_qs(urlsplit(request.path).query).items()}
             if params.get("client_id") != CLIENT_ID or params.get("response_type") != "code":
                 return Response(400, b"unknown client or response type")
-            hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                             for k, v in params.items())
-            page = (f"<!doctype html><title>Test ID</title><h1>Test ID</h1>"
-                    f"<p>Sign in to fluxweb as {html.escape(self.person['email'])}?</p>"
-                    f'<form method="post" action="/authorize">{hidden}'
-                    '<button type="submit">Continue</button></form>')
+            hidden = "".join(
+                f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                for k, v in params.items()
+            )
+            page = (
+                f"<!doctype html><title>Test ID</title><h1>Test ID</h1>"
+                f"<p>Sign in to fluxweb as {html.escape(self.person['email'])}?</p>"
+                f'<form method="post" action="/authorize">{hidden}'
+                '<button type="submit">Continue</button></form>'
+            )
             return Response(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
         params = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         code = secrets.token_urlsafe(16)
@@ -101,20 +107,39 @@ class OIDCProvider:
         if (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
             return Response.json({"error": "invalid_client"}, 401)
         grant = self._codes.pop(form.get("code", ""), None)
-        if grant is None or form.get("grant_type") != "authorization_code" \
-                or form.get("redirect_uri") != grant.get("redirect_uri"):
+        if (
+            grant is None
+            or form.get("grant_type") != "authorization_code"
+            or form.get("redirect_uri") != grant.get("redirect_uri")
+        ):
             return Response.json({"error": "invalid_grant"}, 400)
         if "code_challenge" in grant:
             verifier = form.get("code_verifier", "")
-            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            digest = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .rstrip(b"=")
+                .decode()
+            )
             if digest != grant["code_challenge"]:
                 return Response.json({"error": "invalid_grant", "error_description": "PKCE"}, 400)
         now = int(time.time())
-        claims = {"iss": self.base_url, "aud": CLIENT_ID, "iat": now, "exp": now + 300, **self.person}
+        claims = {
+            "iss": self.base_url,
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 300,
+            **self.person,
+        }
         if grant.get("nonce"):
             claims["nonce"] = grant["nonce"]
         id_token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
         access_token = secrets.token_urlsafe(24)
         self._access_tokens[access_token] = dict(self.person)
-        return Response.json({"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
-                              "id_token": id_token})
+        return Response.json(
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+            }
+        )

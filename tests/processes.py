@@ -41,7 +41,8 @@ def database_url() -> str:
 def app_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: the test database and media, demo without delay."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(PROVIDER_PREFIXES + ("PYTEST_",)) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(
@@ -63,13 +64,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], log: Path, stop_timeout: float = 10) -> Iterator[subprocess.Popen]:
+def process(
+    args: list[str], env: dict[str, str], log: Path, stop_timeout: float = 10
+) -> Iterator[subprocess.Popen]:
     """Run ``args`` from the project root, in a process group of its own, with output to
     ``log``; at the end SIGTERM, and SIGKILL if it has not exited within ``stop_timeout``
     seconds. Processes it forked (RQ's workers) that outlive it are killed too."""
     with log.open("wb") as out:
-        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield child
         finally:
@@ -94,8 +98,20 @@ def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subproc
     fast, or RQ's worker pool, whichever ``FLUXWEB_TASK_BACKEND`` (in ``env``, else this
     run's) picks. A test may signal or kill the process; it is stopped at the end if still
     running."""
-    args = [sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *extra_args]
-    if "--threads" not in extra_args and env.get("FLUXWEB_TASK_BACKEND", settings.FLUXWEB_TASK_BACKEND) == "rq":
+    args = [
+        sys.executable,
+        "manage.py",
+        "worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--interval",
+        "0.1",
+        *extra_args,
+    ]
+    if (
+        "--threads" not in extra_args
+        and env.get("FLUXWEB_TASK_BACKEND", settings.FLUXWEB_TASK_BACKEND) == "rq"
+    ):
         args += ["--threads", "4"]  # RQ runs a process per job: keep the test machine's memory
     with process(args, env, log, stop_timeout=20) as child:
         yield child
@@ -118,7 +134,9 @@ def own_redis_db() -> Iterator[None]:
         if conn.set("fluxweb:test-run", os.getpid(), nx=True, ex=6 * 3600):
             break
     else:
-        raise RuntimeError("every Redis database 1-15 is claimed by a test run (key fluxweb:test-run)")
+        raise RuntimeError(
+            "every Redis database 1-15 is claimed by a test run (key fluxweb:test-run)"
+        )
     keep = conn.get("fluxweb:test-run")
     conn.flushdb()
     conn.set("fluxweb:test-run", keep, ex=6 * 3600)
@@ -144,13 +162,27 @@ def _with_db(url: str, number: int) -> str:
 
 
 @contextmanager
-def web_server(env: dict[str, str], log: Path, *extra_args: str, stop_timeout: float = 10) -> Iterator[str]:
+def web_server(
+    env: dict[str, str], log: Path, *extra_args: str, stop_timeout: float = 10
+) -> Iterator[str]:
     """uvicorn serving the ASGI app (``extra_args`` added to its command line); yields its
     base URL once it answers. Forwarded headers are trusted as in production: only from
     ``FORWARDED_ALLOW_IPS`` (in ``env``), default 127.0.0.1."""
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "fluxweb.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--proxy-headers", "--forwarded-allow-ips", env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"), *extra_args]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "fluxweb.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        *extra_args,
+    ]
     with process(args, env, log, stop_timeout) as child:
         yield _answering(f"http://127.0.0.1:{port}", child, log)
 
@@ -161,9 +193,13 @@ def procfile_web(env: dict[str, str], log: Path) -> Iterator[str]:
     ``HOST`` (127.0.0.1) added to ``env``, one uvicorn worker unless ``env`` says otherwise;
     yields its base URL once it answers."""
     port = free_port()
-    (line,) = [text for text in (ROOT / "Procfile").read_text().splitlines() if text.startswith("web:")]
+    (line,) = [
+        text for text in (ROOT / "Procfile").read_text().splitlines() if text.startswith("web:")
+    ]
     env = {"WEB_CONCURRENCY": "1", **env, "PORT": str(port), "HOST": "127.0.0.1"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's uvicorn
+    env["PATH"] = (
+        f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's uvicorn
+    )
     with process(["bash", "-c", line.removeprefix("web:").strip()], env, log) as child:
         yield _answering(f"http://127.0.0.1:{port}", child, log)
 

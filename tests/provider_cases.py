@@ -27,16 +27,41 @@ EMULATORS: dict[str, str] = {
 }
 
 CASES: dict[str, dict[str, Any]] = {
-    "aimlapi": {"model": "aimlapi/flux-schnell", "width": 512, "height": 384,
-                "num_inference_steps": 4, "seed": 7},
-    "segmind": {"model": "segmind/flux-schnell", "width": 512, "height": 576,
-                "num_inference_steps": 4, "seed": 7},
-    "imagepipeline": {"model": "imagepipeline/flux-schnell", "width": 512, "height": 384,
-                      "num_inference_steps": 4, "seed": 7},
-    "deepinfra_openai": {"model": "deepinfra-openai/flux-1-schnell", "width": 512, "height": 384,
-                         "num_inference_steps": None, "seed": None},
-    "openai_images": {"model": "openai-images/flux-dev", "width": 384, "height": 512,
-                      "num_inference_steps": None, "seed": None},
+    "aimlapi": {
+        "model": "aimlapi/flux-schnell",
+        "width": 512,
+        "height": 384,
+        "num_inference_steps": 4,
+        "seed": 7,
+    },
+    "segmind": {
+        "model": "segmind/flux-schnell",
+        "width": 512,
+        "height": 576,
+        "num_inference_steps": 4,
+        "seed": 7,
+    },
+    "imagepipeline": {
+        "model": "imagepipeline/flux-schnell",
+        "width": 512,
+        "height": 384,
+        "num_inference_steps": 4,
+        "seed": 7,
+    },
+    "deepinfra_openai": {
+        "model": "deepinfra-openai/flux-1-schnell",
+        "width": 512,
+        "height": 384,
+        "num_inference_steps": None,
+        "seed": None,
+    },
+    "openai_images": {
+        "model": "openai-images/flux-dev",
+        "width": 384,
+        "height": 512,
+        "num_inference_steps": None,
+        "seed": None,
+    },
 }
 PROVIDERS = list(CASES)
 

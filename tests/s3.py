@@ -50,13 +50,20 @@ def s3(s3_server, settings) -> S3:
     """A fresh private bucket, and this process's default storage pointed at it exactly as
     fluxweb/settings.py does when AWS_STORAGE_BUCKET_NAME is set."""
     client = boto3.client(
-        "s3", endpoint_url=s3_server, region_name=REGION, aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY, config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        "s3",
+        endpoint_url=s3_server,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
     bucket = f"fluxweb-{secrets.token_hex(4)}"
     client.create_bucket(Bucket=bucket)
     store = S3(s3_server, bucket, client)
     for name, value in store.env.items():
         setattr(settings, name, value)
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+    }
     return store

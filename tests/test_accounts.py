@@ -28,8 +28,11 @@ User = get_user_model()
 @pytest.fixture
 def admin_client(django_user_model) -> Client:
     client = Client()
-    client.force_login(django_user_model.objects.create_user("root", "root@example.com", "root-password-1",
-                                                             is_staff=True))
+    client.force_login(
+        django_user_model.objects.create_user(
+            "root", "root@example.com", "root-password-1", is_staff=True
+        )
+    )
     return client
 
 
@@ -43,13 +46,19 @@ def link_path(link: str) -> str:
 
 def test_only_admins_invite(admin_client, member_client):
     assert member_client.get("/accounts/invitations/").status_code == 403
-    assert member_client.post("/accounts/invitations/", {"emails": "x@example.com"}).status_code == 403
+    assert (
+        member_client.post("/accounts/invitations/", {"emails": "x@example.com"}).status_code == 403
+    )
     assert not Invitation.objects.exists()
 
-    response = admin_client.post("/accounts/invitations/", {"emails": "Ann@example.com, cy@example.com\nann@example.com"})
+    response = admin_client.post(
+        "/accounts/invitations/", {"emails": "Ann@example.com, cy@example.com\nann@example.com"}
+    )
     links = invite_links(response)
-    assert len(links) == 2 and sorted(Invitation.objects.values_list("email", flat=True)) == ["ann@example.com",
-                                                                                             "cy@example.com"]
+    assert len(links) == 2 and sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "ann@example.com",
+        "cy@example.com",
+    ]
     # Emailed (the test outbox counts as configured email) and shown to copy, once.
     assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.com", "cy@example.com"]
     for message in mail.outbox:
@@ -64,12 +73,16 @@ def test_only_admins_invite(admin_client, member_client):
     admin_client.post(f"/accounts/invitations/{invitation.pk}/revoke/")
     invitation.refresh_from_db()
     assert invitation.state == "revoked"
-    cy_link = next(link for link in links if Invitation.find_usable(link.rstrip("/").rsplit("/", 1)[1]) is None)
+    cy_link = next(
+        link for link in links if Invitation.find_usable(link.rstrip("/").rsplit("/", 1)[1]) is None
+    )
     assert Client().get(link_path(cy_link)).status_code == 410
 
 
 def test_invitation_form_rejects_bad_addresses(admin_client):
-    response = admin_client.post("/accounts/invitations/", {"emails": "ok@example.com, not-an-address"})
+    response = admin_client.post(
+        "/accounts/invitations/", {"emails": "ok@example.com, not-an-address"}
+    )
     assert response.status_code == 200 and "not an email address" in response.content.decode()
     assert not Invitation.objects.exists()
 
@@ -79,17 +92,24 @@ def test_an_invitation_link_works_once(admin_client):
     defaults.budget_usd = Decimal("7.25")
     defaults.images_per_day = 12
     defaults.save()
-    link = link_path(invite_links(admin_client.post("/accounts/invitations/", {"emails": "dee@example.com"}))[0])
+    link = link_path(
+        invite_links(admin_client.post("/accounts/invitations/", {"emails": "dee@example.com"}))[0]
+    )
 
     invitee = Client()
     response = invitee.get(link)
     assert response.status_code == 302 and response["Location"] == "/accounts/signup/"
     page = invitee.get("/accounts/signup/").content.decode()
     assert "dee@example.com" in page
-    response = invitee.post("/accounts/signup/", {
-        "username": "dee", "email": "someone-else@example.com",
-        "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9",
-    })
+    response = invitee.post(
+        "/accounts/signup/",
+        {
+            "username": "dee",
+            "email": "someone-else@example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     dee = User.objects.get(username="dee")
     assert dee.email == "dee@example.com"  # the invitation's address, whatever was posted
@@ -97,14 +117,21 @@ def test_an_invitation_link_works_once(admin_client):
     assert (quota.budget_usd, quota.images_per_day) == (Decimal("7.25"), 12)
     invitation = Invitation.objects.get()
     assert invitation.state == "accepted" and invitation.accepted_by == dee
-    assert Client().post("/accounts/login/", {"login": "dee", "password": "a-long-pass-phrase-9"}).status_code == 302
+    assert (
+        Client()
+        .post("/accounts/login/", {"login": "dee", "password": "a-long-pass-phrase-9"})
+        .status_code
+        == 302
+    )
 
     # The same link again: refused.
     assert Client().get(link).status_code == 410
 
 
 def test_expired_invitation_is_refused(admin_client):
-    link = link_path(invite_links(admin_client.post("/accounts/invitations/", {"emails": "old@example.com"}))[0])
+    link = link_path(
+        invite_links(admin_client.post("/accounts/invitations/", {"emails": "old@example.com"}))[0]
+    )
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert Client().get(link).status_code == 410
 
@@ -112,8 +139,15 @@ def test_expired_invitation_is_refused(admin_client):
 def test_signup_is_closed_without_an_invitation():
     client = Client()
     assert "Invitation needed" in client.get("/accounts/signup/").content.decode()
-    client.post("/accounts/signup/", {"username": "eve", "email": "eve@example.com",
-                                      "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"})
+    client.post(
+        "/accounts/signup/",
+        {
+            "username": "eve",
+            "email": "eve@example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    )
     assert not User.objects.filter(username="eve").exists()
 
 
@@ -138,7 +172,9 @@ def reset_password_through(link: str, new_password: str) -> None:
     client = Client()
     response = client.get(link_path(link))
     assert response.status_code == 302  # allauth moves the key out of the URL into the session
-    response = client.post(response["Location"], {"password1": new_password, "password2": new_password})
+    response = client.post(
+        response["Location"], {"password1": new_password, "password2": new_password}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     # The link is spent.
     assert "Bad Token" in Client().get(link_path(link), follow=True).content.decode()
@@ -152,8 +188,18 @@ def test_password_reset_by_email(member):
     reset_password_through(link, "a-new-pass-phrase-7")
 
     client = Client()
-    assert client.post("/accounts/login/", {"login": "bob", "password": "bob-password-123"}).status_code == 200
-    assert client.post("/accounts/login/", {"login": "bob", "password": "a-new-pass-phrase-7"}).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"login": "bob", "password": "bob-password-123"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/accounts/login/", {"login": "bob", "password": "a-new-pass-phrase-7"}
+        ).status_code
+        == 302
+    )
 
 
 def test_password_reset_for_an_unknown_address_sends_nothing_useful(member):
@@ -177,18 +223,23 @@ def test_password_reset_through_a_real_smtp_server(member, settings):
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        settings.MAILERS = {"default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+            }
+        }
         Client().post("/accounts/password/reset/", {"email": "bob@example.com"})
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
     message = message_from_bytes(inbox.messages[0])
     assert message["To"] == "bob@example.com"
-    body = message.get_payload(decode=True).decode() if not message.is_multipart() else \
-        message.get_payload(0).get_payload(decode=True).decode()
+    body = (
+        message.get_payload(decode=True).decode()
+        if not message.is_multipart()
+        else message.get_payload(0).get_payload(decode=True).decode()
+    )
     link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", body).group(0)
     reset_password_through(link, "smtp-pass-phrase-5")
     member.refresh_from_db()
@@ -209,10 +260,19 @@ def test_password_change_page_uses_the_site_layout(member_client):
 
 def test_single_sign_on_button_and_password_switch(settings, member):
     assert "Sign in with" not in Client().get("/accounts/login/").content.decode()
-    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [{
-        "provider_id": "sso", "name": "Acme ID", "client_id": "c", "secret": "s",
-        "settings": {"server_url": "http://127.0.0.1:9/"},
-    }]}}
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": "Acme ID",
+                    "client_id": "c",
+                    "secret": "s",
+                    "settings": {"server_url": "http://127.0.0.1:9/"},
+                }
+            ]
+        }
+    }
     settings.FLUXWEB_PASSWORD_LOGIN = False
     page = Client().get("/accounts/login/").content.decode()
     assert "Sign in with Acme ID" in page and "Username" not in page
@@ -221,15 +281,18 @@ def test_single_sign_on_button_and_password_switch(settings, member):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize(("email", "domains", "allowed"), [
-    ("ann@example.com", [], True),
-    ("ann@example.com", ["example.com"], True),
-    ("ann@EXAMPLE.com", ["example.com"], True),
-    ("ann@evil-example.com", ["example.com"], False),
-    ("ann@example.com.evil.net", ["example.com"], False),
-    ("", ["example.com"], False),
-    ("@example.com", ["example.com"], False),
-])
+@pytest.mark.parametrize(
+    ("email", "domains", "allowed"),
+    [
+        ("ann@example.com", [], True),
+        ("ann@example.com", ["example.com"], True),
+        ("ann@EXAMPLE.com", ["example.com"], True),
+        ("ann@evil-example.com", ["example.com"], False),
+        ("ann@example.com.evil.net", ["example.com"], False),
+        ("", ["example.com"], False),
+        ("@example.com", ["example.com"], False),
+    ],
+)
 def test_sso_sign_up_domains(settings, email, domains, allowed):
     settings.OIDC_ALLOWED_DOMAINS = domains
     assert email_domain_allowed(email) is allowed

@@ -48,16 +48,33 @@ def test_schnell_sends_the_documented_request(provider, aimlapi):
     assert (sent.method, sent.path) == ("POST", "/v1/images/generations")
     assert sent.headers["authorization"] == f"Bearer {API_KEY}"
     # No guidance for schnell: its schema does not accept the field.
-    assert sent.json() == {"model": "flux/schnell", "prompt": "A T-Rex relaxing on a beach",
-                           "image_size": {"width": 512, "height": 384}, "num_images": 2,
-                           "num_inference_steps": 4, "seed": 1234}
+    assert sent.json() == {
+        "model": "flux/schnell",
+        "prompt": "A T-Rex relaxing on a beach",
+        "image_size": {"width": 512, "height": 384},
+        "num_images": 2,
+        "num_inference_steps": 4,
+        "seed": 1234,
+    }
 
 
 def test_dev_sends_guidance_scale(provider, aimlapi):
-    provider.generate(request_for(provider, "aimlapi/flux-dev", width=768, height=512, num_inference_steps=28,
-                                  guidance_scale=3.5))
+    provider.generate(
+        request_for(
+            provider,
+            "aimlapi/flux-dev",
+            width=768,
+            height=512,
+            num_inference_steps=28,
+            guidance_scale=3.5,
+        )
+    )
     body = aimlapi.requests[0].json()
-    assert (body["model"], body["guidance_scale"], body["num_inference_steps"]) == ("flux/dev", 3.5, 28)
+    assert (body["model"], body["guidance_scale"], body["num_inference_steps"]) == (
+        "flux/dev",
+        3.5,
+        28,
+    )
 
 
 @pytest.mark.parametrize("model_id", ["aimlapi/flux-schnell", "aimlapi/flux-dev"])
@@ -65,9 +82,18 @@ def test_documented_limits_are_accepted_at_both_ends(provider, aimlapi, model_id
     model = {m.id: m for m in provider.models()}[model_id]
     for side in (model.width.minimum, model.width.maximum):
         guidance = model.guidance_scale[1] if model.guidance_scale else None
-        provider.generate(request_for(provider, model_id, width=side, height=side, seed=model.seed.minimum,
-                                      num_inference_steps=model.steps.maximum,
-                                      num_images=model.num_images.maximum, guidance_scale=guidance))
+        provider.generate(
+            request_for(
+                provider,
+                model_id,
+                width=side,
+                height=side,
+                seed=model.seed.minimum,
+                num_inference_steps=model.steps.maximum,
+                num_images=model.num_images.maximum,
+                guidance_scale=guidance,
+            )
+        )
     assert len(aimlapi.requests) == 2
 
 
@@ -99,7 +125,11 @@ def test_image_url_on_another_host_over_http_is_refused(provider, aimlapi):
         ("429", RetryableProviderError, "AIML API is rate limiting requests: Too Many Requests"),
         ("500", RetryableProviderError, "AIML API had a server error (HTTP 500)"),
         ("504", RetryableProviderError, "(HTTP 504): Generation timeout"),
-        ("malformed", ProviderError, "AIML API refused the request (HTTP 400): Body validation error"),
+        (
+            "malformed",
+            ProviderError,
+            "AIML API refused the request (HTTP 400): Body validation error",
+        ),
         ("broken-json", InvalidResponseError, "malformed answer (not JSON)"),
         ("html", InvalidResponseError, "malformed answer (not JSON)"),
         ("no-image", InvalidResponseError, "returned no image"),

@@ -93,7 +93,9 @@ def test_simultaneous_submits_accept_exactly_what_the_budget_covers(member):
 
     threads = parallel_threads(SUBMITS, at_least=50)
     if connection.vendor == "postgresql":
-        assert threads >= 50, f"only {threads} connections free on the server: not a meaningful test"
+        assert threads >= 50, (
+            f"only {threads} connections free on the server: not a meaningful test"
+        )
     outcomes = run_at_once([submit] * SUBMITS, threads)
     print(
         f"{SUBMITS} submits on {threads} parallel connections ({connection.vendor}): "
@@ -121,7 +123,12 @@ def test_racing_failures_refund_each_reservation_once(member):
     def failer(generation: Generation, who: str) -> Callable[[], str]:
         def fail() -> str:
             # Each thread works on its own instance, as separate processes would.
-            return "failed" if fail_generation(Generation.objects.get(pk=generation.pk), who) else "already"
+            return (
+                "failed"
+                if fail_generation(Generation.objects.get(pk=generation.pk), who)
+                else "already"
+            )
+
         return fail
 
     jobs = [failer(g, who) for g in generations for who in ("worker", "sweep", "cancel")]

@@ -60,7 +60,11 @@ def test_stacked_bars_geometry():
     from decimal import Decimal
 
     days = [date(2026, 11, 1), date(2026, 11, 2)]
-    chart = stacked_bars("Spend", days, {"a": {days[0]: Decimal("0.3")}, "b": {days[0]: Decimal("0.1"), days[1]: Decimal("0.2")}})
+    chart = stacked_bars(
+        "Spend",
+        days,
+        {"a": {days[0]: Decimal("0.3")}, "b": {days[0]: Decimal("0.1"), days[1]: Decimal("0.2")}},
+    )
     assert nice_ceiling(Decimal("0.4")) == Decimal("0.5")
     assert len(chart.bars) == 3
     first_a, first_b = chart.bars[0], chart.bars[1]

@@ -27,19 +27,37 @@ def all_models(settings):
 def formula(spec, width, height, steps, images) -> Decimal:
     """The issue's formula written out: Σ images of rate × (w/1024) × (h/1024) × steps/unit."""
     price = spec.price
-    per_image = price.usd_per_unit * Decimal(width) / 1024 * Decimal(height) / 1024 * Decimal(steps) / price.steps_per_unit
+    per_image = (
+        price.usd_per_unit
+        * Decimal(width)
+        / 1024
+        * Decimal(height)
+        / 1024
+        * Decimal(steps)
+        / price.steps_per_unit
+    )
     return (per_image * images).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 @pytest.mark.parametrize("images", [1, 3])
-def test_form_estimate_matches_the_formula_for_every_model_and_size(all_models, width, height, images):
+def test_form_estimate_matches_the_formula_for_every_model_and_size(
+    all_models, width, height, images
+):
     for spec in all_models.values():
         if spec.price.basis != Basis.PIXEL_STEP:
             continue
         steps = spec.default_steps or 1
-        form = GenerationForm({"prompt": "x", "model": spec.id, "width": width, "height": height,
-                               "num_inference_steps": steps, "num_images": images})
+        form = GenerationForm(
+            {
+                "prompt": "x",
+                "model": spec.id,
+                "width": width,
+                "height": height,
+                "num_inference_steps": steps,
+                "num_images": images,
+            }
+        )
         assert form.estimate() == formula(spec, width, height, steps, images), spec.id
 
 
@@ -58,7 +76,9 @@ def test_seeded_rows_copy_the_defaults_and_leave_edits_alone(all_models):
     schnell.usd_per_unit = Decimal("0.001")
     schnell.save()
     assert ensure_prices() == 0
-    assert estimate_cost(all_models["deepinfra/flux-1-schnell"], 1024, 1024, 4, 1) == Decimal("0.004")
+    assert estimate_cost(all_models["deepinfra/flux-1-schnell"], 1024, 1024, 4, 1) == Decimal(
+        "0.004"
+    )
 
 
 def test_demo_is_free_until_an_admin_prices_it(all_models):

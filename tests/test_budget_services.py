@@ -41,10 +41,19 @@ def test_submit_reserves_the_estimate_and_records_it(member):
     generation = submit_generation(member, submit_data(num_images=2))
     assert generation.estimated_cost_usd == Decimal("0.02")
     (entry,) = LedgerEntry.objects.all()
-    assert (entry.kind, entry.hold, entry.user, entry.model) == ("reserve", generation.hold, member, "demo/placeholder")
+    assert (entry.kind, entry.hold, entry.user, entry.model) == (
+        "reserve",
+        generation.hold,
+        member,
+        "demo/placeholder",
+    )
     hold = generation.hold
     assert (hold.user, hold.model, hold.images, hold.reserved_usd, hold.state) == (
-        member, "demo/placeholder", 2, Decimal("0.02"), Hold.State.HELD
+        member,
+        "demo/placeholder",
+        2,
+        Decimal("0.02"),
+        Hold.State.HELD,
     )
     assert entry.reserved_usd == Decimal("0.02") and entry.charged_usd == 0
     assert balances(member) == (Decimal("0.02"), 0)
@@ -59,12 +68,16 @@ def test_submit_prices_from_the_table_row_or_else_the_provider_default(member):
     data = submit_data(num_images=2)
     assert submit_generation(member, data).estimated_cost_usd == Decimal("1.0")
     ModelPrice.objects.filter(model_id="demo/placeholder").delete()
-    default = get_registry().model("demo/placeholder").price.estimate(256, 256, 4, 2)  # the demo is free
+    default = (
+        get_registry().model("demo/placeholder").price.estimate(256, 256, 4, 2)
+    )  # the demo is free
     assert submit_generation(member, data).estimated_cost_usd == default != Decimal("1.0")
     assert balances(member) == (Decimal("1.0") + default, 0)
 
 
-def test_over_budget_raises_says_why_and_creates_nothing(member, django_capture_on_commit_callbacks):
+def test_over_budget_raises_says_why_and_creates_nothing(
+    member, django_capture_on_commit_callbacks
+):
     set_price(usd="0.04")
     set_quota(member, "0.10")
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,7 +87,9 @@ def test_over_budget_raises_says_why_and_creates_nothing(member, django_capture_
         pytest.raises(budgets.QuotaExceeded) as raised,
     ):
         submit_generation(member, submit_data(num_images=1))  # $0.04 > $0.02 left
-    assert raised.value.needed_usd == Decimal("0.04") and raised.value.remaining_usd == Decimal("0.02")
+    assert raised.value.needed_usd == Decimal("0.04") and raised.value.remaining_usd == Decimal(
+        "0.02"
+    )
     assert "needs $0.04" in raised.value.message and "$0.02" in raised.value.message
     assert callbacks == []
     assert Generation.objects.count() == 1 and DBTaskResult.objects.count() == 1
@@ -146,7 +161,9 @@ def test_provider_failure_in_the_worker_returns_the_reservation(member, settings
     settings.DEEPINFRA_BASE_URL = "http://127.0.0.1:9"  # nothing listens: connection refused
     settings.FLUXWEB_PROVIDER_ATTEMPTS = 1
     set_quota(member, "1.00")
-    generation = submit_generation(member, submit_data("deepinfra/flux-1-schnell", width=1024, height=1024))
+    generation = submit_generation(
+        member, submit_data("deepinfra/flux-1-schnell", width=1024, height=1024)
+    )
     assert balances(member) == (Decimal("0.002"), 0)
     run_generation(generation.pk)
     generation.refresh_from_db()
@@ -183,7 +200,9 @@ def test_the_ledger_holds_settles_and_releases_without_any_generation(member):
     assert balances(member) == (Decimal("0.09"), 0)
     charge = budgets.settle(first.hold, None)  # no reported cost: the estimate is charged
     assert (charge.kind, charge.reserved_usd, charge.charged_usd) == (
-        "charge", Decimal("-0.04"), Decimal("0.04")
+        "charge",
+        Decimal("-0.04"),
+        Decimal("0.04"),
     )
     refund = budgets.release(second.hold, "cancelled")
     assert (refund.kind, refund.reserved_usd, refund.charged_usd) == ("refund", Decimal("-0.05"), 0)
@@ -208,15 +227,20 @@ def test_the_budgets_app_does_not_import_generations_or_usage():
                 imported.add(node.module)
             elif isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
-    higher = {name for name in imported
-              if name.startswith(("fluxweb.generations", "fluxweb.usage", "fluxweb.team"))}
+    higher = {
+        name
+        for name in imported
+        if name.startswith(("fluxweb.generations", "fluxweb.usage", "fluxweb.team"))
+    }
     assert imported and not higher
 
 
 def test_images_per_day_cap(member):
     set_quota(member, None, images_per_day=3)
     submit_generation(member, submit_data(num_images=2))
-    with pytest.raises(budgets.QuotaExceeded, match="3 images a day and have made 2 today; this request makes 2"):
+    with pytest.raises(
+        budgets.QuotaExceeded, match="3 images a day and have made 2 today; this request makes 2"
+    ):
         submit_generation(member, submit_data(num_images=2))
     submit_generation(member, submit_data(num_images=1))
 
@@ -245,18 +269,28 @@ def test_per_model_daily_limit(member, settings):
     submit_generation(member, submit_data("deepinfra/flux-1-dev", num_images=2))
     with pytest.raises(budgets.QuotaExceeded, match=r"2 FLUX.1 \[dev\] · DeepInfra images a day"):
         submit_generation(member, submit_data("deepinfra/flux-1-dev"))
-    submit_generation(member, submit_data("deepinfra/flux-1-schnell", num_images=4))  # other models are free of it
+    submit_generation(
+        member, submit_data("deepinfra/flux-1-schnell", num_images=4)
+    )  # other models are free of it
 
 
 def test_new_users_get_the_defaults_and_their_model_limits(django_user_model):
     defaults = BudgetDefaults.load()
-    defaults.budget_usd, defaults.period, defaults.images_per_day = Decimal("2.50"), Period.WEEKLY, 20
+    defaults.budget_usd, defaults.period, defaults.images_per_day = (
+        Decimal("2.50"),
+        Period.WEEKLY,
+        20,
+    )
     defaults.save()
-    DefaultModelLimit.objects.create(defaults=defaults, model_id="deepinfra/flux-1-dev", images_per_day=5)
+    DefaultModelLimit.objects.create(
+        defaults=defaults, model_id="deepinfra/flux-1-dev", images_per_day=5
+    )
     user = django_user_model.objects.create_user("carol", password="carol-password-123")
     quota = Quota.objects.get(user=user)
     assert (quota.budget_usd, quota.period, quota.images_per_day) == (Decimal("2.50"), "weekly", 20)
-    assert [(m.model_id, m.images_per_day) for m in quota.model_limits.all()] == [("deepinfra/flux-1-dev", 5)]
+    assert [(m.model_id, m.images_per_day) for m in quota.model_limits.all()] == [
+        ("deepinfra/flux-1-dev", 5)
+    ]
 
 
 def test_a_new_period_starts_from_zero(member):
@@ -306,9 +340,15 @@ def test_status_shows_what_is_left_without_writing(member):
     set_quota(member, "0.10", images_per_day=10)
     submit_generation(member, submit_data(num_images=2))
     status = budgets.budget_status(member)
-    assert (status.used_usd, status.remaining_usd, status.images_today) == (Decimal("0.08"), Decimal("0.02"), 2)
+    assert (status.used_usd, status.remaining_usd, status.images_today) == (
+        Decimal("0.08"),
+        Decimal("0.02"),
+        2,
+    )
     assert status.shortfall(Decimal("0.02")) is None
-    assert "needs $0.04, but only $0.02 of your monthly budget is left" in status.shortfall(Decimal("0.04"))
+    assert "needs $0.04, but only $0.02 of your monthly budget is left" in status.shortfall(
+        Decimal("0.04")
+    )
 
 
 def test_status_of_a_user_without_quota_shows_the_defaults(member):

@@ -19,13 +19,21 @@ from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"prompt": "a red fox", "model": "demo/placeholder", "width": 256, "height": 256,
-        "num_inference_steps": 4, "num_images": 1}
+FORM = {
+    "prompt": "a red fox",
+    "model": "demo/placeholder",
+    "width": 256,
+    "height": 256,
+    "num_inference_steps": 4,
+    "num_images": 1,
+}
 
 
 @pytest.fixture
 def admin_client(django_user_model) -> Client:
-    admin = django_user_model.objects.create_superuser("root", "root@example.com", "root-password-123")
+    admin = django_user_model.objects.create_superuser(
+        "root", "root@example.com", "root-password-123"
+    )
     client = Client()
     client.force_login(admin)
     return client
@@ -38,9 +46,13 @@ def test_home_form_shows_estimate_and_what_is_left(member, member_client):
     # The page asks for its estimate as soon as it loads (hx-trigger="load, ...").
     assert 'id="estimate"' in page and 'hx-trigger="load, input from:closest form' in page
     form = re.search(r'<form id="generation-form".*?</form>', page, re.S).group(0)
-    values = dict(re.findall(r'name="(width|height|num_inference_steps|num_images)" value="(\d+)"', form))
+    values = dict(
+        re.findall(r'name="(width|height|num_inference_steps|num_images)" value="(\d+)"', form)
+    )
     model = re.search(r'<option value="([^"]+)" selected>', form).group(1)
-    partial = member_client.get("/generations/estimate/", {**values, "model": model}).content.decode()
+    partial = member_client.get(
+        "/generations/estimate/", {**values, "model": model}
+    ).content.decode()
     assert "$0.01<" in partial
     assert "Left: <output>$0.50</output> of $0.50 (monthly budget" in partial
 
@@ -48,7 +60,9 @@ def test_home_form_shows_estimate_and_what_is_left(member, member_client):
 def test_estimate_partial_warns_before_submitting(member, member_client):
     set_price(usd="0.04")
     set_quota(member, "0.10")
-    partial = member_client.get(reverse("generations:estimate"), {**FORM, "num_images": 3}).content.decode()
+    partial = member_client.get(
+        reverse("generations:estimate"), {**FORM, "num_images": 3}
+    ).content.decode()
     assert "$0.12<" in partial
     assert "This request needs $0.12, but only $0.10 of your monthly budget is left." in partial
     assert "Team gallery" not in partial  # the partial only
@@ -84,7 +98,9 @@ def test_usage_page_for_members_shows_only_their_own(member, member_client, djan
     assert "Spend per model" in page and "Spend per user" not in page
     assert "spent <strong>$0.01</strong>" in page
     assert "<svg" in page
-    rows = list(csv.reader(io.StringIO(member_client.get(reverse("usage:usage_csv")).content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(member_client.get(reverse("usage:usage_csv")).content.decode()))
+    )
     assert rows[0][:4] == ["created_at", "user", "model", "kind"]
     assert {row[1] for row in rows[1:]} == {"bob"}
     assert [row[3] for row in rows[1:]] == ["reserve", "charge"]
@@ -104,7 +120,9 @@ def test_usage_page_for_admins_covers_everyone_and_filters(member, admin_client,
     only_bob = admin_client.get(reverse("usage:usage"), {"user": member.pk}, HTTP_HX_REQUEST="true")
     assert "spent <strong>$0.01</strong>" in only_bob.content.decode()
     assert "<h1>Usage</h1>" not in only_bob.content.decode()  # the report partial only
-    rows = list(csv.reader(io.StringIO(admin_client.get(reverse("usage:usage_csv")).content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(admin_client.get(reverse("usage:usage_csv")).content.decode()))
+    )
     assert len(rows) == 1 + LedgerEntry.objects.count()
 
 
@@ -133,10 +151,20 @@ def test_admin_quota_list_shows_spend_and_bar(member, admin_client):
 def test_admin_bulk_actions(member, admin_client):
     quota = set_quota(member, "1.00")
     url = reverse("admin:budgets_quota_changelist")
-    confirm = admin_client.post(url, {"action": "set_budget_action", "_selected_action": [quota.pk]})
+    confirm = admin_client.post(
+        url, {"action": "set_budget_action", "_selected_action": [quota.pk]}
+    )
     assert "Set budget" in confirm.content.decode()
-    admin_client.post(url, {"action": "set_budget_action", "_selected_action": [quota.pk], "apply": "1",
-                            "budget_usd": "7.50", "period": "weekly"})
+    admin_client.post(
+        url,
+        {
+            "action": "set_budget_action",
+            "_selected_action": [quota.pk],
+            "apply": "1",
+            "budget_usd": "7.50",
+            "period": "weekly",
+        },
+    )
     quota.refresh_from_db()
     assert (quota.budget_usd, quota.period) == (Decimal("7.50"), "weekly")
     Quota.objects.filter(pk=quota.pk).update(spent_usd=Decimal("3"))
@@ -149,8 +177,16 @@ def test_admin_edit_keeps_totals_that_moved_meanwhile(member, admin_client):
     quota = set_quota(member, "1.00")
     url = reverse("admin:budgets_quota_change", args=[quota.pk])
     Quota.objects.filter(pk=quota.pk).update(reserved_usd=Decimal("0.2"))  # a submit meanwhile
-    admin_client.post(url, {"budget_usd": "2.00", "period": "monthly", "images_per_day": "",
-                            "model_limits-TOTAL_FORMS": "0", "model_limits-INITIAL_FORMS": "0"})
+    admin_client.post(
+        url,
+        {
+            "budget_usd": "2.00",
+            "period": "monthly",
+            "images_per_day": "",
+            "model_limits-TOTAL_FORMS": "0",
+            "model_limits-INITIAL_FORMS": "0",
+        },
+    )
     quota.refresh_from_db()
     assert (quota.budget_usd, quota.reserved_usd) == (Decimal("2.00"), Decimal("0.2"))
 
@@ -158,8 +194,12 @@ def test_admin_edit_keeps_totals_that_moved_meanwhile(member, admin_client):
 def test_admin_pages_load(admin_client, member):
     set_price(usd="0.01")
     generation = submit_generation(member, submit_data())
-    for name in ["budgets_modelprice_changelist", "budgets_ledgerentry_changelist",
-                 "budgets_quota_changelist", "budgets_hold_changelist"]:
+    for name in [
+        "budgets_modelprice_changelist",
+        "budgets_ledgerentry_changelist",
+        "budgets_quota_changelist",
+        "budgets_hold_changelist",
+    ]:
         assert admin_client.get(reverse(f"admin:{name}")).status_code == 200
     ledger = admin_client.get(reverse("admin:budgets_ledgerentry_changelist")).content.decode()
     assert reverse("admin:budgets_hold_change", args=[generation.hold_id]) in ledger
@@ -168,4 +208,7 @@ def test_admin_pages_load(admin_client, member):
     prices = admin_client.get(reverse("admin:budgets_modelprice_changelist")).content.decode()
     assert "demo/placeholder" in prices
     defaults = admin_client.get(reverse("admin:budgets_budgetdefaults_changelist"), follow=True)
-    assert defaults.status_code == 200 and "per-model daily image limits" in defaults.content.decode().lower()
+    assert (
+        defaults.status_code == 200
+        and "per-model daily image limits" in defaults.content.decode().lower()
+    )

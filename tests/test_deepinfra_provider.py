@@ -43,8 +43,14 @@ def test_sends_the_documented_request(provider, deepinfra):
     assert sent.path == "/v1/inference/black-forest-labs/FLUX-1-schnell"
     assert sent.headers["authorization"] == f"Bearer {API_KEY}"
     assert sent.headers["content-type"] == "application/json"
-    assert sent.json() == {"prompt": "A T-Rex on a beach", "width": 512, "height": 384,
-                           "num_images": 2, "num_inference_steps": 4, "seed": 1234}
+    assert sent.json() == {
+        "prompt": "A T-Rex on a beach",
+        "width": 512,
+        "height": 384,
+        "num_images": 2,
+        "num_inference_steps": 4,
+        "seed": 1234,
+    }
 
 
 def test_dev_model_goes_to_its_own_path(provider, deepinfra):

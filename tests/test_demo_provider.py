@@ -23,7 +23,9 @@ def test_same_prompt_and_seed_give_the_same_pixels():
 def test_generate_returns_png_images_of_the_requested_size():
     provider = DemoProvider()
     (model,) = provider.models()
-    result = provider.generate(GenerationRequest(model=model, prompt="dunes", width=384, height=256, num_images=2, seed=5))
+    result = provider.generate(
+        GenerationRequest(model=model, prompt="dunes", width=384, height=256, num_images=2, seed=5)
+    )
     assert result.seed == 5 and len(result.images) == 2
     assert result.images[0] != result.images[1]  # each image of a batch differs
     with Image.open(io.BytesIO(result.images[0])) as image:

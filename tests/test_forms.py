@@ -7,8 +7,15 @@ from fluxweb.generations.forms import GenerationForm
 # Estimates read the admin-editable price table.
 pytestmark = pytest.mark.django_db
 
-VALID = {"prompt": "a lighthouse", "model": "demo/placeholder", "width": "512", "height": "512",
-         "num_inference_steps": "4", "num_images": "1", "seed": ""}
+VALID = {
+    "prompt": "a lighthouse",
+    "model": "demo/placeholder",
+    "width": "512",
+    "height": "512",
+    "num_inference_steps": "4",
+    "num_images": "1",
+    "seed": "",
+}
 
 
 def form_with(**changes):
@@ -53,7 +60,10 @@ def test_blank_steps_take_the_model_default():
 def test_deepinfra_limits_apply_when_it_is_chosen(deepinfra):
     form = form_with(model="deepinfra/flux-1-schnell", width="520")  # not a multiple of 32
     assert not form.is_valid()
-    assert "Width (px) must be 128–1536, a multiple of 32 for FLUX.1 [schnell] · DeepInfra." in form.errors["width"]
+    assert (
+        "Width (px) must be 128–1536, a multiple of 32 for FLUX.1 [schnell] · DeepInfra."
+        in form.errors["width"]
+    )
 
 
 def test_only_enabled_models_are_offered(settings, deepinfra):
@@ -66,7 +76,14 @@ def test_only_enabled_models_are_offered(settings, deepinfra):
 
 
 def test_estimate_needs_only_the_priced_fields(deepinfra):
-    form = GenerationForm({"model": "deepinfra/flux-1-dev", "width": "1024", "height": "1024",
-                           "num_inference_steps": "25", "num_images": "2"})
+    form = GenerationForm(
+        {
+            "model": "deepinfra/flux-1-dev",
+            "width": "1024",
+            "height": "1024",
+            "num_inference_steps": "25",
+            "num_images": "2",
+        }
+    )
     assert str(form.estimate()) == "0.018000"
     assert form_with(model="deepinfra/flux-1-dev", width="9999").estimate() is None

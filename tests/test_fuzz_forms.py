@@ -12,8 +12,25 @@ from fluxweb.generations.forms import GenerationForm
 pytestmark = pytest.mark.django_db
 
 FIELDS = [*GenerationForm.base_fields, "csrfmiddlewaretoken", "unexpected"]
-TRICKY = ["", " ", "demo/placeholder", "deepinfra/flux-1-schnell", "NaN", "-Infinity", "1e999", "-0", "0x10",
-          "９", "1_000", "\x00", "<script>alert(1)</script>", "' OR 1=1 --", "9" * 40, "-" + "9" * 40, "1.5"]
+TRICKY = [
+    "",
+    " ",
+    "demo/placeholder",
+    "deepinfra/flux-1-schnell",
+    "NaN",
+    "-Infinity",
+    "1e999",
+    "-0",
+    "0x10",
+    "９",
+    "1_000",
+    "\x00",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "9" * 40,
+    "-" + "9" * 40,
+    "1.5",
+]
 VALUE = st.one_of(
     st.sampled_from(TRICKY),
     st.text(max_size=300),
@@ -22,12 +39,19 @@ VALUE = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
 )
 ANY_VALUE = st.one_of(VALUE, st.lists(VALUE, min_size=2, max_size=3))
-VALID = {"prompt": "A lighthouse at dusk", "model": "demo/placeholder", "width": "256", "height": "256",
-         "num_images": "1"}
+VALID = {
+    "prompt": "A lighthouse at dusk",
+    "model": "demo/placeholder",
+    "width": "256",
+    "height": "256",
+    "num_images": "1",
+}
 FORM_DATA = st.one_of(
     st.dictionaries(st.sampled_from(FIELDS), ANY_VALUE),
     # A valid submission with one or two fields changed: reaches the deeper checks.
-    st.dictionaries(st.sampled_from(FIELDS), ANY_VALUE, max_size=2).map(lambda changes: {**VALID, **changes}),
+    st.dictionaries(st.sampled_from(FIELDS), ANY_VALUE, max_size=2).map(
+        lambda changes: {**VALID, **changes}
+    ),
 )
 FUZZ = hypothesis_settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -94,7 +94,9 @@ def test_a_renamed_author_is_shown_at_once(member, member_client):
     member_client.get("/")
     member.username = "robert"
     member.save()
-    assert '<span class="card__author">robert</span>' in card_of(member_client.get("/").content.decode(), generation.pk)
+    assert '<span class="card__author">robert</span>' in card_of(
+        member_client.get("/").content.decode(), generation.pk
+    )
 
 
 def test_the_live_hub_fills_the_cache_the_pages_read(member, member_client):

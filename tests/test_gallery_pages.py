@@ -29,7 +29,9 @@ def test_search_finds_a_teammates_generation_by_a_word_of_its_prompt(member_clie
     response = member_client.get("/", {"q": "lighthouse"})
     assert card_ids(response.content.decode()) == [lighthouse.pk]
     # Several words must all match, in any order and case.
-    assert card_ids(member_client.get("/", {"q": "COAST lighthouse"}).content.decode()) == [lighthouse.pk]
+    assert card_ids(member_client.get("/", {"q": "COAST lighthouse"}).content.decode()) == [
+        lighthouse.pk
+    ]
     assert card_ids(member_client.get("/", {"q": "lighthouse ramen"}).content.decode()) == []
 
 
@@ -63,12 +65,16 @@ def test_favourites_only_and_pinned_only(member, member_client, alice):
     assert card_ids(member_client.get("/", {"pinned": "1"}).content.decode()) == [pinned.pk]
 
 
-def test_htmx_filter_request_gets_the_results_partial_and_history_restore_the_page(member_client, alice):
+def test_htmx_filter_request_gets_the_results_partial_and_history_restore_the_page(
+    member_client, alice
+):
     make_generation(alice, "a red fox")
     partial = member_client.get("/", {"q": "fox"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="gallery-results"' in partial and 'id="generation-form"' not in partial
     assert "<html" not in partial
-    restored = member_client.get("/", {"q": "fox"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    restored = member_client.get(
+        "/", {"q": "fox"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
     assert 'id="generation-form"' in restored.content.decode()
     page = member_client.get("/", {"q": "fox"}).content.decode()
     # The filter form is a plain GET form that htmx enhances (results swap + URL push).
@@ -76,42 +82,63 @@ def test_htmx_filter_request_gets_the_results_partial_and_history_restore_the_pa
     assert 'value="fox"' in page
 
 
-def test_infinite_scroll_walks_every_card_once_newest_first_without_offset(member_client, alice, monkeypatch):
+def test_infinite_scroll_walks_every_card_once_newest_first_without_offset(
+    member_client, alice, monkeypatch
+):
     monkeypatch.setattr(views, "PAGE_SIZE", 4)
     generations = [make_generation(alice, f"prompt {n}") for n in range(10)]
     # Ties on created_at are broken by id.
-    Generation.objects.filter(pk__in=[g.pk for g in generations[3:7]]).update(created_at=generations[3].created_at)
+    Generation.objects.filter(pk__in=[g.pk for g in generations[3:7]]).update(
+        created_at=generations[3].created_at
+    )
     expected = list(Generation.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
 
     first = member_client.get("/").content.decode()
     seen = card_ids(first)
-    more = re.search(r'<a class="more-link"[^>]*href="/\?([^"]*)"[^>]*hx-get="/gallery/page/\?([^"]*)"', first)
+    more = re.search(
+        r'<a class="more-link"[^>]*href="/\?([^"]*)"[^>]*hx-get="/gallery/page/\?([^"]*)"', first
+    )
     assert more and 'hx-trigger="revealed, click"' in first
     with CaptureQueriesContext(connection) as queries:
         while more:
-            partial = member_client.get("/gallery/page/?" + more.group(2).replace("&amp;", "&"),
-                                        HTTP_HX_REQUEST="true").content.decode()
+            partial = member_client.get(
+                "/gallery/page/?" + more.group(2).replace("&amp;", "&"), HTTP_HX_REQUEST="true"
+            ).content.decode()
             seen += card_ids(partial)
             more = re.search(r'hx-get="/gallery/page/\?([^"]*)"', partial)
-            more = more and re.search(r'href="/\?([^"]*)"[^>]*hx-get="/gallery/page/\?([^"]*)"', partial)
+            more = more and re.search(
+                r'href="/\?([^"]*)"[^>]*hx-get="/gallery/page/\?([^"]*)"', partial
+            )
     assert seen == expected
     assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries)
 
 
 @pytest.mark.parametrize("q", ["lighthouse", "owl rain", "DUSK Lighthouse", "owl -rain", "teapot"])
-def test_search_pages_are_the_generations_of_the_matching_prompts(member_client, alice, monkeypatch, q):
+def test_search_pages_are_the_generations_of_the_matching_prompts(
+    member_client, alice, monkeypatch, q
+):
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
-    texts = ["A lighthouse at dusk", "An owl in the rain", "Lighthouses in the rain", "An owl at dusk", "A fox"]
+    texts = [
+        "A lighthouse at dusk",
+        "An owl in the rain",
+        "Lighthouses in the rain",
+        "An owl at dusk",
+        "A fox",
+    ]
     for n in range(16):
         make_generation(alice, texts[n % len(texts)])
     # The prompt search's own definition (full-text on PostgreSQL, every word on SQLite).
-    expected = list(Generation.objects.filter(prompt__in=Prompt.objects.search(q))
-                    .order_by("-created_at", "-id").values_list("pk", flat=True))
+    expected = list(
+        Generation.objects.filter(prompt__in=Prompt.objects.search(q))
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+    )
     html = member_client.get("/", {"q": q}).content.decode()
     seen = card_ids(html)
     while more := re.search(r'hx-get="/gallery/page/\?([^"]*)"', html):
-        html = member_client.get("/gallery/page/?" + more.group(1).replace("&amp;", "&"),
-                                 HTTP_HX_REQUEST="true").content.decode()
+        html = member_client.get(
+            "/gallery/page/?" + more.group(1).replace("&amp;", "&"), HTTP_HX_REQUEST="true"
+        ).content.decode()
         seen += card_ids(html)
     assert seen == expected
 
@@ -121,7 +148,9 @@ def test_older_link_works_without_javascript_and_keeps_filters(member_client, al
     cats = [make_generation(alice, f"cat {n}") for n in range(3)]
     make_generation(alice, "dog")
     first = member_client.get("/", {"q": "cat"}).content.decode()
-    href = re.search(r'<a class="more-link"[^>]*href="([^"]*)"', first).group(1).replace("&amp;", "&")
+    href = (
+        re.search(r'<a class="more-link"[^>]*href="([^"]*)"', first).group(1).replace("&amp;", "&")
+    )
     assert "q=cat" in href
     older = member_client.get(href).content.decode()
     assert card_ids(older) == [cats[0].pk]
@@ -131,7 +160,9 @@ def test_older_link_works_without_javascript_and_keeps_filters(member_client, al
 def test_cursor_compares_timestamps_as_stored(alice):
     """Rows written by the DB clock (Now()) and by Python must page without repeats."""
     made = [make_generation(alice, f"p{n}") for n in range(5)]
-    Generation.objects.filter(pk=made[0].pk).update(created_at=made[1].created_at)  # a Python-written value
+    Generation.objects.filter(pk=made[0].pk).update(
+        created_at=made[1].created_at
+    )  # a Python-written value
     queryset = Generation.objects.all()
     seen, cursor = [], None
     while True:
@@ -146,13 +177,17 @@ def test_cursor_compares_timestamps_as_stored(alice):
 def test_malformed_cursor_is_ignored(member_client, alice):
     generation = make_generation(alice)
     for cursor in ("", "nonsense", "2020-01-01~x", "~5"):
-        assert card_ids(member_client.get("/", {"cursor": cursor}).content.decode()) == [generation.pk]
+        assert card_ids(member_client.get("/", {"cursor": cursor}).content.decode()) == [
+            generation.pk
+        ]
 
 
 def test_live_cards_go_on_top_only_of_the_unfiltered_first_page(member_client, alice):
     make_generation(alice)
     assert 'data-live-insert="true"' in member_client.get("/").content.decode()
-    assert 'data-live-insert="false"' in member_client.get("/", {"status": "failed"}).content.decode()
+    assert (
+        'data-live-insert="false"' in member_client.get("/", {"status": "failed"}).content.decode()
+    )
 
 
 def test_gallery_needs_login(client):
@@ -166,7 +201,8 @@ def test_postgresql_search_stems_words_and_uses_the_gin_index(alice):
 
     make_generation(alice, "Two lighthouses guarding a harbour")
     assert list(Prompt.objects.search("lighthouse").values_list("text", flat=True)) == [
-        "Two lighthouses guarding a harbour"]
+        "Two lighthouses guarding a harbour"
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         plan = Prompt.objects.search("lighthouse").explain()

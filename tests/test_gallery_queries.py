@@ -24,7 +24,9 @@ PAGES = {
 
 def fill(author, count):
     for n in range(count):
-        generation = make_finished_generation(author, f"a lighthouse, variant {n}", num_images=1 + n % 2)
+        generation = make_finished_generation(
+            author, f"a lighthouse, variant {n}", num_images=1 + n % 2
+        )
         Favourite.set(author, generation, True)
 
 
@@ -35,7 +37,9 @@ def count_queries(client, url, params):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_query_count_is_constant_in_the_page_size(name, member, member_client, django_assert_max_num_queries):
+def test_query_count_is_constant_in_the_page_size(
+    name, member, member_client, django_assert_max_num_queries
+):
     url, params = PAGES[name]
     fill(member, 2)
     small = count_queries(member_client, url, params)

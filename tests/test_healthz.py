@@ -18,7 +18,9 @@ from tests.processes import app_env, web_server
 def test_healthz_reports_queue_depth_and_oldest_wait_without_login(member):
     waiting = make_generation(member)
     make_generation(member)
-    Generation.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(seconds=90))
+    Generation.objects.filter(pk=waiting.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=90)
+    )
     make_generation(member, status=Generation.Status.RUNNING)  # picked up: not waiting
     make_generation(member, status=Generation.Status.SUCCEEDED)
 

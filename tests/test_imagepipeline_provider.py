@@ -45,9 +45,16 @@ def test_sends_the_documented_request(provider, imagepipeline):
     (sent,) = imagepipeline.requests
     assert (sent.method, sent.path) == ("POST", "/generate/v3")
     assert sent.headers["api-key"] == API_KEY
-    assert sent.json() == {"prompt": "a toucan on a branch", "negative_prompt": "blurry", "samples": 2,
-                           "width": 512, "height": 384, "num_inference_steps": 4, "seed": 99,
-                           "server_id": SERVER_ID}
+    assert sent.json() == {
+        "prompt": "a toucan on a branch",
+        "negative_prompt": "blurry",
+        "samples": 2,
+        "width": 512,
+        "height": 384,
+        "num_inference_steps": 4,
+        "seed": 99,
+        "server_id": SERVER_ID,
+    }
 
 
 def test_success_downloads_every_sample_from_the_download_urls(provider, imagepipeline):
@@ -80,10 +87,18 @@ def test_pending_gives_a_job_then_status_polls_until_success(provider, imagepipe
     [
         ("401", AuthenticationError, "the provider rejected the API key"),
         ("403", AuthenticationError, "the provider rejected the API key"),
-        ("402", OutOfCreditsError, "ImagePipeline says the account is out of credits: Insufficient credits"),
+        (
+            "402",
+            OutOfCreditsError,
+            "ImagePipeline says the account is out of credits: Insufficient credits",
+        ),
         ("429", RetryableProviderError, "ImagePipeline is rate limiting requests"),
         ("500", RetryableProviderError, "ImagePipeline had a server error (HTTP 500)"),
-        ("failure", ProviderError, "ImagePipeline could not generate the image: CUDA out of memory"),
+        (
+            "failure",
+            ProviderError,
+            "ImagePipeline could not generate the image: CUDA out of memory",
+        ),
         ("malformed", InvalidResponseError, "malformed answer (not JSON)"),
         ("unknown-status", InvalidResponseError, "malformed answer (unknown status)"),
         ("no-image", InvalidResponseError, "returned no image"),
@@ -116,5 +131,7 @@ def test_wrong_key_is_rejected(imagepipeline):
 def test_limits_are_accepted_at_both_ends(provider, imagepipeline):
     (model,) = provider.models()
     for side in (model.width.minimum, model.width.maximum):
-        provider.generate(request_for(provider, width=side, height=side, num_images=model.num_images.maximum))
+        provider.generate(
+            request_for(provider, width=side, height=side, num_images=model.num_images.maximum)
+        )
     assert len(imagepipeline.requests) == 2

@@ -8,7 +8,9 @@ from fluxweb.providers.images import check_image, sniff_content_type
 from tests.emulators.server import png_bytes
 
 
-@pytest.mark.parametrize(("fmt", "content_type"), [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")])
+@pytest.mark.parametrize(
+    ("fmt", "content_type"), [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")]
+)
 def test_formats_are_sniffed_from_bytes_and_measured(fmt, content_type):
     data = png_bytes(320, 200, fmt=fmt)
     assert sniff_content_type(data) == content_type

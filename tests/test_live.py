@@ -27,7 +27,9 @@ def test_changes_since_returns_changed_cards_oldest_change_first(member):
     first, second = make_generation(member, "first"), make_generation(member, "second")
     first.mark_running()
     # SQLite's clock has millisecond precision: make "first changed last" unambiguous.
-    Generation.objects.filter(pk=first.pk).update(updated_at=second.updated_at + timedelta(milliseconds=5))
+    Generation.objects.filter(pk=first.pk).update(
+        updated_at=second.updated_at + timedelta(milliseconds=5)
+    )
     events = changes_since(None)
     assert [e.generation_id for e in events] == [second.pk, first.pk]
     assert 'class="card card--running"' in events[-1].html and "first" in events[-1].html
@@ -35,14 +37,20 @@ def test_changes_since_returns_changed_cards_oldest_change_first(member):
 
 def test_changes_since_skips_what_is_older_than_the_overlap_window(member):
     old = make_generation(member, "old")
-    Generation.objects.filter(pk=old.pk).update(updated_at=old.updated_at - OVERLAP - timedelta(seconds=5))
+    Generation.objects.filter(pk=old.pk).update(
+        updated_at=old.updated_at - OVERLAP - timedelta(seconds=5)
+    )
     fresh = make_generation(member, "fresh")
     assert [e.generation_id for e in changes_since(fresh.updated_at)] == [fresh.pk]
     assert latest_version() == fresh.updated_at
 
 
 def test_event_encoding_is_valid_sse(member):
-    event = CardEvent(5, make_generation(member).updated_at, "<article id=\"generation-5\">\n  <p>hi</p>\n</article>\n")
+    event = CardEvent(
+        5,
+        make_generation(member).updated_at,
+        '<article id="generation-5">\n  <p>hi</p>\n</article>\n',
+    )
     text = event.encode()
     assert text.startswith(f"id: {event.version.isoformat()}\nevent: generation\n")
     assert text.endswith("data: </article>\n\n")
@@ -55,7 +63,9 @@ def test_prompt_markup_is_escaped_in_streamed_cards(member):
     assert "<script>" not in event.html and "&lt;script&gt;" in event.html
 
 
-def test_a_deletion_is_streamed_after_the_changes_before_it(member, django_capture_on_commit_callbacks):
+def test_a_deletion_is_streamed_after_the_changes_before_it(
+    member, django_capture_on_commit_callbacks
+):
     kept, doomed = make_generation(member, "kept"), make_generation(member, "doomed")
     cursor, doomed_id = max(kept.updated_at, doomed.updated_at), doomed.pk
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,17 +92,26 @@ def test_deletions_wait_behind_a_full_batch_of_changes(member):
     doomed = make_generation(member, "doomed")
     doomed_id = doomed.pk
     delete_generation(doomed)
-    Generation.objects.filter(pk=second.pk).update(updated_at=first.updated_at + timedelta(seconds=1))
+    Generation.objects.filter(pk=second.pk).update(
+        updated_at=first.updated_at + timedelta(seconds=1)
+    )
     GenerationDeletion.objects.update(deleted_at=first.updated_at + timedelta(seconds=2))
     assert [(e.kind, e.generation_id) for e in changes_since(None, limit=2)] == [
-        (GENERATION, first.pk), (GENERATION, second.pk)]
+        (GENERATION, first.pk),
+        (GENERATION, second.pk),
+    ]
     assert [(e.kind, e.generation_id) for e in changes_since(None, limit=3)] == [
-        (GENERATION, first.pk), (GENERATION, second.pk), (DELETED, doomed_id)]
+        (GENERATION, first.pk),
+        (GENERATION, second.pk),
+        (DELETED, doomed_id),
+    ]
 
 
 def test_old_deletion_records_are_pruned_on_later_deletes(member):
     delete_generation(make_generation(member, "long ago"))
-    GenerationDeletion.objects.update(deleted_at=timezone.now() - DELETION_RETENTION - timedelta(minutes=1))
+    GenerationDeletion.objects.update(
+        deleted_at=timezone.now() - DELETION_RETENTION - timedelta(minutes=1)
+    )
     recent = make_generation(member, "just now")
     recent_id = recent.pk
     delete_generation(recent)
@@ -120,5 +139,5 @@ def test_versions_already_sent_are_not_rendered_again_but_newer_ones_are(member)
     assert changes_since(None, sent=sent) == []
     first.mark_running()
     (event,) = changes_since(None, sent=sent)
-    assert event.generation_id == first.pk and 'card--running' in event.html
+    assert event.generation_id == first.pk and "card--running" in event.html
     assert (GENERATION, second.pk) in sent

@@ -14,7 +14,9 @@ from tests.processes import app_env, wait_for, web_server
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the connection pool is PostgreSQL's"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'", reason="the connection pool is PostgreSQL's"
+    ),
 ]
 POOL, STREAMS = 2, 6
 
@@ -49,7 +51,9 @@ def test_more_open_galleries_than_pooled_connections_and_pages_still_load(member
         stop.set()
 
 
-def test_api_calls_waiting_for_their_images_do_not_starve_the_pages(member_client, member, tmp_path):
+def test_api_calls_waiting_for_their_images_do_not_starve_the_pages(
+    member_client, member, tmp_path
+):
     from fluxweb.api.models import ApiToken
 
     token = ApiToken.issue(member, "script")[1]
@@ -60,9 +64,16 @@ def test_api_calls_waiting_for_their_images_do_not_starve_the_pages(member_clien
         answers: list[int] = []
 
         def api_call(i: int) -> None:
-            response = httpx.post(f"{base_url}/v1/images/generations", timeout=60,
-                                  headers={"Authorization": f"Bearer {token}"},
-                                  json={"model": "demo/placeholder", "prompt": f"A waiting heron {i}", "size": "256x256"})
+            response = httpx.post(
+                f"{base_url}/v1/images/generations",
+                timeout=60,
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "model": "demo/placeholder",
+                    "prompt": f"A waiting heron {i}",
+                    "size": "256x256",
+                },
+            )
             answers.append(response.status_code)
 
         calls = [threading.Thread(target=api_call, args=(i,)) for i in range(POOL + 2)]

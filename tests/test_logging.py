@@ -34,7 +34,11 @@ def test_each_generation_logs_one_structured_line_without_its_prompt(member, cap
     (record,) = [r for r in caplog.records if getattr(r, "generation_id", None) == generation.pk]
     line = json.loads(json_formatter().format(record))
     assert line["generation_id"] == generation.pk
-    assert (line["provider"], line["model"], line["outcome"]) == ("demo", "demo/placeholder", "succeeded")
+    assert (line["provider"], line["model"], line["outcome"]) == (
+        "demo",
+        "demo/placeholder",
+        "succeeded",
+    )
     assert isinstance(line["latency_s"], float) and line["latency_s"] >= 0
     assert line["level"] == "INFO" and line["logger"] == "fluxweb.generations.running"
     assert "surprise" not in json.dumps(line)

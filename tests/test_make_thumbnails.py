@@ -16,12 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 def thumbnail_size(image: GeneratedImage) -> tuple[str, tuple[int, int]]:
-    with default_storage.open(image.thumbnail.name) as handle, Image.open(io.BytesIO(handle.read())) as picture:
+    with (
+        default_storage.open(image.thumbnail.name) as handle,
+        Image.open(io.BytesIO(handle.read())) as picture,
+    ):
         return picture.format, picture.size
 
 
 def test_images_without_a_thumbnail_get_one_and_the_others_are_left_alone(member, member_client):
-    without = make_finished_generation(member, "no thumbnail yet", width=1024, height=512).images.get()
+    without = make_finished_generation(
+        member, "no thumbnail yet", width=1024, height=512
+    ).images.get()
     with_one = make_finished_generation(member, "has one").images.get()
     GeneratedImage.objects.filter(pk=without.pk).update(thumbnail="")
     kept_name = with_one.thumbnail.name

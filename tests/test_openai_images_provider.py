@@ -46,8 +46,13 @@ def request_for(provider, model_id="deepinfra-openai/flux-1-schnell", **override
 
 def test_deepinfra_models_have_no_steps_or_seed_and_deepinfra_prices(provider):
     schnell, dev = provider.models()
-    assert (schnell.id, dev.id) == ("deepinfra-openai/flux-1-schnell", "deepinfra-openai/flux-1-dev")
-    assert all(m.steps is None and m.seed is None and m.guidance_scale is None for m in (schnell, dev))
+    assert (schnell.id, dev.id) == (
+        "deepinfra-openai/flux-1-schnell",
+        "deepinfra-openai/flux-1-dev",
+    )
+    assert all(
+        m.steps is None and m.seed is None and m.guidance_scale is None for m in (schnell, dev)
+    )
     assert (schnell.price, dev.price) == (FLUX_SCHNELL, FLUX_DEV)
     # The estimate assumes schnell's usual 4 steps: 1024² × 4 × $0.0005.
     assert str(schnell.estimate_cost(1024, 1024, None, 1)) == "0.002000"
@@ -58,9 +63,13 @@ def test_sends_the_documented_request_without_steps_or_seed(provider, deepinfra_
     (sent,) = deepinfra_openai.requests
     assert (sent.method, sent.path) == ("POST", "/v1/openai/images/generations")
     assert sent.headers["authorization"] == f"Bearer {DEEPINFRA_KEY}"
-    assert sent.json() == {"model": "black-forest-labs/FLUX-1-schnell",
-                           "prompt": "An astronaut riding a horse on Mars",
-                           "n": 2, "size": "512x384", "response_format": "b64_json"}
+    assert sent.json() == {
+        "model": "black-forest-labs/FLUX-1-schnell",
+        "prompt": "An astronaut riding a horse on Mars",
+        "n": 2,
+        "size": "512x384",
+        "response_format": "b64_json",
+    }
 
 
 @pytest.mark.parametrize("url_images", [False, True])
@@ -103,10 +112,14 @@ def test_validation_errors_carry_the_providers_message(provider):
 
 
 def test_generic_endpoint_from_settings_names(openai_images, settings):
-    provider = generic_openai(API_KEY, settings.OPENAI_IMAGES_BASE_URL, settings.OPENAI_IMAGES_MODELS)
+    provider = generic_openai(
+        API_KEY, settings.OPENAI_IMAGES_BASE_URL, settings.OPENAI_IMAGES_MODELS
+    )
     assert provider.slug == "openai-images"
-    assert [m.id for m in provider.models()] == ["openai-images/black-forest-labs/FLUX.1-schnell",
-                                                 "openai-images/flux-dev"]
+    assert [m.id for m in provider.models()] == [
+        "openai-images/black-forest-labs/FLUX.1-schnell",
+        "openai-images/flux-dev",
+    ]
     assert provider.label == f"OpenAI-compatible ({openai_images.base_url.split('//')[1]})"
     dev = provider.models()[1]
     assert dev.price == FLUX_DEV and dev.steps is None

@@ -54,7 +54,9 @@ def test_a_pending_job_does_not_hold_the_worker(member, imagepipeline, settings)
     work_ready_tasks()  # returns: the only task left is due in 30 s
     generation.refresh_from_db()
     assert generation.status == Generation.Status.RUNNING
-    assert generation.provider_metadata["pending"]["job_id"] == generation.provider_metadata["job_id"]
+    assert (
+        generation.provider_metadata["pending"]["job_id"] == generation.provider_metadata["job_id"]
+    )
     (poll,) = DBTaskResult.objects.filter(task_path__endswith="poll_generation")
     assert poll.status == "READY"
     assert poll.run_after > timezone.now() + timedelta(seconds=20)
@@ -93,7 +95,10 @@ def test_a_rejected_key_while_polling_fails_at_once(member, imagepipeline):
     generation = start(member, imagepipeline, pending_polls=3)
     work_ready_tasks()
     generation.refresh_from_db()
-    assert (generation.status, generation.error) == (Generation.Status.FAILED, "the provider rejected the API key")
+    assert (generation.status, generation.error) == (
+        Generation.Status.FAILED,
+        "the provider rejected the API key",
+    )
     assert len(polls(imagepipeline)) == 1
 
 
@@ -106,7 +111,9 @@ def test_transient_errors_while_polling_are_polled_again(member, imagepipeline):
     assert len(polls(imagepipeline)) == 4  # 500, 500, PENDING, SUCCESS
 
 
-def test_transient_errors_until_the_time_limit_fail_with_the_last_error(member, imagepipeline, settings):
+def test_transient_errors_until_the_time_limit_fail_with_the_last_error(
+    member, imagepipeline, settings
+):
     settings.FLUXWEB_PENDING_TIMEOUT = 0
     imagepipeline.poll_fault = "500"
     generation = start(member, imagepipeline, pending_polls=1)
@@ -123,7 +130,9 @@ def test_a_generation_failed_meanwhile_is_not_polled(member, imagepipeline, sett
     settings.FLUXWEB_PENDING_POLL_INTERVAL = 30
     generation = start(member, imagepipeline, pending_polls=1)
     work_ready_tasks()
-    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.FAILED, error="swept")
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Generation.Status.FAILED, error="swept"
+    )
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
     work_ready_tasks()
     assert polls(imagepipeline) == []

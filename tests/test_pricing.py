@@ -34,8 +34,14 @@ def test_estimate_is_decimal_rounded_to_a_millionth():
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(Decimal("0.000750"), "$0.00075"), (Decimal("0.002000"), "$0.002"), (Decimal("1.5"), "$1.50"),
-     (Decimal("12"), "$12.00"), (Decimal("0"), "free"), (None, "—")],
+    [
+        (Decimal("0.000750"), "$0.00075"),
+        (Decimal("0.002000"), "$0.002"),
+        (Decimal("1.5"), "$1.50"),
+        (Decimal("12"), "$12.00"),
+        (Decimal("0"), "free"),
+        (None, "—"),
+    ],
 )
 def test_money_is_shown_at_its_real_precision(value, shown):
     from fluxweb.core.templatetags.fluxweb import usd

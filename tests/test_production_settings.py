@@ -26,7 +26,9 @@ def production_env(tmp_path, **extra: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
 
 
 @pytest.mark.django_db(transaction=True)  # the child process opens the test database
@@ -65,7 +67,9 @@ def test_debug_off_serves_collected_static_files_over_https_only(tmp_path):
         assert "script-src 'self'" in page.headers["Content-Security-Policy"]
         assert "Secure" in page.headers["Set-Cookie"]  # the CSRF cookie
         stylesheet = re.search(r'href="(/static/css/fluxweb\.[0-9a-f]+\.css)"', page.text).group(1)
-        htmx = re.search(r'src="(/static/django_htmx/htmx-2\.min\.[0-9a-f]+\.js)"', page.text).group(1)
+        htmx = re.search(
+            r'src="(/static/django_htmx/htmx-2\.min\.[0-9a-f]+\.js)"', page.text
+        ).group(1)
         for path in (stylesheet, htmx):
             asset = httpx.get(base_url + path, headers={**https, "Accept-Encoding": "gzip"})
             assert asset.status_code == 200

@@ -9,14 +9,20 @@ from fluxweb.generations.models import Prompt
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="full-text search is PostgreSQL's"
+    ),
 ]
 
 
 def test_the_trigger_keeps_the_vector_whatever_writes_the_row():
-    Prompt.objects.bulk_create([Prompt(text="Lighthouses at dusk", text_hash=Prompt.hash_text("Lighthouses at dusk"))])
+    Prompt.objects.bulk_create(
+        [Prompt(text="Lighthouses at dusk", text_hash=Prompt.hash_text("Lighthouses at dusk"))]
+    )
     prompt = Prompt.objects.for_text("A fox in the snow")
-    assert set(Prompt.objects.search("lighthouse").values_list("text", flat=True)) == {"Lighthouses at dusk"}
+    assert set(Prompt.objects.search("lighthouse").values_list("text", flat=True)) == {
+        "Lighthouses at dusk"
+    }
     assert list(Prompt.objects.search("foxes").values_list("pk", flat=True)) == [prompt.pk]
     # A save() writes search_vector back as loaded (or None): the trigger recomputes it.
     prompt.refresh_from_db()
@@ -41,11 +47,25 @@ def test_generations_carry_their_prompts_vector_for_the_gallery_search(member):
     from tests.factories import make_generation
 
     heron = make_generation(member, "A heron in the fog")
-    bulk = Generation.objects.bulk_create([Generation(
-        author=member, prompt=Prompt.objects.for_text("Lighthouses at dusk"), provider="demo",
-        model="demo/placeholder", width=256, height=256, num_images=1)])[0]
-    assert list(Generation.objects.search_prompt("herons").values_list("pk", flat=True)) == [heron.pk]
-    assert list(Generation.objects.search_prompt("lighthouse").values_list("pk", flat=True)) == [bulk.pk]
+    bulk = Generation.objects.bulk_create(
+        [
+            Generation(
+                author=member,
+                prompt=Prompt.objects.for_text("Lighthouses at dusk"),
+                provider="demo",
+                model="demo/placeholder",
+                width=256,
+                height=256,
+                num_images=1,
+            )
+        ]
+    )[0]
+    assert list(Generation.objects.search_prompt("herons").values_list("pk", flat=True)) == [
+        heron.pk
+    ]
+    assert list(Generation.objects.search_prompt("lighthouse").values_list("pk", flat=True)) == [
+        bulk.pk
+    ]
     # Moved to another prompt (never done by the app, but raw writes may): the copy follows.
     Generation.objects.filter(pk=heron.pk).update(prompt=Prompt.objects.for_text("An owl at night"))
     assert not Generation.objects.search_prompt("heron").exists()

@@ -15,7 +15,11 @@ def test_a_new_text_is_created_with_one_use_and_a_known_one_counts_another():
     with CaptureQueriesContext(connection) as queries:
         first = Prompt.objects.use("A fox in the snow")
     assert len(queries) == 1
-    assert (first.text, first.text_hash, first.use_count) == ("A fox in the snow", Prompt.hash_text("A fox in the snow"), 1)
+    assert (first.text, first.text_hash, first.use_count) == (
+        "A fox in the snow",
+        Prompt.hash_text("A fox in the snow"),
+        1,
+    )
     assert first.created_at is not None and first.last_used_at is not None
     Prompt.objects.filter(pk=first.pk).update(last_used_at=first.last_used_at.replace(year=2000))
     again = Prompt.objects.use("A fox in the snow")

@@ -25,11 +25,11 @@ SLUGS = [info.slug for info in PROVIDERS]
 
 def table_rows(text: str, heading: str) -> list[str]:
     """The rows (without the header and rule) of the first Markdown table after ``heading``."""
-    after = text[text.index(heading):]
+    after = text[text.index(heading) :]
     lines = after.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("|"))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append(line)
@@ -52,8 +52,10 @@ def test_slugs_are_unique_and_model_ids_start_with_them():
         provider = info.build(values)
         assert provider.slug == info.slug
         assert provider.models()
-        assert all(model.id.startswith(f"{info.slug}/") and model.provider == info.slug
-                   for model in provider.models())
+        assert all(
+            model.id.startswith(f"{info.slug}/") and model.provider == info.slug
+            for model in provider.models()
+        )
 
 
 def test_every_declared_variable_is_a_setting():
@@ -64,7 +66,8 @@ def test_every_declared_variable_is_a_setting():
 
 def test_settings_parse_declared_variables_strictly():
     assert provider_settings({"DEEPINFRA_OPENAI": "1", "OPENAI_IMAGES_MODELS": "a,b"}) == {
-        "DEEPINFRA_OPENAI": True, "OPENAI_IMAGES_MODELS": ["a", "b"],
+        "DEEPINFRA_OPENAI": True,
+        "OPENAI_IMAGES_MODELS": ["a", "b"],
     }
     with pytest.raises(EnvError):
         provider_settings({"DEEPINFRA_OPENAI": "maybe"})
@@ -127,7 +130,8 @@ def _free_port() -> int:
 
 
 EMULATOR_MODULES = sorted(
-    path.stem for path in (ROOT / "tests" / "emulators").glob("*.py")
+    path.stem
+    for path in (ROOT / "tests" / "emulators").glob("*.py")
     if path.stem not in {"__init__", "server"}
 )
 
@@ -137,7 +141,10 @@ def test_every_emulator_runs_from_the_command_line(module):
     port = _free_port()
     child = subprocess.Popen(
         [sys.executable, "-m", f"tests.emulators.{module}", str(port), "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert child.stdout is not None

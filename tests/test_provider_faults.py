@@ -49,7 +49,12 @@ FAULTS = [
     ("imagepipeline", "402", "^ImagePipeline says the account is out of credits", 1),
     ("imagepipeline", "429", "^ImagePipeline is rate limiting requests", ATTEMPTS),
     ("imagepipeline", "500", r"^ImagePipeline had a server error \(HTTP 500\)", ATTEMPTS),
-    ("imagepipeline", "failure", "^ImagePipeline could not generate the image: CUDA out of memory$", 1),
+    (
+        "imagepipeline",
+        "failure",
+        "^ImagePipeline could not generate the image: CUDA out of memory$",
+        1,
+    ),
     ("imagepipeline", "malformed", r"malformed answer \(not JSON\)$", 1),
     ("imagepipeline", "no-image", "returned no image$", 1),
     ("imagepipeline", "truncated", "truncated or undecodable image$", 1),
@@ -129,7 +134,7 @@ def test_connection_errors_are_retried_then_fail(request, member, settings, name
         pass  # a port nobody listens on any more
     for setting, value in emulator.env.items():
         if setting.endswith("_BASE_URL"):
-            setattr(settings, setting, closed_url + value[len(emulator.base_url):])
+            setattr(settings, setting, closed_url + value[len(emulator.base_url) :])
     generation = make_generation(member, **generation_fields(name))
     run_generation(generation.pk)
     generation.refresh_from_db()
@@ -143,7 +148,9 @@ def test_images_over_the_byte_cap_fail(request, member, settings, name):
     settings.FLUXWEB_MAX_IMAGE_BYTES = 200
     emulator, generation = run(request, name, member)
     assert generation.status == Generation.Status.FAILED
-    assert re_any(generation.error, "larger than 200 bytes", "over the size limit"), generation.error
+    assert re_any(generation.error, "larger than 200 bytes", "over the size limit"), (
+        generation.error
+    )
 
 
 def re_any(text, *needles):

@@ -39,9 +39,12 @@ def test_only_the_demo_without_keys(settings):
 def test_every_provider_with_its_settings(settings):
     configure(settings, **ALL_KEYS)
     assert list(get_registry().models) == [
-        "deepinfra/flux-1-schnell", "deepinfra/flux-1-dev",
-        "deepinfra-openai/flux-1-schnell", "deepinfra-openai/flux-1-dev",
-        "aimlapi/flux-schnell", "aimlapi/flux-dev",
+        "deepinfra/flux-1-schnell",
+        "deepinfra/flux-1-dev",
+        "deepinfra-openai/flux-1-schnell",
+        "deepinfra-openai/flux-1-dev",
+        "aimlapi/flux-schnell",
+        "aimlapi/flux-dev",
         "segmind/flux-schnell",
         "imagepipeline/flux-schnell",
         "openai-images/flux-schnell",
@@ -67,10 +70,17 @@ def test_a_provider_needs_all_its_settings(settings, values, enabled):
 @pytest.mark.parametrize(
     ("model", "disabled", "notes"),
     [
-        ("deepinfra-openai/flux-1-schnell", {"num_inference_steps", "seed", "guidance_scale", "negative_prompt"},
-         ["has no steps parameter", "takes no seed"]),
+        (
+            "deepinfra-openai/flux-1-schnell",
+            {"num_inference_steps", "seed", "guidance_scale", "negative_prompt"},
+            ["has no steps parameter", "takes no seed"],
+        ),
         ("aimlapi/flux-dev", {"negative_prompt"}, ["1–20"]),
-        ("aimlapi/flux-schnell", {"negative_prompt", "guidance_scale"}, ["64–1536, a multiple of 32"]),
+        (
+            "aimlapi/flux-schnell",
+            {"negative_prompt", "guidance_scale"},
+            ["64–1536, a multiple of 32"],
+        ),
         ("segmind/flux-schnell", {"negative_prompt", "guidance_scale"}, ["exactly 1", "1–8"]),
         ("imagepipeline/flux-schnell", {"guidance_scale"}, ["256–1536, a multiple of 16"]),
     ],
@@ -87,10 +97,19 @@ def test_the_form_shows_each_models_parameters_honestly(settings, model, disable
 @pytest.mark.django_db
 def test_openai_style_generations_record_no_steps_nor_seed(settings, member_client):
     configure(settings, **ALL_KEYS)
-    response = member_client.post("/generations/new/", {
-        "prompt": "a fox", "model": "deepinfra-openai/flux-1-dev", "width": 512, "height": 512,
-        "num_inference_steps": 30, "seed": 42, "num_images": 1,
-    }, HTTP_HX_REQUEST="true")
+    response = member_client.post(
+        "/generations/new/",
+        {
+            "prompt": "a fox",
+            "model": "deepinfra-openai/flux-1-dev",
+            "width": 512,
+            "height": 512,
+            "num_inference_steps": 30,
+            "seed": 42,
+            "num_images": 1,
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     generation = Generation.objects.get()
     assert (generation.num_inference_steps, generation.seed) == (None, None)

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(django_user_model) -> Client:
-    admin = django_user_model.objects.create_user("ada", "ada@example.com", "ada-password-123", is_staff=True)
+    admin = django_user_model.objects.create_user(
+        "ada", "ada@example.com", "ada-password-123", is_staff=True
+    )
     client = Client()
     client.force_login(admin)
     return client
@@ -40,7 +42,15 @@ def test_staff_get_a_header_link(staff_client):
 def test_every_known_provider_is_listed_configured_or_not(staff_client, settings):
     settings.SEGMIND_API_KEY = "sg-secret-value"
     html = staff_client.get("/providers/status/").content.decode()
-    for slug in ("deepinfra", "deepinfra-openai", "aimlapi", "segmind", "imagepipeline", "openai-images", "demo"):
+    for slug in (
+        "deepinfra",
+        "deepinfra-openai",
+        "aimlapi",
+        "segmind",
+        "imagepipeline",
+        "openai-images",
+        "demo",
+    ):
         assert f'id="provider-{slug}"' in html
     assert "Yes" in row(html, "segmind") and "FLUX.1 [schnell] · Segmind" in row(html, "segmind")
     assert "No" in row(html, "aimlapi") and "AIMLAPI_API_KEY" in row(html, "aimlapi")
@@ -76,4 +86,6 @@ def test_a_success_after_an_error_clears_the_failing_mark():
     record_success("aimlapi", {})
     status = ProviderStatus.objects.get(slug="aimlapi")
     assert not status.last_outcome_failed
-    assert status.last_error == "AIML API had a server error (HTTP 500)"  # still shown, with its time
+    assert (
+        status.last_error == "AIML API had a server error (HTTP 500)"
+    )  # still shown, with its time

@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def submit(client, name: str) -> Generation:
     fields = generation_fields(name)
-    data = {"prompt": "A lighthouse on a cliff at dusk, oil painting", "model": fields["model"],
-            "width": fields["width"], "height": fields["height"], "num_images": 1}
+    data = {
+        "prompt": "A lighthouse on a cliff at dusk, oil painting",
+        "model": fields["model"],
+        "width": fields["width"],
+        "height": fields["height"],
+        "num_images": 1,
+    }
     if fields["num_inference_steps"]:
         data["num_inference_steps"] = fields["num_inference_steps"]
     before = Generation.objects.count()
@@ -34,7 +39,9 @@ def finished(generation: Generation) -> Generation | None:
 
 
 @pytest.mark.parametrize("name", PROVIDERS)
-def test_worker_generates_through_each_provider_and_survives_a_fault(request, member_client, tmp_path, name):
+def test_worker_generates_through_each_provider_and_survives_a_fault(
+    request, member_client, tmp_path, name
+):
     emulator = request.getfixturevalue(name)
     if name == "imagepipeline":
         emulator.pending_polls = 2  # the whole PENDING → poll → SUCCESS flow
@@ -45,7 +52,10 @@ def test_worker_generates_through_each_provider_and_survives_a_fault(request, me
         ok = submit(member_client, name)
         wait_for(lambda: finished(ok))
         assert process.poll() is None, (tmp_path / "worker.log").read_text()
-    assert (failed.status, failed.error) == (Generation.Status.FAILED, "the provider rejected the API key")
+    assert (failed.status, failed.error) == (
+        Generation.Status.FAILED,
+        "the provider rejected the API key",
+    )
     assert ok.status == Generation.Status.SUCCEEDED, ok.error
     (image,) = ok.images.all()
     with default_storage.open(image.file.name) as stored, Image.open(stored) as picture:

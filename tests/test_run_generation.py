@@ -31,7 +31,10 @@ def test_success_stores_every_image_and_the_reported_cost(member, deepinfra):
     assert generation.started_at and generation.finished_at
     assert generation.actual_cost_usd == Decimal("0.000500")  # 0.0005 × 0.5 × 0.25 × 4 × 2
     images = list(generation.images.all())
-    assert [(i.index, i.width, i.height, i.content_type) for i in images] == [(0, 512, 256, "image/png"), (1, 512, 256, "image/png")]
+    assert [(i.index, i.width, i.height, i.content_type) for i in images] == [
+        (0, 512, 256, "image/png"),
+        (1, 512, 256, "image/png"),
+    ]
     assert all(default_storage.exists(i.file.name) for i in images)
 
 
@@ -72,21 +75,29 @@ def test_retryable_faults_give_up_after_the_configured_attempts(member, deepinfr
     settings.FLUXWEB_PROVIDER_ATTEMPTS = 2
     deepinfra.fault = "429"
     generation = run_generation(deepinfra_generation(member).pk)
-    assert (generation.status, generation.error) == ("failed", "DeepInfra is rate limiting requests: Rate limited")
+    assert (generation.status, generation.error) == (
+        "failed",
+        "DeepInfra is rate limiting requests: Rate limited",
+    )
     assert len(deepinfra.requests) == 2
 
 
 def test_a_disabled_model_fails_instead_of_hanging(member, settings):
     settings.FLUXWEB_DEMO_PROVIDER = False
     generation = run_generation(make_generation(member).pk)
-    assert (generation.status, generation.error) == ("failed", "the model demo/placeholder is not enabled on this server")
+    assert (generation.status, generation.error) == (
+        "failed",
+        "the model demo/placeholder is not enabled on this server",
+    )
     assert generation.started_at and generation.provider_called_at is None  # claimed, never sent
 
 
 def test_the_claim_records_the_provider_call_it_is_about_to_make(member, deepinfra):
     generation = run_generation(deepinfra_generation(member).pk)
     assert generation.status == "succeeded"
-    assert generation.provider_called_at == generation.started_at  # one write: claimed and about to call
+    assert (
+        generation.provider_called_at == generation.started_at
+    )  # one write: claimed and about to call
 
 
 def test_a_generation_is_claimed_only_once(member):
@@ -109,7 +120,9 @@ def test_images_of_a_generation_that_is_no_longer_running_are_not_kept(member, s
     assert generation.mark_running()
     assert generation.mark_failed("the worker running it stopped")
     provider = get_registry().providers["demo"]
-    finish_generation(generation, GenerationResult(images=[png_bytes(64, 64), png_bytes(64, 64)]), provider)
+    finish_generation(
+        generation, GenerationResult(images=[png_bytes(64, 64), png_bytes(64, 64)]), provider
+    )
     generation.refresh_from_db()
     assert generation.status == "failed"
     assert generation.images.count() == 0

@@ -20,9 +20,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_worker_stores_in_the_private_bucket_and_members_get_the_image(s3, member_client, tmp_path):
     with worker(app_env(**s3.env), tmp_path / "worker.log"):
-        response = member_client.post("/generations/new/", {
-            "prompt": "A fox in the snow", "model": "demo/placeholder", "width": 320, "height": 240, "num_images": 1,
-        }, HTTP_HX_REQUEST="true")
+        response = member_client.post(
+            "/generations/new/",
+            {
+                "prompt": "A fox in the snow",
+                "model": "demo/placeholder",
+                "width": 320,
+                "height": 240,
+                "num_images": 1,
+            },
+            HTTP_HX_REQUEST="true",
+        )
         assert response.status_code == 200
         generation = Generation.objects.latest("id")
         wait_for(lambda: Generation.objects.get(pk=generation.pk).is_finished)

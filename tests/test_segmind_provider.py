@@ -46,9 +46,16 @@ def test_sends_the_documented_request(provider, segmind):
     assert sent.headers["x-api-key"] == API_KEY
     assert "authorization" not in sent.headers
     assert sent.headers["content-type"] == "application/json"
-    assert sent.json() == {"prompt": "a bengal tiger in an astronaut suit", "steps": 4, "seed": 123456789,
-                           "sampler_name": "euler", "scheduler": "normal", "samples": 1, "width": 512,
-                           "height": 576}
+    assert sent.json() == {
+        "prompt": "a bengal tiger in an astronaut suit",
+        "steps": 4,
+        "seed": 123456789,
+        "sampler_name": "euler",
+        "scheduler": "normal",
+        "samples": 1,
+        "width": 512,
+        "height": 576,
+    }
 
 
 def test_the_body_is_the_jpeg_and_headers_give_cost_and_credits(provider, segmind):
@@ -57,7 +64,10 @@ def test_the_body_is_the_jpeg_and_headers_give_cost_and_credits(provider, segmin
     with Image.open(io.BytesIO(data)) as image:
         assert (image.format, image.size) == ("JPEG", (512, 576))
     assert result.cost_usd == COST
-    assert result.metadata == {"credits_remaining": str(Decimal("10.5") - COST), "request_id": "seg-req-1"}
+    assert result.metadata == {
+        "credits_remaining": str(Decimal("10.5") - COST),
+        "request_id": "seg-req-1",
+    }
     assert result.seed == 123456789
 
 
@@ -68,7 +78,10 @@ def test_no_cost_header_means_no_reported_cost(provider, segmind):
 
 def test_documented_limits_are_accepted_at_both_ends(provider, segmind):
     (model,) = provider.models()
-    for side, steps in ((model.width.minimum, model.steps.minimum), (model.width.maximum, model.steps.maximum)):
+    for side, steps in (
+        (model.width.minimum, model.steps.minimum),
+        (model.width.maximum, model.steps.maximum),
+    ):
         provider.generate(request_for(provider, width=side, height=side, num_inference_steps=steps))
     assert len(segmind.requests) == 2
 

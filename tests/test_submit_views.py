@@ -12,13 +12,27 @@ from tests.queue_helpers import enqueued
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"prompt": "A T-Rex relaxing on a beach", "model": "demo/placeholder", "width": "512",
-        "height": "384", "num_inference_steps": "4", "num_images": "2", "seed": ""}
+FORM = {
+    "prompt": "A T-Rex relaxing on a beach",
+    "model": "demo/placeholder",
+    "width": "512",
+    "height": "384",
+    "num_inference_steps": "4",
+    "num_images": "2",
+    "seed": "",
+}
 
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/generations/form/", "/generations/estimate/", "/gallery/events/", "/gallery/cards/1/", "/images/1/"],
+    [
+        "/",
+        "/generations/form/",
+        "/generations/estimate/",
+        "/gallery/events/",
+        "/gallery/cards/1/",
+        "/images/1/",
+    ],
 )
 def test_every_page_needs_login(client, url):
     response = client.get(url)
@@ -34,26 +48,40 @@ def test_submit_needs_login(client):
 def test_home_shows_the_form_with_labels(member_client):
     response = member_client.get("/")
     html = response.content.decode()
-    for field in ("prompt", "model", "width", "height", "num_inference_steps", "seed", "num_images"):
+    for field in (
+        "prompt",
+        "model",
+        "width",
+        "height",
+        "num_inference_steps",
+        "seed",
+        "num_images",
+    ):
         assert f'<label for="id_{field}">' in html
     assert "Demo (offline) placeholder, not FLUX" in html
 
 
-def test_htmx_submit_queues_the_generation_and_answers_its_card(member, member_client, django_capture_on_commit_callbacks):
+def test_htmx_submit_queues_the_generation_and_answers_its_card(
+    member, member_client, django_capture_on_commit_callbacks
+):
     with enqueued() as tasks, django_capture_on_commit_callbacks(execute=True):
         response = member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     generation = Generation.objects.get()
     assert (generation.author, generation.status, generation.num_images) == (member, "queued", 2)
     assert generation.prompt.text == "A T-Rex relaxing on a beach"
-    assert generation.seed is not None and 0 <= generation.seed < 2**31  # blank seed → recorded random seed
+    assert (
+        generation.seed is not None and 0 <= generation.seed < 2**31
+    )  # blank seed → recorded random seed
     html = response.content.decode()
     assert f'id="generation-{generation.pk}"' in html and "Queued" in html
     assert 'hx-swap-oob="outerHTML:#estimate"' in html  # the estimate and budget line, out of band
     assert tasks == [("generate_images", [generation.pk])]
 
 
-def test_the_task_is_enqueued_when_the_submit_commits(member, member_client, django_capture_on_commit_callbacks):
+def test_the_task_is_enqueued_when_the_submit_commits(
+    member, member_client, django_capture_on_commit_callbacks
+):
     with enqueued() as tasks, django_capture_on_commit_callbacks(execute=False) as callbacks:
         member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")
     assert tasks == [] and len(callbacks) == 1  # nothing enqueued inside the transaction
@@ -67,9 +95,13 @@ def test_chosen_seed_is_kept(member_client):
     assert Generation.objects.get().seed == 12345
 
 
-def test_invalid_htmx_submit_shows_errors_and_enqueues_nothing(member_client, django_capture_on_commit_callbacks):
+def test_invalid_htmx_submit_shows_errors_and_enqueues_nothing(
+    member_client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
-        response = member_client.post("/generations/new/", {**FORM, "width": "99999", "prompt": ""}, HTTP_HX_REQUEST="true")
+        response = member_client.post(
+            "/generations/new/", {**FORM, "width": "99999", "prompt": ""}, HTTP_HX_REQUEST="true"
+        )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#generation-form" and response["HX-Reswap"] == "outerHTML"
     html = response.content.decode()
@@ -91,17 +123,34 @@ def test_plain_submit_redirects_home_and_errors_render_a_form_page(member_client
 
 
 def test_estimate_partial_follows_the_fields(member_client, deepinfra):
-    response = member_client.get("/generations/estimate/", {"model": "deepinfra/flux-1-schnell", "width": "1024",
-                                                             "height": "1024", "num_inference_steps": "4", "num_images": "3"})
+    response = member_client.get(
+        "/generations/estimate/",
+        {
+            "model": "deepinfra/flux-1-schnell",
+            "width": "1024",
+            "height": "1024",
+            "num_inference_steps": "4",
+            "num_images": "3",
+        },
+    )
     assert 'id="estimate"' in response.content.decode()
     assert "$0.006<" in response.content.decode()
-    response = member_client.get("/generations/estimate/", {"model": "deepinfra/flux-1-schnell", "width": "-5"})
+    response = member_client.get(
+        "/generations/estimate/", {"model": "deepinfra/flux-1-schnell", "width": "-5"}
+    )
     assert "check the fields" in response.content.decode()
 
 
 def test_switching_model_rerenders_form_with_its_limits_and_defaults(member_client, deepinfra):
-    response = member_client.get("/generations/form/", {"model": "deepinfra/flux-1-dev", "prompt": "keep me",
-                                                       "num_inference_steps": "4", "width": "768"})
+    response = member_client.get(
+        "/generations/form/",
+        {
+            "model": "deepinfra/flux-1-dev",
+            "prompt": "keep me",
+            "num_inference_steps": "4",
+            "width": "768",
+        },
+    )
     html = response.content.decode()
     assert "keep me" in html and 'value="768"' in html
     assert 'name="num_inference_steps" value="25"' in html  # dev's default, not schnell's 4
@@ -110,6 +159,7 @@ def test_switching_model_rerenders_form_with_its_limits_and_defaults(member_clie
 
 def test_gallery_is_shared_and_newest_first(member, member_client, admin_user):
     from tests.factories import make_generation
+
     older = make_generation(admin_user, "an old castle")
     newer = make_generation(member, "a new bridge")
     html = member_client.get("/").content.decode()
@@ -120,29 +170,43 @@ def test_gallery_is_shared_and_newest_first(member, member_client, admin_user):
 def test_htmx_submit_keeps_the_typed_form_and_shows_the_budget_left_after_it(member, member_client):
     set_price(usd="0.01")
     set_quota(member, "0.50", images_per_day=10)
-    response = member_client.post("/generations/new/", {**FORM, "seed": "77", "negative_prompt": "blur"},
-                                  HTTP_HX_REQUEST="true")
+    response = member_client.post(
+        "/generations/new/",
+        {**FORM, "seed": "77", "negative_prompt": "blur"},
+        HTTP_HX_REQUEST="true",
+    )
     html = response.content.decode()
     # The form in the page is left alone, so every value typed stays as it was.
     assert "outerHTML:#generation-form" not in html and 'name="prompt"' not in html
     estimate = re.search(r'<div hx-swap-oob="outerHTML:#estimate">(.*)</div>', html, re.S).group(1)
     assert "Estimated cost:\n        <output>$0.02</output>" in estimate
-    assert "Left: <output>$0.48</output> of $0.50" in estimate and "2 of 10 images today" in estimate
+    assert (
+        "Left: <output>$0.48</output> of $0.50" in estimate and "2 of 10 images today" in estimate
+    )
     # The same figures as a fresh read of the budget would show.
     again = member_client.get("/generations/estimate/", FORM).content.decode()
     assert "Left: <output>$0.48</output> of $0.50" in again and "2 of 10 images today" in again
 
 
 def test_a_submit_after_errors_sends_the_form_again_without_them_keeping_the_values(member_client):
-    errors = member_client.post("/generations/new/", {**FORM, "width": "99999"}, HTTP_HX_REQUEST="true").content.decode()
+    errors = member_client.post(
+        "/generations/new/", {**FORM, "width": "99999"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "Width (px) must be" in errors and 'name="errors_shown"' in errors
     fixed = {**FORM, "width": "640", "seed": "12345", "errors_shown": "1"}
     html = member_client.post("/generations/new/", fixed, HTTP_HX_REQUEST="true").content.decode()
     assert Generation.objects.get().width == 640
-    form = re.search(r'<div hx-swap-oob="outerHTML:#generation-form">(.*)</div>', html, re.S).group(1)
+    form = re.search(r'<div hx-swap-oob="outerHTML:#generation-form">(.*)</div>', html, re.S).group(
+        1
+    )
     assert "must be" not in form and 'name="errors_shown"' not in form
     assert "A T-Rex relaxing on a beach</textarea>" in form
-    for name, value in (("width", "640"), ("height", "384"), ("seed", "12345"), ("num_images", "2")):
+    for name, value in (
+        ("width", "640"),
+        ("height", "384"),
+        ("seed", "12345"),
+        ("num_images", "2"),
+    ):
         assert f'name="{name}" value="{value}"' in form
 
 
@@ -151,7 +215,10 @@ def test_a_submit_that_does_not_fit_a_model_cap_says_so(member, member_client):
     QuotaModelLimit.objects.create(quota=quota, model_id="demo/placeholder", images_per_day=3)
     member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")  # 2 of 3
     html = member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true").content.decode()
-    assert "You can make 3 Demo (offline) placeholder, not FLUX images a day and have made 2 today" in html
+    assert (
+        "You can make 3 Demo (offline) placeholder, not FLUX images a day and have made 2 today"
+        in html
+    )
     assert Generation.objects.count() == 1
 
 
@@ -163,10 +230,18 @@ SUBMIT_QUERIES = 11
 
 
 @pytest.mark.parametrize("prompt", ["A new prompt", "A T-Rex relaxing on a beach"])
-def test_htmx_submit_query_count(member_client, django_assert_max_num_queries, django_capture_on_commit_callbacks,
-                                 prompt):
-    member_client.post("/generations/new/", FORM, HTTP_HX_REQUEST="true")  # the second prompt is now known
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_max_num_queries(SUBMIT_QUERIES):
-        response = member_client.post("/generations/new/", {**FORM, "prompt": prompt}, HTTP_HX_REQUEST="true")
+def test_htmx_submit_query_count(
+    member_client, django_assert_max_num_queries, django_capture_on_commit_callbacks, prompt
+):
+    member_client.post(
+        "/generations/new/", FORM, HTTP_HX_REQUEST="true"
+    )  # the second prompt is now known
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        django_assert_max_num_queries(SUBMIT_QUERIES),
+    ):
+        response = member_client.post(
+            "/generations/new/", {**FORM, "prompt": prompt}, HTTP_HX_REQUEST="true"
+        )
     assert response.status_code == 200 and Generation.objects.count() == 2
     assert len(callbacks) == 1  # the enqueue, after the commit

@@ -37,14 +37,20 @@ def stuck(author, *, called: bool, requeues: int = 0, minutes_ago: int = 30) -> 
     return generation
 
 
-def test_generation_stuck_before_the_provider_call_is_requeued_once(member, django_capture_on_commit_callbacks):
+def test_generation_stuck_before_the_provider_call_is_requeued_once(
+    member, django_capture_on_commit_callbacks
+):
     generation = stuck(member, called=False)
     with enqueued() as tasks, django_capture_on_commit_callbacks(execute=True):
         report = sweep_stuck_work(stuck_after=60)
     generation.refresh_from_db()
     assert report.requeued == [generation.pk] and report.failed == []
     assert generation.status == Generation.Status.QUEUED
-    assert (generation.started_at, generation.provider_called_at, generation.requeues) == (None, None, 1)
+    assert (generation.started_at, generation.provider_called_at, generation.requeues) == (
+        None,
+        None,
+        1,
+    )
     assert tasks == [("generate_images", [generation.pk])]
 
 
@@ -57,7 +63,9 @@ def test_generation_stuck_again_before_the_call_is_failed(member):
     assert "stopped twice" in generation.error
 
 
-def test_generation_stuck_during_the_provider_call_is_failed_not_retried(member, django_capture_on_commit_callbacks):
+def test_generation_stuck_during_the_provider_call_is_failed_not_retried(
+    member, django_capture_on_commit_callbacks
+):
     generation = stuck(member, called=True)
     with enqueued() as tasks, django_capture_on_commit_callbacks(execute=True):
         report = sweep_stuck_work(stuck_after=60)
@@ -135,7 +143,9 @@ def test_the_provider_call_is_recorded_before_it_happens(member):
 def waiting_on_job(generation: Generation, deadline_in_minutes: int) -> Generation:
     """Mark ``generation`` as waiting on a provider's pending job (running.wait_for_job)."""
     deadline = timezone.now() + timedelta(minutes=deadline_in_minutes)
-    generation.provider_metadata = {"pending": {"job_id": "job-1", "metadata": {}, "deadline": deadline.isoformat()}}
+    generation.provider_metadata = {
+        "pending": {"job_id": "job-1", "metadata": {}, "deadline": deadline.isoformat()}
+    }
     generation.save(update_fields=["provider_metadata"])
     return generation
 
@@ -160,12 +170,15 @@ def lost(author, *, requeues: int = 0, minutes_ago: int = 30) -> Generation:
     submit's commit and the enqueue), or vanished."""
     generation = make_generation(author)
     Generation.objects.filter(pk=generation.pk).update(
-        updated_at=timezone.now() - timedelta(minutes=minutes_ago), requeues=requeues)
+        updated_at=timezone.now() - timedelta(minutes=minutes_ago), requeues=requeues
+    )
     generation.refresh_from_db()
     return generation
 
 
-def test_a_queued_generation_without_a_task_is_enqueued_again_once(member, django_capture_on_commit_callbacks):
+def test_a_queued_generation_without_a_task_is_enqueued_again_once(
+    member, django_capture_on_commit_callbacks
+):
     generation = lost(member)
     with enqueued() as tasks, django_capture_on_commit_callbacks(execute=True):
         report = sweep_stuck_work(stuck_after=60)
@@ -189,8 +202,13 @@ def test_a_queued_generation_lost_twice_is_failed_and_refunded(member):
     report = sweep_stuck_work(stuck_after=60)
     generation.refresh_from_db()
     assert report.failed == [generation.pk]
-    assert generation.status == Generation.Status.FAILED and "waited in the queue far too long" in generation.error
-    assert LedgerEntry.objects.filter(hold=generation.hold, kind=LedgerEntry.Kind.REFUND).count() == 1
+    assert (
+        generation.status == Generation.Status.FAILED
+        and "waited in the queue far too long" in generation.error
+    )
+    assert (
+        LedgerEntry.objects.filter(hold=generation.hold, kind=LedgerEntry.Kind.REFUND).count() == 1
+    )
 
 
 def test_just_queued_generations_are_left_alone(member, django_capture_on_commit_callbacks):
@@ -202,7 +220,9 @@ def test_just_queued_generations_are_left_alone(member, django_capture_on_commit
     assert just_queued.status == Generation.Status.QUEUED
 
 
-def test_requeueing_a_generation_whose_task_was_only_slow_is_harmless(member, django_capture_on_commit_callbacks):
+def test_requeueing_a_generation_whose_task_was_only_slow_is_harmless(
+    member, django_capture_on_commit_callbacks
+):
     # A backlog: its first task still waits when the sweep enqueues a second one.
     generation = lost(member)
     with django_capture_on_commit_callbacks(execute=True):

@@ -29,13 +29,19 @@ from tests.test_worker_recovery import deepinfra_env, finished, submit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(settings.FLUXWEB_TASK_BACKEND != "database", reason="the database backend's worker"),
+    pytest.mark.skipif(
+        settings.FLUXWEB_TASK_BACKEND != "database", reason="the database backend's worker"
+    ),
 ]
-postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY is PostgreSQL's")
+postgres_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY is PostgreSQL's"
+)
 
 
 def task_row(generation: Generation) -> DBTaskResult:
-    return DBTaskResult.objects.get(task_path=generate_images.module_path, args_kwargs__args=[generation.pk])
+    return DBTaskResult.objects.get(
+        task_path=generate_images.module_path, args_kwargs__args=[generation.pk]
+    )
 
 
 def listening(channel: str) -> bool:
@@ -49,7 +55,9 @@ def listening(channel: str) -> bool:
         return cursor.fetchone()[0] > 0
 
 
-def test_one_process_runs_as_many_generations_at_once_as_it_has_threads(member_client, deepinfra, tmp_path):
+def test_one_process_runs_as_many_generations_at_once_as_it_has_threads(
+    member_client, deepinfra, tmp_path
+):
     deepinfra.gate = threading.Event()
     generations = [submit(member_client, f"Lighthouse number {i}, watercolour") for i in range(5)]
     with worker(deepinfra_env(deepinfra), tmp_path / "worker.log", "--threads", "4"):
@@ -63,7 +71,9 @@ def test_one_process_runs_as_many_generations_at_once_as_it_has_threads(member_c
     assert len(deepinfra.requests) == 5
 
 
-def test_sigterm_finishes_every_running_generation_and_claims_no_more(member_client, deepinfra, tmp_path):
+def test_sigterm_finishes_every_running_generation_and_claims_no_more(
+    member_client, deepinfra, tmp_path
+):
     deepinfra.gate = threading.Event()
     generations = [submit(member_client, f"Lighthouse number {i}, watercolour") for i in range(3)]
     with worker(deepinfra_env(deepinfra), tmp_path / "worker.log", "--threads", "2") as process:
@@ -73,12 +83,17 @@ def test_sigterm_finishes_every_running_generation_and_claims_no_more(member_cli
         assert process.wait(timeout=60) == 0
     for generation in generations:
         generation.refresh_from_db()
-    assert sorted(g.status for g in generations) == [Generation.Status.QUEUED] + [Generation.Status.SUCCEEDED] * 2
+    assert (
+        sorted(g.status for g in generations)
+        == [Generation.Status.QUEUED] + [Generation.Status.SUCCEEDED] * 2
+    )
     assert len(deepinfra.requests) == 2
 
 
 @postgres_only
-def test_notify_wakes_an_idle_worker_long_before_its_poll_interval(member_client, deepinfra, tmp_path):
+def test_notify_wakes_an_idle_worker_long_before_its_poll_interval(
+    member_client, deepinfra, tmp_path
+):
     env = deepinfra_env(deepinfra)
     with worker(env, tmp_path / "worker.log", "--interval", "60") as process:
         wait_for(lambda: listening("fluxweb_tasks"))  # idle: nothing is queued
@@ -90,11 +105,15 @@ def test_notify_wakes_an_idle_worker_long_before_its_poll_interval(member_client
 
 
 @postgres_only
-def test_notify_wakes_the_live_hub_long_before_its_poll_interval(member_client, deepinfra, tmp_path):
+def test_notify_wakes_the_live_hub_long_before_its_poll_interval(
+    member_client, deepinfra, tmp_path
+):
     generation = submit(member_client)  # no worker: it stays queued
     env = app_env(FLUXWEB_LIVE_POLL_INTERVAL="60", FLUXWEB_LIVE_NOTIFY_FALLBACK="60")
     with web_server(env, tmp_path / "web.log") as base_url:
-        http = httpx.Client(base_url=base_url, cookies={"sessionid": member_client.cookies["sessionid"].value})
+        http = httpx.Client(
+            base_url=base_url, cookies={"sessionid": member_client.cookies["sessionid"].value}
+        )
         seen: list[str] = []
         connected = threading.Event()
 
@@ -132,7 +151,9 @@ def in_process_worker(**options) -> ThreadedWorker:
 
 
 def queued_demo_generations(user, count: int) -> list[Generation]:
-    generations = [make_generation(user, f"Lighthouse number {i}", width=64, height=64) for i in range(count)]
+    generations = [
+        make_generation(user, f"Lighthouse number {i}", width=64, height=64) for i in range(count)
+    ]
     for generation in generations:
         enqueue(generate_images, generation.pk)
     return generations
@@ -150,5 +171,8 @@ def test_max_tasks_counts_the_claims_of_every_thread(member):
     in_process_worker(threads=2, max_tasks=3).run()
     for generation in generations:
         generation.refresh_from_db()
-    assert sorted(g.status for g in generations) == [Generation.Status.QUEUED] * 3 + [Generation.Status.SUCCEEDED] * 3
+    assert (
+        sorted(g.status for g in generations)
+        == [Generation.Status.QUEUED] * 3 + [Generation.Status.SUCCEEDED] * 3
+    )
     assert DBTaskResult.objects.ready().count() == 3

@@ -34,13 +34,17 @@ def test_thumbnail_applies_the_exif_orientation():
     exif[0x0112] = 6  # rotate 90° clockwise to display
     buffer = io.BytesIO()
     source.save(buffer, format="JPEG", exif=exif)
-    with Image.open(io.BytesIO(make_thumbnail(check_image(buffer.getvalue(), "Test").decoded))) as image:
+    with Image.open(
+        io.BytesIO(make_thumbnail(check_image(buffer.getvalue(), "Test").decoded))
+    ) as image:
         assert image.size == (THUMBNAIL_SIDE // 2, THUMBNAIL_SIDE)
 
 
 def test_thumbnail_never_enlarges_and_converts_palette_images():
     buffer = io.BytesIO()
     Image.new("P", (100, 80)).save(buffer, format="PNG")
-    with Image.open(io.BytesIO(make_thumbnail(check_image(buffer.getvalue(), "Test").decoded))) as image:
+    with Image.open(
+        io.BytesIO(make_thumbnail(check_image(buffer.getvalue(), "Test").decoded))
+    ) as image:
         assert image.size == (100, 80)
         assert image.mode in ("RGB", "RGBA")

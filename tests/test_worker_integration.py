@@ -18,9 +18,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit(client, **fields):
-    data = {"prompt": "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses.",
-            "model": "deepinfra/flux-1-schnell", "width": 512, "height": 384,
-            "num_inference_steps": 4, "num_images": 1}
+    data = {
+        "prompt": "A T-Rex relaxing on a beach, lying on a sun lounger and wearing sunglasses.",
+        "model": "deepinfra/flux-1-schnell",
+        "width": 512,
+        "height": 384,
+        "num_inference_steps": 4,
+        "num_images": 1,
+    }
     data.update(fields)
     response = client.post("/generations/new/", data, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content.decode()
@@ -65,7 +70,9 @@ def test_live_stream_delivers_the_finished_card(member, member_client, tmp_path)
     """The SSE endpoint under uvicorn pushes the card as it goes queued → running → succeeded."""
     env = app_env()
     with web_server(env, tmp_path / "web.log") as base_url, worker(env, tmp_path / "worker.log"):
-        http = httpx.Client(base_url=base_url, cookies={"sessionid": member_client.cookies["sessionid"].value})
+        http = httpx.Client(
+            base_url=base_url, cookies={"sessionid": member_client.cookies["sessionid"].value}
+        )
         page = http.get("/")
         since = re.search(r'since=([^"]*)"', page.text).group(1)
         seen: list[str] = []

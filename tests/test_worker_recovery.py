@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit(client, prompt: str = "A lighthouse in a storm, oil painting") -> Generation:
-    data = {"prompt": prompt, "model": "deepinfra/flux-1-schnell", "width": 256, "height": 256,
-            "num_inference_steps": 1, "num_images": 1}
+    data = {
+        "prompt": prompt,
+        "model": "deepinfra/flux-1-schnell",
+        "width": 256,
+        "height": 256,
+        "num_inference_steps": 1,
+        "num_images": 1,
+    }
     response = client.post("/generations/new/", data, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content.decode()
     return Generation.objects.latest("id")
@@ -36,7 +42,9 @@ def deepinfra_env(deepinfra, **extra: str) -> dict[str, str]:
     return app_env(DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=deepinfra.base_url, **extra)
 
 
-def test_worker_killed_mid_call_leaves_a_failed_generation_with_a_reason(member_client, deepinfra, tmp_path):
+def test_worker_killed_mid_call_leaves_a_failed_generation_with_a_reason(
+    member_client, deepinfra, tmp_path
+):
     deepinfra.gate = threading.Event()  # the provider call never answers while the worker lives
     with worker(deepinfra_env(deepinfra), tmp_path / "killed.log") as doomed:
         generation = submit(member_client)
@@ -44,7 +52,9 @@ def test_worker_killed_mid_call_leaves_a_failed_generation_with_a_reason(member_
         kill_group(doomed)  # the machine is lost: the worker and any process it forked
         assert doomed.wait(timeout=10) == -signal.SIGKILL
     generation.refresh_from_db()
-    assert generation.status == Generation.Status.RUNNING and generation.provider_called_at is not None
+    assert (
+        generation.status == Generation.Status.RUNNING and generation.provider_called_at is not None
+    )
 
     env = deepinfra_env(deepinfra, FLUXWEB_STUCK_AFTER="1", FLUXWEB_SWEEP_INTERVAL="0.2")
     with worker(env, tmp_path / "rescuer.log"):  # its sweep finds the generation
@@ -68,7 +78,9 @@ def test_sigterm_lets_the_running_generation_finish_then_exits(member_client, de
     assert generation.images.count() == 1
 
 
-def test_three_workers_share_the_queue_and_run_each_generation_once(member_client, deepinfra, tmp_path):
+def test_three_workers_share_the_queue_and_run_each_generation_once(
+    member_client, deepinfra, tmp_path
+):
     deepinfra.gate = threading.Event()
     prompts = [f"Lighthouse number {i}, watercolour" for i in range(30)]
     generations = [submit(member_client, prompt) for prompt in prompts]

@@ -32,7 +32,8 @@ class LoginForm(AllauthLoginForm):
 
 class InviteForm(forms.Form):
     emails = forms.CharField(
-        label="Email addresses", widget=forms.Textarea(attrs={"rows": 4}),
+        label="Email addresses",
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One or many, separated by commas, spaces or new lines.",
     )
 

@@ -25,7 +25,9 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
     def usable(self) -> InvitationQuerySet:
         """Invitations not yet accepted, revoked or expired."""
         return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now(),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
         )
 
 
@@ -35,18 +37,25 @@ class Invitation(models.Model):
     email = models.EmailField()
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     emailed = models.BooleanField(
-        default=False, help_text="Sent by email (else only shown to the admin).",
+        default=False,
+        help_text="Sent by email (else only shown to the admin).",
     )
 
     objects = InvitationQuerySet.as_manager()
@@ -64,7 +73,10 @@ class Invitation(models.Model):
         key = secrets.token_urlsafe(32)
         now = timezone.now()
         invitation = cls.objects.create(
-            email=email, key_hash=hash_key(key), invited_by=invited_by, created_at=now,
+            email=email,
+            key_hash=hash_key(key),
+            invited_by=invited_by,
+            created_at=now,
             expires_at=now + timedelta(days=settings.FLUXWEB_INVITATION_DAYS),
         )
         return invitation, key
@@ -78,7 +90,7 @@ class Invitation(models.Model):
 
     @property
     def state(self) -> str:
-        """"accepted", "revoked", "expired" or "pending"."""
+        """ "accepted", "revoked", "expired" or "pending"."""
         if self.accepted_at:
             return "accepted"
         if self.revoked_at:

@@ -49,14 +49,17 @@ def invite(request: HttpRequest, emails: list[str]) -> list[SentInvitation]:
         link = request.build_absolute_uri(reverse("accounts:accept", kwargs={"key": key}))
         if email_is_configured():
             context = {
-                "link": link, "inviter": request.user, "invitation": invitation,
+                "link": link,
+                "inviter": request.user,
+                "invitation": invitation,
                 "site": request.get_host(),
             }
             try:
                 send_mail(
                     subject=render_to_string(f"{_TEMPLATES}subject.txt", context).strip(),
                     message=render_to_string(f"{_TEMPLATES}message.txt", context),
-                    from_email=None, recipient_list=[email],
+                    from_email=None,
+                    recipient_list=[email],
                 )
             except OSError:  # smtplib.SMTPException is an OSError
                 logger.exception("invitation=%s could not be emailed", invitation.pk)

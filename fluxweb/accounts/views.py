@@ -34,11 +34,15 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     """The member's own account: password, API tokens, usage, single sign-on links."""
-    return render(request, "accounts/account.html", {
-        "password_login": settings.FLUXWEB_PASSWORD_LOGIN,
-        "sso": bool(settings.OIDC_SERVER_URL),
-        "sso_name": settings.OIDC_PROVIDER_NAME,
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "password_login": settings.FLUXWEB_PASSWORD_LOGIN,
+            "sso": bool(settings.OIDC_SERVER_URL),
+            "sso_name": settings.OIDC_PROVIDER_NAME,
+        },
+    )
 
 
 @staff_only
@@ -50,13 +54,17 @@ def invitations(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         sent = invite(request, form.cleaned_data["emails"])
         form = InviteForm()
-    return render(request, "accounts/invitations.html", {
-        "form": form,
-        "sent": sent,
-        "email_configured": email_is_configured(),
-        "invitations": Invitation.objects.select_related("invited_by", "accepted_by")[:200],
-        "days": settings.FLUXWEB_INVITATION_DAYS,
-    })
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "form": form,
+            "sent": sent,
+            "email_configured": email_is_configured(),
+            "invitations": Invitation.objects.select_related("invited_by", "accepted_by")[:200],
+            "days": settings.FLUXWEB_INVITATION_DAYS,
+        },
+    )
 
 
 @staff_only
@@ -100,4 +108,3 @@ class InvitedSignupView(SignupView):
 
 
 invited_signup = login_not_required(InvitedSignupView.as_view())
-

@@ -20,7 +20,12 @@ def user_for_request(request: HttpRequest):
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    found = ApiToken.objects.active().select_related("user").filter(token_hash=hash_token(token.strip())).first()
+    found = (
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(token_hash=hash_token(token.strip()))
+        .first()
+    )
     if found is None:
         return None
     if found.last_used_at is None or timezone.now() - found.last_used_at >= LAST_USED_RESOLUTION:

@@ -26,7 +26,9 @@ class ApiToken(models.Model):
     """A member's bearer token for ``/v1/``. ``prefix`` (first characters) identifies it in
     lists; the token itself is never stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -51,7 +53,9 @@ class ApiToken(models.Model):
         """Create a token for ``user``; returns the row and the plaintext, which is shown
         to the user once and never again."""
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=plaintext[:10], token_hash=hash_token(plaintext))
+        token = cls.objects.create(
+            user=user, name=name, prefix=plaintext[:10], token_hash=hash_token(plaintext)
+        )
         return token, plaintext
 
     def revoke(self) -> None:

@@ -22,13 +22,19 @@ ERROR = {
                 "code": {"type": ["string", "null"]},
             },
         },
-        "generation_id": {"type": "integer", "description": "fluxweb: the generation, when one was created"},
+        "generation_id": {
+            "type": "integer",
+            "description": "fluxweb: the generation, when one was created",
+        },
     },
 }
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
@@ -55,18 +61,33 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                     "summary": "Generate images from a prompt; waits for the result.",
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateImageRequest"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/CreateImageRequest"}
+                            }
+                        },
                     },
                     "responses": {
-                        "200": {"description": "The images.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImagesResponse"}}}},
+                        "200": {
+                            "description": "The images.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ImagesResponse"}
+                                }
+                            },
+                        },
                         "400": _error("Invalid parameters (the same checks as the web form)."),
                         "401": _error("Missing, unknown or revoked token."),
                         "404": _error("The model is unknown or not enabled (`model_not_found`)."),
-                        "409": _error("The generation was deleted or cancelled while the call "
-                                      "waited (`generation_deleted`, `generation_cancelled`)."),
+                        "409": _error(
+                            "The generation was deleted or cancelled while the call "
+                            "waited (`generation_deleted`, `generation_cancelled`)."
+                        ),
                         "429": _error("Over budget (`insufficient_quota`)."),
                         "502": _error("The provider failed; the generation is marked failed."),
-                        "504": _error("Still running after the wait limit; `generation_id` names it."),
+                        "504": _error(
+                            "Still running after the wait limit; `generation_id` names it."
+                        ),
                     },
                 }
             },
@@ -75,7 +96,14 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                     "operationId": "listModels",
                     "summary": "The enabled models.",
                     "responses": {
-                        "200": {"description": "Model list.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}},
+                        "200": {
+                            "description": "Model list.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ModelList"}
+                                }
+                            },
+                        },
                         "401": _error("Missing, unknown or revoked token."),
                     },
                 }
@@ -89,21 +117,46 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                     "type": "object",
                     "required": ["model", "prompt"],
                     "properties": {
-                        "model": {"type": "string", "enum": model_ids,
-                                  "description": "A fluxweb model id from GET /models, "
-                                                 "e.g. deepinfra/flux-1-schnell."},
+                        "model": {
+                            "type": "string",
+                            "enum": model_ids,
+                            "description": "A fluxweb model id from GET /models, "
+                            "e.g. deepinfra/flux-1-schnell.",
+                        },
                         "prompt": {"type": "string", "maxLength": 4000},
                         "n": {"type": "integer", "minimum": 1, "maximum": 4, "default": 1},
-                        "size": {"type": "string", "pattern": "^[0-9]{2,4}x[0-9]{2,4}$", "default": "1024x1024"},
-                        "response_format": {"type": "string", "enum": ["url", "b64_json"], "default": "url"},
+                        "size": {
+                            "type": "string",
+                            "pattern": "^[0-9]{2,4}x[0-9]{2,4}$",
+                            "default": "1024x1024",
+                        },
+                        "response_format": {
+                            "type": "string",
+                            "enum": ["url", "b64_json"],
+                            "default": "url",
+                        },
                         "user": {"type": "string"},
-                        "num_inference_steps": {"type": "integer", "description": "fluxweb extension"},
-                        "seed": {"type": "integer", "description": "fluxweb extension; omitted = random, recorded"},
-                        "guidance_scale": {"type": "number", "description": "fluxweb extension (models that take it)"},
-                        "negative_prompt": {"type": "string", "description": "fluxweb extension (models that take it)"},
-                        "team": {"type": "string",
-                                 "description": "fluxweb extension: "
-                                                "charge this team's budget (its name)"},
+                        "num_inference_steps": {
+                            "type": "integer",
+                            "description": "fluxweb extension",
+                        },
+                        "seed": {
+                            "type": "integer",
+                            "description": "fluxweb extension; omitted = random, recorded",
+                        },
+                        "guidance_scale": {
+                            "type": "number",
+                            "description": "fluxweb extension (models that take it)",
+                        },
+                        "negative_prompt": {
+                            "type": "string",
+                            "description": "fluxweb extension (models that take it)",
+                        },
+                        "team": {
+                            "type": "string",
+                            "description": "fluxweb extension: "
+                            "charge this team's budget (its name)",
+                        },
                     },
                 },
                 "ImagesResponse": {
@@ -116,7 +169,10 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                             "items": {
                                 "type": "object",
                                 "properties": {
-                                    "url": {"type": "string", "description": "Short-lived link to the image."},
+                                    "url": {
+                                        "type": "string",
+                                        "description": "Short-lived link to the image.",
+                                    },
                                     "b64_json": {"type": "string"},
                                     "revised_prompt": {"type": "string"},
                                 },

@@ -13,7 +13,9 @@ from .models import ApiToken
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Token name", help_text="Where it will be used, e.g. “notebook”.")
+    name = forms.CharField(
+        max_length=100, label="Token name", help_text="Where it will be used, e.g. “notebook”."
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,17 +26,25 @@ def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])
         form = TokenForm()
-    return render(request, "api/tokens.html", {
-        "form": form,
-        "new_token": new_token,
-        "tokens": ApiToken.objects.filter(user=request.user),
-        "api_base": request.build_absolute_uri("/v1"),
-    })
+    return render(
+        request,
+        "api/tokens.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": ApiToken.objects.filter(user=request.user),
+            "api_base": request.build_absolute_uri("/v1"),
+        },
+    )
 
 
 @require_POST
 def revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Revoke a token: the member's own, or any token for staff. Others get 404."""
-    queryset = ApiToken.objects.all() if request.user.is_staff else ApiToken.objects.filter(user=request.user)
+    queryset = (
+        ApiToken.objects.all()
+        if request.user.is_staff
+        else ApiToken.objects.filter(user=request.user)
+    )
     get_object_or_404(queryset, pk=pk).revoke()
     return redirect("api:tokens")

@@ -27,8 +27,9 @@ class InvalidParameter(Exception):
     """A request the API refuses with HTTP ``status`` (400 unless said otherwise);
     ``param`` names the offending field, ``code`` is OpenAI's error code if it has one."""
 
-    def __init__(self, message: str, param: str | None, *, status: int = 400,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, message: str, param: str | None, *, status: int = 400, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message, self.param, self.status, self.code = message, param, status, code
 
@@ -90,15 +91,20 @@ def parse_images_request(body: Any) -> ImagesRequest:
     size = body.get("size") or "1024x1024"
     match = SIZE.match(size) if isinstance(size, str) else None
     if not match:
-        raise InvalidParameter("'size' must look like '1024x768' (width x height in pixels).", "size")
+        raise InvalidParameter(
+            "'size' must look like '1024x768' (width x height in pixels).", "size"
+        )
     n = body.get("n", 1)
     if n is None:
         n = 1
     if not isinstance(n, int) or isinstance(n, bool):
         raise InvalidParameter("'n' must be an integer.", "n")
     data: dict[str, Any] = {
-        "model": body["model"], "prompt": body["prompt"],
-        "width": match.group(1), "height": match.group(2), "num_images": n,
+        "model": body["model"],
+        "prompt": body["prompt"],
+        "width": match.group(1),
+        "height": match.group(2),
+        "num_images": n,
     }
     for name in EXTENSIONS:
         value = body.get(name)

@@ -25,8 +25,10 @@ from .schema import openapi_document
 from .translate import InvalidParameter, parse_images_request, parse_json
 
 LINK_SALT = "fluxweb.api.image-link"
-UNAUTHORIZED = ("Invalid or missing API token. Create one at /tokens/ and send it as "
-                "'Authorization: Bearer <token>'.")
+UNAUTHORIZED = (
+    "Invalid or missing API token. Create one at /tokens/ and send it as "
+    "'Authorization: Bearer <token>'."
+)
 
 
 @csrf_exempt
@@ -44,7 +46,9 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     except InvalidParameter as exc:
         return api_error(exc.status, exc.message, param=exc.param, code=exc.code)
     try:
-        generation = await sync_to_async(submit_generation)(user, parsed.cleaned_data, source=Generation.Source.API)
+        generation = await sync_to_async(submit_generation)(
+            user, parsed.cleaned_data, source=Generation.Source.API
+        )
     except QuotaExceeded as exc:
         # OpenAI answers an exhausted quota with 429 insufficient_quota; so do we.
         return api_error(429, exc.message, type="insufficient_quota", code="insufficient_quota")
@@ -58,11 +62,18 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
             504,
             f"Generation {generation.pk} is still {generation.status}; "
             "it will appear in the gallery when done.",
-            type="timeout_error", code="generation_timeout", generation_id=generation.pk,
+            type="timeout_error",
+            code="generation_timeout",
+            generation_id=generation.pk,
         )
     if generation.status == Generation.Status.FAILED:
-        return api_error(502, f"The provider failed: {generation.error}", type="provider_error",
-                         code="provider_failed", generation_id=generation.pk)
+        return api_error(
+            502,
+            f"The provider failed: {generation.error}",
+            type="provider_error",
+            code="provider_failed",
+            generation_id=generation.pk,
+        )
     if generation.status != Generation.Status.SUCCEEDED:  # finished otherwise: cancelled
         return gone(pk, generation.status)
     try:
@@ -76,8 +87,10 @@ def gone(pk: int, what: str) -> JsonResponse:
     """409 ``generation_<what>``: the generation this call waits on was deleted or cancelled
     (by its author or an admin) before it could answer with its images."""
     return api_error(
-        409, f"Generation {pk} was {what} before it finished; no images are returned.",
-        code=f"generation_{what}", generation_id=pk,
+        409,
+        f"Generation {pk} was {what} before it finished; no images are returned.",
+        code=f"generation_{what}",
+        generation_id=pk,
     )
 
 
@@ -91,7 +104,9 @@ async def wait_until_finished(pk: int, timeout: float) -> Generation | None:
     return await Generation.objects.select_related("prompt").filter(pk=pk).afirst()
 
 
-def image_payloads(request: HttpRequest, generation: Generation, response_format: str) -> list[dict[str, str]]:
+def image_payloads(
+    request: HttpRequest, generation: Generation, response_format: str
+) -> list[dict[str, str]]:
     """``data[]`` items: base64 bytes, or a signed link valid ``FLUXWEB_API_LINK_TTL`` seconds."""
     items = []
     for image in generation.images.all():
@@ -112,7 +127,9 @@ def image_payloads(request: HttpRequest, generation: Generation, response_format
 def image_link(request: HttpRequest, token: str) -> HttpResponseBase:
     """The image behind a signed, expiring link from :func:`image_payloads`."""
     try:
-        pk = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.FLUXWEB_API_LINK_TTL)
+        pk = signing.TimestampSigner(salt=LINK_SALT).unsign(
+            token, max_age=settings.FLUXWEB_API_LINK_TTL
+        )
     except signing.BadSignature:
         return api_error(404, "This image link is invalid or has expired.", code="link_expired")
     image = GeneratedImage.objects.filter(pk=pk).first()
@@ -128,8 +145,10 @@ def models(request: HttpRequest) -> JsonResponse:
     """``GET /v1/models``: the enabled models, OpenAI-style."""
     if user_for_request(request) is None:
         return api_error(401, UNAUTHORIZED, code="invalid_api_key")
-    data = [{"id": m.id, "object": "model", "created": 0, "owned_by": m.provider}
-            for m in get_registry().models.values()]
+    data = [
+        {"id": m.id, "object": "model", "created": 0, "owned_by": m.provider}
+        for m in get_registry().models.values()
+    ]
     return JsonResponse({"object": "list", "data": data})
 
 
@@ -138,4 +157,6 @@ def models(request: HttpRequest) -> JsonResponse:
 @allow_methods("GET", "HEAD")
 def openapi(request: HttpRequest) -> JsonResponse:
     """The OpenAPI description of this API."""
-    return JsonResponse(openapi_document(request.build_absolute_uri("/v1"), list(get_registry().models)))
+    return JsonResponse(
+        openapi_document(request.build_absolute_uri("/v1"), list(get_registry().models))
+    )

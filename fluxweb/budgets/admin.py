@@ -37,12 +37,22 @@ EDITABLE_QUOTA_FIELDS = ["budget_usd", "period", "images_per_day"]
 
 @admin.register(ModelPrice)
 class ModelPriceAdmin(admin.ModelAdmin):
-    list_display = ["model_id", "model_label", "basis", "usd_per_unit", "steps_per_unit", "images_per_hour",
-                    "example", "source"]
+    list_display = [
+        "model_id",
+        "model_label",
+        "basis",
+        "usd_per_unit",
+        "steps_per_unit",
+        "images_per_hour",
+        "example",
+        "source",
+    ]
     list_filter = ["basis"]
     search_fields = ["model_id"]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         # Models enabled since the last migrate get their default row here.
         ensure_prices()
         return super().changelist_view(request, extra_context)
@@ -76,9 +86,13 @@ class BudgetDefaultsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         defaults = BudgetDefaults.load()
-        return HttpResponseRedirect(reverse("admin:budgets_budgetdefaults_change", args=[defaults.pk]))
+        return HttpResponseRedirect(
+            reverse("admin:budgets_budgetdefaults_change", args=[defaults.pk])
+        )
 
 
 class QuotaModelLimitInline(admin.TabularInline):
@@ -90,7 +104,16 @@ class QuotaModelLimitInline(admin.TabularInline):
 
 @admin.register(Quota)
 class QuotaAdmin(admin.ModelAdmin):
-    list_display = ["user", "budget", "period", "spent", "held", "remaining", "usage_bar", "images_per_day"]
+    list_display = [
+        "user",
+        "budget",
+        "period",
+        "spent",
+        "held",
+        "remaining",
+        "usage_bar",
+        "images_per_day",
+    ]
     list_filter = ["period"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user"]
@@ -138,20 +161,28 @@ class QuotaAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Set budget of selected quotas…")
-    def set_budget_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> TemplateResponse | None:
+    def set_budget_action(
+        self, request: HttpRequest, queryset: QuerySet[Quota]
+    ) -> TemplateResponse | None:
         form = SetBudgetForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            count = set_budget(queryset, form.cleaned_data["budget_usd"], form.cleaned_data["period"] or None)
+            count = set_budget(
+                queryset, form.cleaned_data["budget_usd"], form.cleaned_data["period"] or None
+            )
             self.message_user(request, f"Set the budget of {count} quotas.", messages.SUCCESS)
             return None
-        return TemplateResponse(request, "admin/budgets/set_budget.html", {
-            **self.admin_site.each_context(request),
-            "title": "Set budget",
-            "form": form,
-            "quotas": queryset,
-            "opts": self.model._meta,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/budgets/set_budget.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Set budget",
+                "form": form,
+                "quotas": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Reset period of selected quotas (start counting from zero now)")
     def reset_period_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> None:
@@ -161,7 +192,9 @@ class QuotaAdmin(admin.ModelAdmin):
     @admin.action(description="Recompute totals from the ledger")
     def recompute_action(self, request: HttpRequest, queryset: QuerySet[Quota]) -> None:
         fixed = sum(recompute(quota) for quota in queryset)
-        self.message_user(request, f"Checked {queryset.count()} quotas against the ledger; {fixed} corrected.")
+        self.message_user(
+            request, f"Checked {queryset.count()} quotas against the ledger; {fixed} corrected."
+        )
 
 
 @admin.register(Team)
@@ -169,8 +202,15 @@ class TeamAdmin(admin.ModelAdmin):
     """Teams and their shared pools; the members page (/team/teams/) is the everyday place."""
 
     list_display = ["name", "budget", "period", "remaining"]
-    fields = ["name", "members", "budget_usd", "period",
-              "period_started_at", "reserved_usd", "spent_usd"]
+    fields = [
+        "name",
+        "members",
+        "budget_usd",
+        "period",
+        "period_started_at",
+        "reserved_usd",
+        "spent_usd",
+    ]
     readonly_fields = ["period_started_at", "reserved_usd", "spent_usd"]
     filter_horizontal = ["members"]
     actions = ["recompute_action"]
@@ -202,10 +242,24 @@ class TeamAdmin(admin.ModelAdmin):
 class LedgerEntryAdmin(admin.ModelAdmin):
     """The ledger is append-only: viewable and filterable, never edited here."""
 
-    list_display = ["created_at", "user", "team", "kind", "model", "hold_link", "reserved", "charged",
-                    "note"]
-    list_filter = ["kind", ("user", admin.RelatedOnlyFieldListFilter), "team", "model",
-                   "created_at"]
+    list_display = [
+        "created_at",
+        "user",
+        "team",
+        "kind",
+        "model",
+        "hold_link",
+        "reserved",
+        "charged",
+        "note",
+    ]
+    list_filter = [
+        "kind",
+        ("user", admin.RelatedOnlyFieldListFilter),
+        "team",
+        "model",
+        "created_at",
+    ]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "model", "note"]
     list_select_related = ["user"]

@@ -50,8 +50,12 @@ class ModelPrice(models.Model):
     """An admin-editable price for one model id; see :class:`~fluxweb.providers.pricing.Price`
     for the three bases. Estimates read this row and fall back to ``ModelSpec.price``."""
 
-    model_id = models.CharField(max_length=64, unique=True, help_text="e.g. deepinfra/flux-1-schnell")
-    basis = models.CharField(max_length=16, choices=[(b.value, b.value) for b in Basis], default=Basis.PIXEL_STEP.value)
+    model_id = models.CharField(
+        max_length=64, unique=True, help_text="e.g. deepinfra/flux-1-schnell"
+    )
+    basis = models.CharField(
+        max_length=16, choices=[(b.value, b.value) for b in Basis], default=Basis.PIXEL_STEP.value
+    )
     usd_per_unit = models.DecimalField(
         **USD, help_text="USD per unit: per 1024² px per N steps, per image, or per server hour"
     )
@@ -59,7 +63,9 @@ class ModelPrice(models.Model):
         default=1, help_text="pixel_step only: the steps one unit pays for (dev: 25)"
     )
     images_per_hour = models.PositiveIntegerField(
-        null=True, blank=True, help_text="hour only: how many images an hour of server makes (assumed)"
+        null=True,
+        blank=True,
+        help_text="hour only: how many images an hour of server makes (assumed)",
     )
     source = models.CharField(max_length=200, blank=True, help_text="where this price comes from")
     updated_at = models.DateTimeField(auto_now=True)
@@ -67,8 +73,12 @@ class ModelPrice(models.Model):
     class Meta:
         ordering = ["model_id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(usd_per_unit__gte=0), name="price_not_negative"),
-            models.CheckConstraint(condition=models.Q(steps_per_unit__gte=1), name="price_steps_per_unit_positive"),
+            models.CheckConstraint(
+                condition=models.Q(usd_per_unit__gte=0), name="price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(steps_per_unit__gte=1), name="price_steps_per_unit_positive"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(basis=Basis.HOUR.value) | models.Q(images_per_hour__gte=1),
                 name="price_hourly_needs_throughput",
@@ -118,7 +128,9 @@ class BudgetDefaults(BudgetFields):
 
     class Meta:
         verbose_name = verbose_name_plural = "budget defaults for new users"
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="budget_defaults_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="budget_defaults_singleton")
+        ]
 
     def __str__(self) -> str:
         return "Defaults for new users"
@@ -138,7 +150,9 @@ class Quota(BudgetFields):
     transaction as the ledger row that explains the change.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota"
+    )
     period_started_at = models.DateTimeField(help_text="start of the period the totals belong to")
     reserved_usd = models.DecimalField(**USD, default=Decimal(0))
     spent_usd = models.DecimalField(**USD, default=Decimal(0))
@@ -147,8 +161,12 @@ class Quota(BudgetFields):
     class Meta:
         ordering = ["user__username"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(reserved_usd__gte=0), name="quota_reserved_not_negative"),
-            models.CheckConstraint(condition=models.Q(budget_usd__gte=0), name="quota_budget_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(reserved_usd__gte=0), name="quota_reserved_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_usd__gte=0), name="quota_budget_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,17 +219,23 @@ class ModelLimit(models.Model):
 
 
 class DefaultModelLimit(ModelLimit):
-    defaults = models.ForeignKey(BudgetDefaults, on_delete=models.CASCADE, related_name="model_limits")
+    defaults = models.ForeignKey(
+        BudgetDefaults, on_delete=models.CASCADE, related_name="model_limits"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["defaults", "model_id"], name="default_limit_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["defaults", "model_id"], name="default_limit_unique")
+        ]
 
 
 class QuotaModelLimit(ModelLimit):
     quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="model_limits")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["quota", "model_id"], name="quota_limit_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["quota", "model_id"], name="quota_limit_unique")
+        ]
 
 
 class Team(models.Model):
@@ -268,7 +292,11 @@ class Hold(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="budget_holds"
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="holds",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holds",
         help_text="the pool charged: this team's budget; blank: the user's own",
     )
     model = models.CharField(max_length=64, help_text="fluxweb model id")
@@ -286,7 +314,8 @@ class Hold(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state__in=["held", "settled", "released"]), name="hold_state_valid"
+                condition=models.Q(state__in=["held", "settled", "released"]),
+                name="hold_state_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(reserved_usd__gte=0), name="hold_reserved_not_negative"
@@ -314,17 +343,28 @@ class LedgerEntry(models.Model):
         REFUND = "refund", "Refund"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ledger_entries"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="ledger_entries",
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
         help_text="the pool: this team's budget; blank: the user's own",
     )
     hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="entries")
     model = models.CharField(max_length=64, help_text="fluxweb model id")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    reserved_usd = models.DecimalField(**USD, default=Decimal(0), help_text="change to the amount held")
-    charged_usd = models.DecimalField(**USD, default=Decimal(0), help_text="change to the amount spent")
+    reserved_usd = models.DecimalField(
+        **USD, default=Decimal(0), help_text="change to the amount held"
+    )
+    charged_usd = models.DecimalField(
+        **USD, default=Decimal(0), help_text="change to the amount spent"
+    )
     period_started_at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -342,7 +382,10 @@ class LedgerEntry(models.Model):
         constraints = [
             # A hold is reserved, charged and refunded at most once each.
             models.UniqueConstraint(fields=["hold", "kind"], name="ledger_once_per_hold"),
-            models.CheckConstraint(condition=models.Q(kind__in=["reserve", "charge", "refund"]), name="ledger_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["reserve", "charge", "refund"]),
+                name="ledger_kind_valid",
+            ),
         ]
 
     def __str__(self) -> str:

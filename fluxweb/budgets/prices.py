@@ -43,13 +43,17 @@ def price_from_columns(obj: Any, spec: ModelSpec, prefix: str = "price_") -> Pri
     return ModelPrice(model_id=spec.id, **values).as_price()
 
 
-def estimate_with(price: Price, spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int) -> Decimal:
+def estimate_with(
+    price: Price, spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int
+) -> Decimal:
     """Estimated USD for a request at ``price``: ``num_images`` images of ``width``×``height``
     pixels at ``steps`` steps (None: the model's default)."""
     return price.estimate(width, height, steps or spec.default_steps or 1, num_images)
 
 
-def estimate_cost(spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int) -> Decimal:
+def estimate_cost(
+    spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int
+) -> Decimal:
     """Estimated USD for a request (see :func:`estimate_with`), priced by :func:`price_for`."""
     return estimate_with(price_for(spec), spec, width, height, steps, num_images)
 

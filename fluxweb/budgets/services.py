@@ -71,7 +71,9 @@ def quota_for(user: Any, now: datetime | None = None) -> Quota:
     )
     if created:
         QuotaModelLimit.objects.bulk_create(
-            QuotaModelLimit(quota=quota, model_id=limit.model_id, images_per_day=limit.images_per_day)
+            QuotaModelLimit(
+                quota=quota, model_id=limit.model_id, images_per_day=limit.images_per_day
+            )
             for limit in defaults.model_limits.all()
         )
     return quota
@@ -81,7 +83,9 @@ def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
     """The user's quota row, locked (``SELECT ... FOR UPDATE``) until the transaction ends,
     with ``model_limit``: its images-per-day cap for ``model_id`` or None. One query; a
     user without a quota row gets one from the defaults first (:func:`quota_for`)."""
-    cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values("images_per_day")[:1]
+    cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values(
+        "images_per_day"
+    )[:1]
     # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that
     # row too.
     locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap))
@@ -107,7 +111,9 @@ def team_status(team: Team, now: datetime | None = None) -> BudgetStatus:
     )
 
 
-def status_of(quota: Quota, now: datetime | None = None, *, with_images: bool = False) -> BudgetStatus:
+def status_of(
+    quota: Quota, now: datetime | None = None, *, with_images: bool = False
+) -> BudgetStatus:
     """:class:`BudgetStatus` of a quota row as of ``now`` (a period that has ended by now
     counts as a fresh one). ``with_images`` adds today's image count (one query)."""
     now = now or timezone.now()
@@ -120,7 +126,9 @@ def status_of(quota: Quota, now: datetime | None = None, *, with_images: bool = 
         period=quota.period,
         resets_at=period_end(quota.period, start),
         images_per_day=quota.images_per_day,
-        images_today=images_since(quota.user_id, period_start(Period.DAILY, now)) if with_images else None,
+        images_today=images_since(quota.user_id, period_start(Period.DAILY, now))
+        if with_images
+        else None,
     )
 
 
@@ -132,10 +140,15 @@ def budget_status(user: Any, now: datetime | None = None) -> BudgetStatus | None
     now = now or timezone.now()
     quota = Quota.objects.filter(user=user).first()
     if quota is None:
-        defaults = BudgetDefaults.objects.filter(pk=1).first() or BudgetDefaults(budget_usd=Decimal("5.00"))
+        defaults = BudgetDefaults.objects.filter(pk=1).first() or BudgetDefaults(
+            budget_usd=Decimal("5.00")
+        )
         quota = Quota(
-            user=user, budget_usd=defaults.budget_usd, period=defaults.period,
-            images_per_day=defaults.images_per_day, period_started_at=period_start(defaults.period, now),
+            user=user,
+            budget_usd=defaults.budget_usd,
+            period=defaults.period,
+            images_per_day=defaults.images_per_day,
+            period_started_at=period_start(defaults.period, now),
         )
     return status_of(quota, now, with_images=True)
 
@@ -157,8 +170,15 @@ def _counted_holds(user_id: int, since: datetime) -> QuerySet[Hold]:
 
 
 def reserve(
-    user: Any, model_id: str, amount_usd: Decimal, images: int, *, team: Team | None = None,
-    label: str = "", note: str = "", now: datetime | None = None,
+    user: Any,
+    model_id: str,
+    amount_usd: Decimal,
+    images: int,
+    *,
+    team: Team | None = None,
+    label: str = "",
+    note: str = "",
+    now: datetime | None = None,
 ) -> Reservation:
     """Check a request for ``images`` images of ``model_id`` estimated at ``amount_usd``
     (USD, from :func:`~.prices.estimate_cost`) against ``user``'s budget and caps, and hold
@@ -187,12 +207,22 @@ def reserve(
         _hold(pool if pool is not None else quota, amount_usd, now)
         started = (pool if pool is not None else quota).period_started_at
         hold = Hold.objects.create(
-            user=user, team=pool, model=model_id, images=images, reserved_usd=amount_usd,
+            user=user,
+            team=pool,
+            model=model_id,
+            images=images,
+            reserved_usd=amount_usd,
             period_started_at=started,
         )
         LedgerEntry.objects.create(
-            user=user, team=pool, hold=hold, model=model_id, kind=LedgerEntry.Kind.RESERVE,
-            reserved_usd=amount_usd, period_started_at=started, note=note[:200],
+            user=user,
+            team=pool,
+            hold=hold,
+            model=model_id,
+            kind=LedgerEntry.Kind.RESERVE,
+            reserved_usd=amount_usd,
+            period_started_at=started,
+            note=note[:200],
         )
     if pool is not None:
         return Reservation(hold, team_status(pool, now))
@@ -237,8 +267,14 @@ def _hold(pool: Quota | Team, amount: Decimal, now: datetime) -> None:
 
 
 def _check(
-    quota: Quota, model_id: str, label: str, amount: Decimal, images: int, now: datetime,
-    *, money: bool = True,
+    quota: Quota,
+    model_id: str,
+    label: str,
+    amount: Decimal,
+    images: int,
+    now: datetime,
+    *,
+    money: bool = True,
 ) -> int | None:
     """Raise :class:`QuotaExceeded` unless the request fits (its money too, unless ``money``
     is False: a team pays); returns today's images (all models) when the quota has a daily
@@ -304,9 +340,15 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
             return None
         hold.state = state
         entry = LedgerEntry.objects.create(
-            user_id=hold.user_id, team_id=hold.team_id, hold=hold, model=hold.model, kind=kind,
-            reserved_usd=-hold.reserved_usd, charged_usd=charged,
-            period_started_at=hold.period_started_at, note=note,
+            user_id=hold.user_id,
+            team_id=hold.team_id,
+            hold=hold,
+            model=hold.model,
+            kind=kind,
+            reserved_usd=-hold.reserved_usd,
+            charged_usd=charged,
+            period_started_at=hold.period_started_at,
+            note=note,
         )
         if pool is not None and pool.period_started_at == hold.period_started_at:
             type(pool).objects.filter(pk=pool.pk).update(
@@ -319,7 +361,9 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
 # --- admin operations ----------------------------------------------------------------------
 
 
-def set_budget(quotas: Iterable[Quota], budget_usd: Decimal | None, period: str | None = None) -> int:
+def set_budget(
+    quotas: Iterable[Quota], budget_usd: Decimal | None, period: str | None = None
+) -> int:
     """Give ``quotas`` a new budget (None: no money limit) and optionally a new period."""
     changes: dict[str, Any] = {"budget_usd": budget_usd}
     if period:

@@ -12,7 +12,9 @@ from django.dispatch import receiver
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def give_new_user_a_quota(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def give_new_user_a_quota(
+    sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if created and not raw:
         from .services import quota_for
 

@@ -28,16 +28,23 @@ class FilterForm(forms.Form):
     """
 
     q = forms.CharField(
-        required=False, max_length=200, label="Search prompts",
+        required=False,
+        max_length=200,
+        label="Search prompts",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words from the prompt…"}),
     )
     author = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Author")
     provider = forms.ChoiceField(required=False, label="Provider")
     model = forms.ChoiceField(required=False, label="Model")
-    status = forms.ChoiceField(required=False, label="Status",
-                               choices=[("", "Any status"), *Generation.Status.choices])
-    date_from = BoundedDateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = BoundedDateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(
+        required=False, label="Status", choices=[("", "Any status"), *Generation.Status.choices]
+    )
+    date_from = BoundedDateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = BoundedDateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
     favourites = forms.BooleanField(required=False, label="My favourites")
     pinned = forms.BooleanField(required=False, label="Pinned")
 
@@ -57,7 +64,11 @@ class FilterForm(forms.Form):
     @property
     def values(self) -> dict[str, Any]:
         """The valid, non-empty filters."""
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "", False)
+        }
 
     @property
     def is_filtered(self) -> bool:
@@ -65,7 +76,9 @@ class FilterForm(forms.Form):
 
     def query_string(self, **extra: Any) -> str:
         """The filters as a URL query (``q=cat&model=...``) plus ``extra`` parameters."""
-        params = {name: ("1" if value is True else str(value)) for name, value in self.values.items()}
+        params = {
+            name: ("1" if value is True else str(value)) for name, value in self.values.items()
+        }
         params.update({name: value for name, value in extra.items() if value not in (None, "")})
         return urlencode(params)
 
@@ -77,16 +90,24 @@ class FilterForm(forms.Form):
         values = self.values
         if search and "q" in values:
             queryset = queryset.search_prompt(values["q"])
-        for name, lookup in (("author", "author_id"), ("provider", "provider"), ("model", "model"),
-                             ("status", "status")):
+        for name, lookup in (
+            ("author", "author_id"),
+            ("provider", "provider"),
+            ("model", "model"),
+            ("status", "status"),
+        ):
             if name in values:
                 queryset = queryset.filter(**{lookup: values[name]})
         if "date_from" in values:
             queryset = queryset.filter(created_at__gte=start_of_day(values["date_from"]))
         if "date_to" in values:
-            queryset = queryset.filter(created_at__lt=start_of_day(values["date_to"] + timedelta(days=1)))
+            queryset = queryset.filter(
+                created_at__lt=start_of_day(values["date_to"] + timedelta(days=1))
+            )
         if values.get("favourites"):
-            queryset = queryset.filter(Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))))
+            queryset = queryset.filter(
+                Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk")))
+            )
         if values.get("pinned"):
             queryset = queryset.filter(pinned=True)
         return queryset

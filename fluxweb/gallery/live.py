@@ -71,8 +71,11 @@ class CardEvent:
         return f"id: {self.version.isoformat()}\nevent: {self.kind}\n{data}\n\n"
 
 
-def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL,
-                  sent: dict[tuple[str, int], datetime] | None = None) -> list[CardEvent]:
+def changes_since(
+    cursor: datetime | None,
+    limit: int = MAX_EVENTS_PER_POLL,
+    sent: dict[tuple[str, int], datetime] | None = None,
+) -> list[CardEvent]:
     """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap, and
     deletions recorded since then, oldest first (two queries). ``cursor=None`` means
     "nothing yet". Card versions already in ``sent`` (``(GENERATION, id)`` → newest version
@@ -87,8 +90,11 @@ def changes_since(cursor: datetime | None, limit: int = MAX_EVENTS_PER_POLL,
     if len(generations) == limit:  # more changes wait: deletions after them come next time
         deletions = deletions.filter(deleted_at__lte=generations[-1].updated_at)
     if sent:
-        generations = [g for g in generations
-                       if (previous := sent.get((GENERATION, g.pk))) is None or previous < g.updated_at]
+        generations = [
+            g
+            for g in generations
+            if (previous := sent.get((GENERATION, g.pk))) is None or previous < g.updated_at
+        ]
     events = [CardEvent(g.pk, g.updated_at, render_card(g)) for g in generations]
     events += [CardEvent(d.generation_id, d.deleted_at, "", DELETED) for d in deletions[:limit]]
     return sorted(events, key=lambda event: event.version)
@@ -131,7 +137,9 @@ class LiveHub:
         wake = asyncio.Event()
         listener = None
         if notify.available():
-            listener = notify.Listener([notify.GENERATIONS], lambda: loop.call_soon_threadsafe(wake.set))
+            listener = notify.Listener(
+                [notify.GENERATIONS], lambda: loop.call_soon_threadsafe(wake.set)
+            )
             listener.start()
         try:
             await self._fan_out(loop, wake, listener)
@@ -139,14 +147,19 @@ class LiveHub:
             if listener:
                 listener.stop()
 
-    async def _fan_out(self, loop: asyncio.AbstractEventLoop, wake: asyncio.Event,
-                       listener: notify.Listener | None) -> None:
+    async def _fan_out(
+        self, loop: asyncio.AbstractEventLoop, wake: asyncio.Event, listener: notify.Listener | None
+    ) -> None:
         cursor = await loop.run_in_executor(self._executor, self._latest)
         sent: dict[tuple[str, int], datetime] = {}
         last_query = -math.inf
         while self.subscribers:
             listening = listener is not None and listener.connected.is_set()
-            timeout = settings.FLUXWEB_LIVE_NOTIFY_FALLBACK if listening else settings.FLUXWEB_LIVE_POLL_INTERVAL
+            timeout = (
+                settings.FLUXWEB_LIVE_NOTIFY_FALLBACK
+                if listening
+                else settings.FLUXWEB_LIVE_POLL_INTERVAL
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout)
             # At most one query per FLUXWEB_LIVE_MIN_GAP: a wake right after a query waits
@@ -174,8 +187,13 @@ class LiveHub:
                     else:
                         queue.put_nowait(event)
             if fresh and logger.isEnabledFor(logging.DEBUG):  # bench/latency.py reads these
-                logger.debug("live hub: woke=%.6f queried=%.6f sent=%.6f events=%s", woke, queried, time.time(),
-                             " ".join(f"{e.generation_id}@{e.version.isoformat()}" for e in fresh))
+                logger.debug(
+                    "live hub: woke=%.6f queried=%.6f sent=%.6f events=%s",
+                    woke,
+                    queried,
+                    time.time(),
+                    " ".join(f"{e.generation_id}@{e.version.isoformat()}" for e in fresh),
+                )
             if cursor is not None:
                 horizon = cursor - OVERLAP * 2
                 sent = {key: version for key, version in sent.items() if version > horizon}
@@ -184,7 +202,9 @@ class LiveHub:
         close_old_connections()
         return latest_version()
 
-    def _poll(self, cursor: datetime | None, sent: dict[tuple[str, int], datetime]) -> list[CardEvent]:
+    def _poll(
+        self, cursor: datetime | None, sent: dict[tuple[str, int], datetime]
+    ) -> list[CardEvent]:
         try:
             return changes_since(cursor, sent=sent)
         except DatabaseError:

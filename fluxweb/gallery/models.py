@@ -12,7 +12,9 @@ from fluxweb.generations.models import Generation
 class Favourite(models.Model):
     """A user's star on a generation (at most one per user and generation)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="favourites")
     created_at = models.DateTimeField(db_default=Now(), editable=False)
 

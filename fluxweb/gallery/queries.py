@@ -39,11 +39,17 @@ class DistinctList(Aggregate):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
-            compiler, connection, function="STRING_AGG", template="%(function)s(DISTINCT %(expressions)s, ',')", **extra
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(DISTINCT %(expressions)s, ',')",
+            **extra,
         )
 
 
-def gallery_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
+def gallery_page(
+    user: Any, filters: FilterForm, cursor: Cursor | None, size: int = PAGE_SIZE
+) -> Page:
     """Generations newest first after ``cursor``, each with ``images`` prefetched and
     ``is_favourite`` (starred by ``user``). Two queries."""
     queryset = filters.generations(Generation.objects.for_gallery(), user).annotate(
@@ -67,7 +73,9 @@ def neighbour(user: Any, filters: FilterForm, pk: int, direction: str) -> int | 
     return rows.values_list("pk", flat=True).first()
 
 
-def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: int = HISTORY_PAGE_SIZE) -> Page:
+def history_page(
+    user: Any, filters: FilterForm, cursor: Cursor | None, size: int = HISTORY_PAGE_SIZE
+) -> Page:
     """Distinct prompts, most recently used first, each with ``use_count``, ``last_used_at``,
     ``author_names`` (sorted usernames) and ``latest``: the :class:`LatestImage` of each of
     the HISTORY_IMAGES newest generations passing the filters that has images (its first
@@ -94,7 +102,13 @@ def history_page(user: Any, filters: FilterForm, cursor: Cursor | None, size: in
         # No status condition here: "succeeded" matches almost every row, and it would tempt
         # SQLite's planner into the status index; generations without images are skipped below.
         .filter(prompt__in=[prompt.pk for prompt in page.items])
-        .annotate(rank=Window(RowNumber(), partition_by=F("prompt_id"), order_by=[F("created_at").desc(), F("id").desc()]))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("prompt_id"),
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
         .filter(rank__lte=HISTORY_IMAGES)
         .annotate(
             image_pk=Subquery(first_image.values("pk")[:1]),

@@ -70,7 +70,9 @@ def prefilled_form(request: HttpRequest) -> tuple[GenerationForm, Generation | N
     return GenerationForm(), None
 
 
-def page_context(request: HttpRequest, filters: FilterForm, cursor: Cursor | None) -> dict[str, Any]:
+def page_context(
+    request: HttpRequest, filters: FilterForm, cursor: Cursor | None
+) -> dict[str, Any]:
     page = gallery_page(request.user, filters, cursor, PAGE_SIZE)
     next_query = filters.query_string(cursor=page.next_cursor.encode()) if page.next_cursor else ""
     return {"filters": filters, "page": page, "cursor": cursor, "next_query": next_query}
@@ -142,7 +144,9 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
                     yield event.encode()
             while True:
                 try:
-                    event = await asyncio.wait_for(queue.get(), timeout=settings.FLUXWEB_LIVE_KEEPALIVE)
+                    event = await asyncio.wait_for(
+                        queue.get(), timeout=settings.FLUXWEB_LIVE_KEEPALIVE
+                    )
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue

@@ -13,12 +13,28 @@ class GeneratedImageInline(admin.TabularInline):
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    list_display = ["id", "author", "model", "status", "width", "height", "estimated_cost_usd", "created_at"]
+    list_display = [
+        "id",
+        "author",
+        "model",
+        "status",
+        "width",
+        "height",
+        "estimated_cost_usd",
+        "created_at",
+    ]
     list_filter = ["status", "provider", "model"]
     search_fields = ["prompt__text", "author__username"]
     list_select_related = ["author", "prompt"]
     raw_id_fields = ["prompt"]
-    readonly_fields = ["created_at", "started_at", "provider_called_at", "finished_at", "updated_at", "requeues"]
+    readonly_fields = [
+        "created_at",
+        "started_at",
+        "provider_called_at",
+        "finished_at",
+        "updated_at",
+        "requeues",
+    ]
     inlines = [GeneratedImageInline]
 
     # Through delete_generation, as the gallery deletes: files removed from storage, the

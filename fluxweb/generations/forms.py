@@ -35,19 +35,31 @@ class GenerationForm(forms.Form):
 
     prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH,
-        widget=forms.Textarea(attrs={
-            "rows": 2, "placeholder": "Describe the image…", "data-max-length": MAX_PROMPT_LENGTH,
-            "aria-describedby": "prompt-counter", "aria-keyshortcuts": "Control+Enter Meta+Enter",
-        }),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "placeholder": "Describe the image…",
+                "data-max-length": MAX_PROMPT_LENGTH,
+                "aria-describedby": "prompt-counter",
+                "aria-keyshortcuts": "Control+Enter Meta+Enter",
+            }
+        ),
     )
     negative_prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 1})
     )
     # Choosing a model re-renders the form for it (its limits and defaults, views.form).
-    model = forms.ChoiceField(widget=forms.Select(attrs={
-        "hx-get": reverse_lazy("generations:form"), "hx-trigger": "change", "hx-include": "closest form",
-        "hx-target": "#generation-form", "hx-swap": "outerHTML",
-    }))
+    model = forms.ChoiceField(
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("generations:form"),
+                "hx-trigger": "change",
+                "hx-include": "closest form",
+                "hx-target": "#generation-form",
+                "hx-swap": "outerHTML",
+            }
+        )
+    )
     aspect = forms.ChoiceField(
         label="Aspect ratio",
         required=False,
@@ -56,13 +68,18 @@ class GenerationForm(forms.Form):
     width = forms.IntegerField(label="Width (px)")
     height = forms.IntegerField(label="Height (px)")
     num_inference_steps = forms.IntegerField(label="Steps", required=False)
-    guidance_scale = forms.DecimalField(label="Guidance scale", required=False, max_digits=5, decimal_places=2)
-    seed = forms.IntegerField(required=False, help_text="Blank picks a random seed; it is recorded.")
+    guidance_scale = forms.DecimalField(
+        label="Guidance scale", required=False, max_digits=5, decimal_places=2
+    )
+    seed = forms.IntegerField(
+        required=False, help_text="Blank picks a random seed; it is recorded."
+    )
     num_images = forms.IntegerField(label="Images", initial=1)
     # Charge to: a team's pool (by name) instead of the member's own budget; the budgets
     # service refuses a team the author is not in. Rendered by {% charge_to %} (budgets).
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), to_field_name="name", required=False,
-                                  label="Charge to")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), to_field_name="name", required=False, label="Charge to"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,8 +163,14 @@ class GenerationForm(forms.Form):
 
     def _apply_limits(self, spec: ModelSpec) -> None:
         """Put the model's limits on the widgets (a hint to browsers, not the check)."""
-        for name, bounds in (("width", spec.width), ("height", spec.height), ("num_images", spec.num_images)):
-            self.fields[name].widget.attrs.update(min=bounds.minimum, max=bounds.maximum, step=bounds.step)
+        for name, bounds in (
+            ("width", spec.width),
+            ("height", spec.height),
+            ("num_images", spec.num_images),
+        ):
+            self.fields[name].widget.attrs.update(
+                min=bounds.minimum, max=bounds.maximum, step=bounds.step
+            )
             self.fields[name].help_text = bounds.describe()
         self.initial.setdefault("width", spec.default_width)
         self.initial.setdefault("height", spec.default_height)
@@ -203,7 +226,9 @@ class GenerationForm(forms.Form):
         elif data.get("guidance_scale") is not None:
             low, high = spec.guidance_scale
             if not Decimal(str(low)) <= data["guidance_scale"] <= Decimal(str(high)):
-                self.add_error("guidance_scale", f"{spec.label} takes a guidance scale of {low:g}–{high:g}.")
+                self.add_error(
+                    "guidance_scale", f"{spec.label} takes a guidance scale of {low:g}–{high:g}."
+                )
         if not spec.negative_prompt:
             data["negative_prompt"] = ""
         return data
@@ -223,7 +248,9 @@ class GenerationForm(forms.Form):
         initial = self.initial
         try:
             return estimate_cost(
-                self.spec, int(initial["width"]), int(initial["height"]),
+                self.spec,
+                int(initial["width"]),
+                int(initial["height"]),
                 int(initial["num_inference_steps"]) if initial.get("num_inference_steps") else None,
                 int(initial.get("num_images") or 1),
             )
@@ -234,11 +261,20 @@ class GenerationForm(forms.Form):
         """Estimated USD of the request as bound so far, or None while a field the price
         depends on (model, size, steps, images) is invalid. The prompt does not matter."""
         self.is_valid()
-        price_free = {"prompt", "negative_prompt", "seed", "guidance_scale", "aspect", NON_FIELD_ERRORS}
+        price_free = {
+            "prompt",
+            "negative_prompt",
+            "seed",
+            "guidance_scale",
+            "aspect",
+            NON_FIELD_ERRORS,
+        }
         if set(self.errors) - price_free:
             return None
         data = self.cleaned_data
         if not isinstance(data.get("model"), ModelSpec):
             return None
         spec: ModelSpec = data["model"]
-        return estimate_cost(spec, data["width"], data["height"], data["num_inference_steps"], data["num_images"])
+        return estimate_cost(
+            spec, data["width"], data["height"], data["num_inference_steps"], data["num_images"]
+        )

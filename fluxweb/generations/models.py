@@ -26,9 +26,16 @@ from fluxweb.queue.heartbeat import current_worker_id
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
 
 __all__ = [
-    "SEARCH_CONFIG", "GeneratedImage", "Generation", "GenerationDeletion", "Prompt", "PromptQuerySet",
-    "prompt_matches", "prompt_search_vector",
+    "SEARCH_CONFIG",
+    "GeneratedImage",
+    "Generation",
+    "GenerationDeletion",
+    "Prompt",
+    "PromptQuerySet",
+    "prompt_matches",
+    "prompt_search_vector",
 ]
+
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def search_prompt(self, text: str) -> GenerationQuerySet:
@@ -51,8 +58,14 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         """Newest first, with what a gallery card shows, in a constant number of queries."""
         # The images are ordered on their own columns: the model's default ordering
         # ("generation", "index") would join the generation table back in.
-        images = models.Prefetch("images", queryset=GeneratedImage.objects.order_by("generation_id", "index"))
-        return self.select_related("author", "prompt").prefetch_related(images).order_by("-created_at", "-id")
+        images = models.Prefetch(
+            "images", queryset=GeneratedImage.objects.order_by("generation_id", "index")
+        )
+        return (
+            self.select_related("author", "prompt")
+            .prefetch_related(images)
+            .order_by("-created_at", "-id")
+        )
 
 
 class Generation(models.Model):
@@ -88,12 +101,16 @@ class Generation(models.Model):
     prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="generations")
     negative_prompt = models.TextField(blank=True)
     provider = models.CharField(max_length=32)
-    model = models.CharField(max_length=64, help_text="fluxweb model id, e.g. deepinfra/flux-1-schnell")
+    model = models.CharField(
+        max_length=64, help_text="fluxweb model id, e.g. deepinfra/flux-1-schnell"
+    )
     width = models.PositiveIntegerField(help_text="pixels")
     height = models.PositiveIntegerField(help_text="pixels")
     num_inference_steps = models.PositiveSmallIntegerField(null=True, blank=True)
     guidance_scale = models.FloatField(null=True, blank=True)
-    seed = models.BigIntegerField(null=True, blank=True, help_text="the seed sent (or reported back)")
+    seed = models.BigIntegerField(
+        null=True, blank=True, help_text="the seed sent (or reported back)"
+    )
     num_images = models.PositiveSmallIntegerField(default=1)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
 
@@ -107,7 +124,9 @@ class Generation(models.Model):
     )
     actual_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     provider_metadata = models.JSONField(default=dict, blank=True)
-    pinned = models.BooleanField(default=False, help_text="highlighted for the whole team (admins set it)")
+    pinned = models.BooleanField(
+        default=False, help_text="highlighted for the whole team (admins set it)"
+    )
 
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -145,12 +164,16 @@ class Generation(models.Model):
             models.Index(fields=["status", "-created_at", "-id"], name="generation_status_newest"),
             models.Index(fields=["prompt", "-created_at", "-id"], name="generation_prompt_newest"),
             models.Index(
-                fields=["-created_at", "-id"], condition=models.Q(pinned=True), name="generation_pinned_newest"
+                fields=["-created_at", "-id"],
+                condition=models.Q(pinned=True),
+                name="generation_pinned_newest",
             ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
+                condition=models.Q(
+                    status__in=["queued", "running", "succeeded", "failed", "cancelled"]
+                ),
                 name="generation_status_valid",
             ),
             models.CheckConstraint(
@@ -226,7 +249,9 @@ class Generation(models.Model):
         Generation.objects.filter(pk=self.pk).update(pinned=pinned, updated_at=Now())
         self.refresh_from_db(fields=["pinned", "updated_at"])
 
-    def _transition(self, from_statuses: tuple[str, ...], where: models.Q | None = None, **changes: Any) -> bool:
+    def _transition(
+        self, from_statuses: tuple[str, ...], where: models.Q | None = None, **changes: Any
+    ) -> bool:
         """Apply ``changes`` only if the row is still in one of ``from_statuses`` (and
         matches ``where``, if given).
 
@@ -247,7 +272,9 @@ class Generation(models.Model):
         ``provider_called``: the worker asks the provider right away, so the same statement
         records :meth:`mark_provider_called`'s stamp (one write instead of two)."""
         changes: dict[str, Any] = {
-            "status": self.Status.RUNNING, "started_at": Now(), "worker_id": current_worker_id(),
+            "status": self.Status.RUNNING,
+            "started_at": Now(),
+            "worker_id": current_worker_id(),
         }
         if provider_called:
             changes["provider_called_at"] = Now()
@@ -273,7 +300,9 @@ class Generation(models.Model):
         row was lost (the sweep enqueues it again); False if it is no longer queued."""
         return self._transition((self.Status.QUEUED,), requeues=models.F("requeues") + 1)
 
-    def mark_succeeded(self, *, seed: int | None, actual_cost_usd: Decimal | None, metadata: dict) -> bool:
+    def mark_succeeded(
+        self, *, seed: int | None, actual_cost_usd: Decimal | None, metadata: dict
+    ) -> bool:
         """Record success; the provider's reported ``seed`` and cost (USD) win when given.
         False if it is no longer running, or its cancel was asked for meanwhile."""
         changes: dict[str, Any] = {
@@ -284,28 +313,38 @@ class Generation(models.Model):
         }
         if seed is not None:
             changes["seed"] = seed
-        return self._transition((self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=True), **changes)
+        return self._transition(
+            (self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=True), **changes
+        )
 
     def mark_cancelled(self) -> bool:
         """Cancel a queued generation before any worker claims it; False if it is no
         longer queued."""
         return self._transition(
-            (self.Status.QUEUED,), status=self.Status.CANCELLED, cancel_requested_at=Now(), finished_at=Now()
+            (self.Status.QUEUED,),
+            status=self.Status.CANCELLED,
+            cancel_requested_at=Now(),
+            finished_at=Now(),
         )
 
     def request_cancel(self) -> bool:
         """Ask a running generation to be discarded when its provider answers (see
         :meth:`mark_cancelled_after_run`); False if it is not running or already asked."""
         return self._transition(
-            (self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=True), cancel_requested_at=Now()
+            (self.Status.RUNNING,),
+            models.Q(cancel_requested_at__isnull=True),
+            cancel_requested_at=Now(),
         )
 
     def mark_cancelled_after_run(self, *, actual_cost_usd: Decimal | None, metadata: dict) -> bool:
         """End a running generation whose cancel was asked for as ``cancelled``, recording
         what its provider reported it cost (USD, None if unknown); False otherwise."""
         return self._transition(
-            (self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=False),
-            status=self.Status.CANCELLED, finished_at=Now(), actual_cost_usd=actual_cost_usd,
+            (self.Status.RUNNING,),
+            models.Q(cancel_requested_at__isnull=False),
+            status=self.Status.CANCELLED,
+            finished_at=Now(),
+            actual_cost_usd=actual_cost_usd,
             provider_metadata={**self.provider_metadata, **metadata},
         )
 

@@ -32,13 +32,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     ``back`` (a same-site URL) is where Close goes; otherwise the gallery. 404 for an
     unknown ``pk``."""
     generation = get_object_or_404(Generation.objects.for_gallery(), pk=pk)
-    return render(request, "generations/detail.html", {
-        "generation": generation,
-        "images": list(generation.images.all()),
-        "can_delete": can_delete(request.user, generation),
-        "can_pin": can_pin(request.user),
-        "back": safe_next(request, request.GET.get("back")) or reverse("gallery:home"),
-    })
+    return render(
+        request,
+        "generations/detail.html",
+        {
+            "generation": generation,
+            "images": list(generation.images.all()),
+            "can_delete": can_delete(request.user, generation),
+            "can_pin": can_pin(request.user),
+            "back": safe_next(request, request.GET.get("back")) or reverse("gallery:home"),
+        },
+    )
 
 
 @require_POST
@@ -71,8 +75,11 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if cancelled and generation.status == Generation.Status.CANCELLED:
         messages.success(request, f"Cancelled generation #{pk}; its reservation was refunded.")
     elif cancelled:
-        messages.success(request, f"Cancelling generation #{pk}: it is discarded when the provider answers, "
-                                  "and charged what the provider bills.")
+        messages.success(
+            request,
+            f"Cancelling generation #{pk}: it is discarded when the provider answers, "
+            "and charged what the provider bills.",
+        )
     else:
         messages.info(request, f"Generation #{pk} had already finished.")
     return redirect(safe_next(request, request.POST.get("next")) or reverse("gallery:home"))

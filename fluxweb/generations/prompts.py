@@ -74,7 +74,13 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
             f"ON CONFLICT ({hash_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1, "
             f"{used_col} = excluded.{used_col} RETURNING {columns}"
         )
-        return next(iter(self.model.objects.db_manager(self.db).raw(sql, [text, Prompt.hash_text(text), *now_params])))
+        return next(
+            iter(
+                self.model.objects.db_manager(self.db).raw(
+                    sql, [text, Prompt.hash_text(text), *now_params]
+                )
+            )
+        )
 
     def record_use(self, prompt_id: int) -> None:
         """Count one more generation of the prompt and stamp ``last_used_at`` (DB clock)."""
@@ -104,8 +110,12 @@ class Prompt(models.Model):
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     # Kept by submit_generation / delete_generation so the prompt history pages through an
     # index instead of aggregating every generation.
-    use_count = models.PositiveIntegerField(default=0, help_text="generations that used this prompt")
-    last_used_at = models.DateTimeField(null=True, blank=True, help_text="when the latest one was submitted")
+    use_count = models.PositiveIntegerField(
+        default=0, help_text="generations that used this prompt"
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the latest one was submitted"
+    )
     # PostgreSQL: to_tsvector('english', text), kept by a trigger (migration 0005) whatever
     # writes the row (bulk_create too); searched through the GIN index "prompt_text_search".
     # Always NULL on SQLite, which searches with LIKE.

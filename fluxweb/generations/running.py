@@ -73,7 +73,10 @@ def call_provider(provider: Provider, request: GenerationRequest) -> GenerationR
     it is never sent again: a later retryable error (an image download that kept
     failing) fails the call instead, as a non-retryable :class:`ProviderError`."""
     for attempt in stamina.retry_context(
-        on=RetryableProviderError, attempts=settings.FLUXWEB_PROVIDER_ATTEMPTS, wait_initial=1.0, wait_max=20.0
+        on=RetryableProviderError,
+        attempts=settings.FLUXWEB_PROVIDER_ATTEMPTS,
+        wait_initial=1.0,
+        wait_max=20.0,
     ):
         limits = (settings.FLUXWEB_PROVIDER_TIMEOUT, answer_budget(request.num_images))
         with attempt, provider_call(*limits) as call:
@@ -132,7 +135,9 @@ def recorded_outcome(generation: Generation, attempted: str) -> str:
         return "deleted"
     logger.warning(
         "generation %s was already %s when its provider call ended (%s); kept that",
-        generation.pk, generation.status, attempted,
+        generation.pk,
+        generation.status,
+        attempted,
     )
     return str(generation.status)
 
@@ -165,9 +170,18 @@ def run_generation(generation_id: int) -> Generation | None:
     latency = time.monotonic() - started
     logger.info(
         "generation=%s provider=%s model=%s latency_s=%.3f outcome=%s",
-        generation.pk, generation.provider, generation.model, latency, outcome_name,
-        extra={"generation_id": generation.pk, "provider": generation.provider, "model": generation.model,
-               "latency_s": round(latency, 3), "outcome": outcome_name},
+        generation.pk,
+        generation.provider,
+        generation.model,
+        latency,
+        outcome_name,
+        extra={
+            "generation_id": generation.pk,
+            "provider": generation.provider,
+            "model": generation.model,
+            "latency_s": round(latency, 3),
+            "outcome": outcome_name,
+        },
     )
     return generation
 
@@ -203,7 +217,9 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
     are discarded and it ends ``cancelled``, charged the provider's reported cost, else the
     estimate (:func:`discard_cancelled`)."""
     # Cancelled (or deleted) while the provider worked: keep none of its images.
-    cancel_asked = list(Generation.objects.filter(pk=generation.pk).values_list("cancel_requested_at", flat=True))
+    cancel_asked = list(
+        Generation.objects.filter(pk=generation.pk).values_list("cancel_requested_at", flat=True)
+    )
     if not cancel_asked or cancel_asked[0] is not None:
         discard_cancelled(generation, result)
         return
@@ -234,7 +250,9 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
             report = f"{str(result.cost_usd)[:40]} ({distrust})"
             logger.warning(
                 "generation %s: %s reported a cost of %s; charged the estimate",
-                generation.pk, provider.label, report,
+                generation.pk,
+                provider.label,
+                report,
             )
             provider_status.record_ignored_cost(generation.provider, report)
     return succeeded
@@ -246,7 +264,9 @@ def discard_cancelled(generation: Generation, result: GenerationResult) -> bool:
     provider bills the work anyway. Its images are not kept. False (nothing charged) if it
     was not a running generation waiting to be cancelled."""
     with transaction.atomic():
-        cancelled = generation.mark_cancelled_after_run(actual_cost_usd=result.cost_usd, metadata=result.metadata)
+        cancelled = generation.mark_cancelled_after_run(
+            actual_cost_usd=result.cost_usd, metadata=result.metadata
+        )
         if cancelled and generation.hold_id is not None:
             budgets.settle(generation.hold, result.cost_usd)
     return cancelled
@@ -268,8 +288,12 @@ def wait_for_job(generation: Generation, job: PendingJob, deadline: datetime | N
     metadata = {
         **generation.provider_metadata,
         "job_id": job.job_id,
-        "pending": {"job_id": job.job_id, "metadata": job.metadata, "deadline": deadline.isoformat(),
-                    "poll_at": poll_at.isoformat()},
+        "pending": {
+            "job_id": job.job_id,
+            "metadata": job.metadata,
+            "deadline": deadline.isoformat(),
+            "poll_at": poll_at.isoformat(),
+        },
     }
     # No updated_at stamp: the card does not change while the job waits.
     if not Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
@@ -303,29 +327,44 @@ def poll_generation(generation_id: int) -> Generation | None:
     generation = Generation.objects.select_related("prompt").get(pk=generation_id)
     pending = generation.provider_metadata.get("pending")
     if generation.status != Generation.Status.RUNNING or not isinstance(pending, dict):
-        logger.info("generation %s is %s and not pending; no poll", generation_id, generation.status)
+        logger.info(
+            "generation %s is %s and not pending; no poll", generation_id, generation.status
+        )
         return None
-    job = PendingJob(job_id=pending["job_id"], poll_after=settings.FLUXWEB_PENDING_POLL_INTERVAL,
-                     metadata=pending.get("metadata") or {})
+    job = PendingJob(
+        job_id=pending["job_id"],
+        poll_after=settings.FLUXWEB_PENDING_POLL_INTERVAL,
+        metadata=pending.get("metadata") or {},
+    )
     deadline = datetime.fromisoformat(pending["deadline"])
     try:
         provider = get_registry().providers.get(generation.provider)
         if provider is None:
-            raise ProviderError(f"the provider {generation.provider} is no longer enabled on this server")
+            raise ProviderError(
+                f"the provider {generation.provider} is no longer enabled on this server"
+            )
         try:
             limits = (settings.FLUXWEB_PROVIDER_TIMEOUT, answer_budget(generation.num_images))
             with provider_call(*limits):
                 outcome = provider.poll(job)
         except RetryableProviderError as exc:
             if timezone.now() >= deadline:
-                raise ProviderError(f"{provider.label} did not finish in time; last error: {exc.reason}") from exc
-            logger.info("generation %s: polling %s failed, will retry: %s",
-                        generation_id, provider.label, exc.reason)
+                raise ProviderError(
+                    f"{provider.label} did not finish in time; last error: {exc.reason}"
+                ) from exc
+            logger.info(
+                "generation %s: polling %s failed, will retry: %s",
+                generation_id,
+                provider.label,
+                exc.reason,
+            )
             outcome = job
         if isinstance(outcome, PendingJob):
             if timezone.now() >= deadline:
                 timeout = settings.FLUXWEB_PENDING_TIMEOUT
-                raise ProviderError(f"{provider.label} did not finish the image within {timeout:g} seconds")
+                raise ProviderError(
+                    f"{provider.label} did not finish the image within {timeout:g} seconds"
+                )
             wait_for_job(generation, outcome, deadline)
         else:
             finish_generation(generation, outcome, provider)
@@ -333,11 +372,15 @@ def poll_generation(generation_id: int) -> Generation | None:
         fail_generation(generation, exc.reason)
     except Exception:
         logger.exception("polling generation %s crashed", generation_id)
-        fail_generation(generation, "fluxweb hit an internal error while waiting for this generation")
+        fail_generation(
+            generation, "fluxweb hit an internal error while waiting for this generation"
+        )
     return generation
 
 
-def store_images(generation: Generation, result: GenerationResult, provider_label: str) -> list[GeneratedImage]:
+def store_images(
+    generation: Generation, result: GenerationResult, provider_label: str
+) -> list[GeneratedImage]:
     """Check every image (format, decodability, caps) and save its file, with its WebP
     thumbnail, through the default storage; returns the :class:`GeneratedImage` rows, not
     yet saved (:func:`finish_generation` saves them with the success). Raises
@@ -347,7 +390,10 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
     if len(result.images) > generation.num_images:
         logger.warning(
             "generation %s: %s returned %s images for %s requested; keeping the first",
-            generation.pk, provider_label, len(result.images), generation.num_images,
+            generation.pk,
+            provider_label,
+            len(result.images),
+            generation.num_images,
         )
         result.images = result.images[: generation.num_images]
     # Each image is decoded once: the check's decoding makes the thumbnail, then the
@@ -363,7 +409,12 @@ def store_images(generation: Generation, result: GenerationResult, provider_labe
         if (image.width, image.height) != (generation.width, generation.height):
             logger.warning(
                 "generation %s image %s is %sx%s, requested %sx%s",
-                generation.pk, index, image.width, image.height, generation.width, generation.height,
+                generation.pk,
+                index,
+                image.width,
+                image.height,
+                generation.width,
+                generation.height,
             )
         record = GeneratedImage(
             generation=generation,

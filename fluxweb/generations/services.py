@@ -68,8 +68,13 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
         reservation = None
         if signed_in:
             reservation = budgets.reserve(
-                author, spec.id, estimate_usd, num_images, team=data.get("team"),
-                label=spec.label, note=f"{num_images} × {width}×{height}",
+                author,
+                spec.id,
+                estimate_usd,
+                num_images,
+                team=data.get("team"),
+                label=spec.label,
+                note=f"{num_images} × {width}×{height}",
             )
         generation = Generation.objects.create(
             author=author,
@@ -80,7 +85,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
             width=width,
             height=height,
             num_inference_steps=steps,
-            guidance_scale=float(data["guidance_scale"]) if data.get("guidance_scale") is not None else None,
+            guidance_scale=float(data["guidance_scale"])
+            if data.get("guidance_scale") is not None
+            else None,
             seed=seed,
             num_images=num_images,
             source=source,
@@ -91,7 +98,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     return Submission(generation, reservation.status if reservation else None)
 
 
-def submit_generation(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Generation:
+def submit_generation(
+    author: Any, data: dict[str, Any], source: str = Generation.Source.WEB
+) -> Generation:
     """The generation :func:`submit` queued (same arguments and errors)."""
     return submit(author, data, source).generation
 
@@ -110,7 +119,9 @@ def cancel_generation(generation: Generation, by: Any) -> bool:
     with transaction.atomic():
         if generation.mark_cancelled():
             if generation.hold_id is not None:
-                budgets.release(generation.hold, f"cancelled by {by.get_username()}" if by else "cancelled")
+                budgets.release(
+                    generation.hold, f"cancelled by {by.get_username()}" if by else "cancelled"
+                )
             logger.info("generation %s cancelled while queued", generation.pk)
             return True
     if generation.request_cancel():
@@ -142,7 +153,12 @@ def retry_generation(generation: Generation, by: Any) -> Submission:
     if data["guidance_scale"] is not None:
         data["guidance_scale"] = Decimal(str(data["guidance_scale"]))
     hold = generation.hold
-    if hold is not None and hold.team_id is not None and by is not None and by.pk == generation.author_id:
+    if (
+        hold is not None
+        and hold.team_id is not None
+        and by is not None
+        and by.pk == generation.author_id
+    ):
         data["team"] = hold.team
     return submit(by, data, generation.source)
 
@@ -180,6 +196,8 @@ def delete_generation(generation: Generation, by: Any = None) -> None:
         deleted_id = generation.pk
         generation.delete()
         Prompt.objects.recount([prompt_id])
-        GenerationDeletion.objects.filter(deleted_at__lt=timezone.now() - DELETION_RETENTION).delete()
+        GenerationDeletion.objects.filter(
+            deleted_at__lt=timezone.now() - DELETION_RETENTION
+        ).delete()
         GenerationDeletion.objects.create(generation_id=deleted_id)
         transaction.on_commit(lambda: delete_files(names))

@@ -94,7 +94,9 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
             report.failed.append(generation.pk)
     if report.requeued or report.failed:
         logger.warning(
-            "sweep: requeued=%s failed=%s", report.requeued, report.failed,
+            "sweep: requeued=%s failed=%s",
+            report.requeued,
+            report.failed,
             extra={"event": "sweep", **report.as_dict()},
         )
     return report

@@ -21,7 +21,9 @@ THUMBNAIL_METHOD = 2  # WebP encoder effort, 0 (fast) – 6 (small)
 CONTENT_TYPE = "image/webp"
 
 
-def make_thumbnail(source: bytes | Image.Image, side: int = THUMBNAIL_SIDE, quality: int = THUMBNAIL_QUALITY) -> bytes:
+def make_thumbnail(
+    source: bytes | Image.Image, side: int = THUMBNAIL_SIDE, quality: int = THUMBNAIL_QUALITY
+) -> bytes:
     """WebP bytes of the image ``source`` (already checked: its bytes, or the decoded
     image, which is left unchanged) scaled to fit ``side``×``side`` pixels, aspect ratio
     kept, never enlarged; EXIF orientation applied."""

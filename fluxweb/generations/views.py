@@ -21,9 +21,15 @@ MODEL_DEFAULTS = ("num_inference_steps", "guidance_scale")
 # The welcome's example prompts: each fills the prompt bar, with an aspect preset.
 EXAMPLES = (
     {"prompt": "A lighthouse on a cliff at dusk, oil painting, warm light", "aspect": "16:9"},
-    {"prompt": "A ceramic teapot shaped like a snail, studio photo, pastel background", "aspect": "1:1"},
+    {
+        "prompt": "A ceramic teapot shaped like a snail, studio photo, pastel background",
+        "aspect": "1:1",
+    },
     {"prompt": "Isometric illustration of a tiny bookshop on a rainy street", "aspect": "4:3"},
-    {"prompt": "Portrait of an astronaut gardener among tomato plants, film photo", "aspect": "3:4"},
+    {
+        "prompt": "Portrait of an astronaut gardener among tomato plants, film photo",
+        "aspect": "3:4",
+    },
 )
 # Posted by a form that is showing errors (generations/_form.html).
 ERRORS_SHOWN = "errors_shown"
@@ -52,8 +58,12 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, "Queued. Your image will appear in the gallery.")
         return redirect("gallery:home")
     generation = submission.generation
-    context = {"generation": generation, "form": form, "estimate": generation.estimated_cost_usd,
-               "budget_now": submission.budget}
+    context = {
+        "generation": generation,
+        "form": form,
+        "estimate": generation.estimated_cost_usd,
+        "budget_now": submission.budget,
+    }
     if ERRORS_SHOWN in request.POST:
         context["fresh_form"] = GenerationForm(initial=_kept_values(request))
     return render(request, "generations/submitted.html", context)
@@ -61,7 +71,9 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _form_errors(request: HtmxHttpRequest, form: GenerationForm) -> HttpResponse:
     if request.htmx:
-        response = render(request, "generations/_form.html", {"form": form, "estimate": form.estimate()})
+        response = render(
+            request, "generations/_form.html", {"form": form, "estimate": form.estimate()}
+        )
         return reswap(retarget(response, "#generation-form"), "outerHTML")
     context = {"form": form, "estimate": form.estimate()}
     return render(request, "generations/new.html", context, status=400)
@@ -78,7 +90,9 @@ def form(request: HttpRequest) -> HttpResponse:
 def estimate(request: HttpRequest) -> HttpResponse:
     """The estimated cost of the form as filled in so far (USD)."""
     form = GenerationForm(request.GET)
-    return render(request, "generations/_form.html#estimate", {"form": form, "estimate": form.estimate()})
+    return render(
+        request, "generations/_form.html#estimate", {"form": form, "estimate": form.estimate()}
+    )
 
 
 def _kept_values(request: HttpRequest, reset: tuple[str, ...] = ()) -> dict[str, str]:

@@ -47,7 +47,9 @@ API_KEY = key_var("AIMLAPI")
 BASE_URL = base_url_var("AIMLAPI", "https://api.aimlapi.com")
 
 INFO: ProviderInfo = ProviderInfo(
-    "aimlapi", NAME, env=(API_KEY, BASE_URL),
+    "aimlapi",
+    NAME,
+    env=(API_KEY, BASE_URL),
     build=lambda values: AIMLAPIProvider(values[API_KEY.name], values[BASE_URL.name]),
 )
 
@@ -135,7 +137,9 @@ class AIMLAPIProvider:
             detail = message_field(response)
             if response.status_code == 403:
                 if "credit" in detail.lower():
-                    raise OutOfCreditsError(f"{NAME} says the account is out of credits", status_code=403)
+                    raise OutOfCreditsError(
+                        f"{NAME} says the account is out of credits", status_code=403
+                    )
                 raise AuthenticationError("the provider rejected the API key", status_code=403)
             raise error_for_status(NAME, response.status_code, detail)
         return self._parse(json_body(NAME, response), request.num_images)
@@ -151,13 +155,21 @@ class AIMLAPIProvider:
             items = requested_images(NAME, payload["images"], wanted)
             images = [fetch_url_image(self.http, _field(item, "url")) for item in items]
         elif isinstance(payload.get("data"), list):  # 2. OpenAI-style
-            images = [self._openai_image(item) for item in requested_images(NAME, payload["data"], wanted)]
-            usage = (payload.get("meta") or {}).get("usage") if isinstance(payload.get("meta"), dict) else None
+            images = [
+                self._openai_image(item) for item in requested_images(NAME, payload["data"], wanted)
+            ]
+            usage = (
+                (payload.get("meta") or {}).get("usage")
+                if isinstance(payload.get("meta"), dict)
+                else None
+            )
             if isinstance(usage, dict):
                 credits = usage.get("credits_used", usage.get("tokens_used"))
                 if isinstance(credits, (int, float)):
                     metadata["credits_used"] = credits
-        elif isinstance(payload.get("output"), dict) and isinstance(payload["output"].get("choices"), list):
+        elif isinstance(payload.get("output"), dict) and isinstance(
+            payload["output"].get("choices"), list
+        ):
             choices = requested_images(NAME, payload["output"]["choices"], wanted)
             images = [decode_base64(NAME, _field(item, "image_base64")) for item in choices]
         else:

@@ -41,7 +41,9 @@ API_KEY = key_var("DEEPINFRA")
 BASE_URL = base_url_var("DEEPINFRA", "https://api.deepinfra.com")
 
 INFO: ProviderInfo = ProviderInfo(
-    "deepinfra", NAME, env=(API_KEY, BASE_URL),
+    "deepinfra",
+    NAME,
+    env=(API_KEY, BASE_URL),
     build=lambda values: DeepInfraProvider(values[API_KEY.name], values[BASE_URL.name]),
 )
 
@@ -109,7 +111,9 @@ class DeepInfraProvider:
         if response.status_code == 403:
             raise AuthenticationError("the provider rejected the API key", status_code=403)
         if response.status_code == 423:
-            raise RetryableProviderError(f"{NAME} says the model is busy (HTTP 423)", status_code=423)
+            raise RetryableProviderError(
+                f"{NAME} says the model is busy (HTTP 423)", status_code=423
+            )
         if response.status_code != 200:
             raise error_for_status(NAME, response.status_code, error_detail(response))
         return self._parse(json_body(NAME, response), request.num_images)

@@ -25,7 +25,9 @@ ENABLED = EnvVar("FLUXWEB_DEMO_PROVIDER", kind="bool", default=True, enables=Tru
 DELAY = EnvVar("FLUXWEB_DEMO_DELAY", kind="float", default=1.0)
 
 INFO: ProviderInfo = ProviderInfo(
-    "demo", LABEL, env=(ENABLED, DELAY),
+    "demo",
+    LABEL,
+    env=(ENABLED, DELAY),
     build=lambda values: DemoProvider(delay=values[DELAY.name]),
 )
 
@@ -79,7 +81,9 @@ def render_placeholder(prompt: str, seed: int, width: int, height: int) -> bytes
     top = tuple(rng.randrange(40, 200) for _ in range(3))
     bottom = tuple(rng.randrange(40, 200) for _ in range(3))
     gradient = Image.linear_gradient("L").resize((width, height))
-    image = Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), gradient)
+    image = Image.composite(
+        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), gradient
+    )
     draw = ImageDraw.Draw(image, "RGBA")
     for _ in range(12):
         radius = rng.randrange(max(4, min(width, height) // 20), max(8, min(width, height) // 4))
@@ -94,7 +98,9 @@ def render_placeholder(prompt: str, seed: int, width: int, height: int) -> bytes
     draw.text((size // 2, size // 2), f"{LABEL} · seed {seed}", font=font, fill="white")
     chars_per_line = max(10, int(width / (size * 0.38)))
     lines = textwrap.wrap(prompt, chars_per_line)[: max(1, (height // 2) // size)]
-    draw.multiline_text((size // 2, size * 3), "\n".join(lines), font=small, fill=(255, 255, 255, 235))
+    draw.multiline_text(
+        (size // 2, size * 3), "\n".join(lines), font=small, fill=(255, 255, 255, 235)
+    )
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -47,7 +47,9 @@ BASE_URL = base_url_var("IMAGEPIPELINE", "https://api.imagepipeline.io")
 SERVER_ID = EnvVar("IMAGEPIPELINE_SERVER_ID")
 
 INFO: ProviderInfo = ProviderInfo(
-    "imagepipeline", NAME, env=(API_KEY, BASE_URL, SERVER_ID),
+    "imagepipeline",
+    NAME,
+    env=(API_KEY, BASE_URL, SERVER_ID),
     build=lambda values: ImagePipelineProvider(
         values[API_KEY.name], values[BASE_URL.name], values[SERVER_ID.name]
     ),
@@ -124,7 +126,9 @@ class ImagePipelineProvider:
         payload = self._call("GET", f"/generate/v3/status/{quote(job.job_id, safe='')}")
         samples = job.metadata.get("samples")
         samples = samples if isinstance(samples, int) and not isinstance(samples, bool) else 4
-        return self._outcome(payload, seed=job.metadata.get("seed"), samples=samples, known_id=job.job_id)
+        return self._outcome(
+            payload, seed=job.metadata.get("seed"), samples=samples, known_id=job.job_id
+        )
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self.http.request(method, path, **kwargs)
@@ -148,7 +152,9 @@ class ImagePipelineProvider:
             if not isinstance(urls, list) or not urls:
                 raise InvalidResponseError(f"{NAME} returned no image")
             return GenerationResult(
-                images=[fetch_url_image(self.http, url) for url in requested_images(NAME, urls, samples)],
+                images=[
+                    fetch_url_image(self.http, url) for url in requested_images(NAME, urls, samples)
+                ],
                 seed=seed if isinstance(seed, int) else None,
                 metadata=metadata,
             )

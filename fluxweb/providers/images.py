@@ -62,7 +62,9 @@ def check_image(data: bytes, provider: str) -> CheckedImage:
         raise InvalidResponseError(f"{provider} returned an image over the size limit")
     content_type = sniff_content_type(data)
     if content_type is None:
-        raise InvalidResponseError(f"{provider} returned something that is not a PNG, JPEG or WebP image")
+        raise InvalidResponseError(
+            f"{provider} returned something that is not a PNG, JPEG or WebP image"
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
@@ -75,6 +77,14 @@ def check_image(data: bytes, provider: str) -> CheckedImage:
                 image.load()
     except InvalidResponseError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise InvalidResponseError(f"{provider} returned a truncated or undecodable image") from exc
-    return CheckedImage(data=data, content_type=content_type, width=width, height=height, decoded=image)
+    return CheckedImage(
+        data=data, content_type=content_type, width=width, height=height, decoded=image
+    )

@@ -45,7 +45,8 @@ MAX_MODEL_ID = 64  # Generation.model's max_length
 # DeepInfra's mount: its key and base URL, plus a switch.
 DEEPINFRA_OPENAI = EnvVar("DEEPINFRA_OPENAI", kind="bool", default=False, enables=True)
 DEEPINFRA_INFO: ProviderInfo = ProviderInfo(
-    "deepinfra-openai", "DeepInfra (OpenAI API)",
+    "deepinfra-openai",
+    "DeepInfra (OpenAI API)",
     env=(DEEPINFRA_API_KEY, DEEPINFRA_BASE_URL, DEEPINFRA_OPENAI),
     build=lambda values: deepinfra_openai(
         values[DEEPINFRA_API_KEY.name], values[DEEPINFRA_BASE_URL.name]
@@ -58,7 +59,9 @@ BASE_URL = EnvVar("OPENAI_IMAGES_BASE_URL", enables=True)
 API_KEY = key_var("OPENAI_IMAGES")
 MODELS = EnvVar("OPENAI_IMAGES_MODELS", kind="list", default=(), enables=True)
 GENERIC_INFO: ProviderInfo = ProviderInfo(
-    "openai-images", "OpenAI-compatible endpoint", env=(BASE_URL, API_KEY, MODELS),
+    "openai-images",
+    "OpenAI-compatible endpoint",
+    env=(BASE_URL, API_KEY, MODELS),
     build=lambda values: generic_openai(
         values[API_KEY.name], values[BASE_URL.name], values[MODELS.name]
     ),
@@ -70,7 +73,9 @@ class OpenAIImagesProvider:
     e.g. ``https://api.together.xyz/v1``), offering ``models`` (ModelSpecs built with
     :func:`openai_model`)."""
 
-    def __init__(self, slug: str, label: str, api_key: str, base_url: str, models: list[ModelSpec]) -> None:
+    def __init__(
+        self, slug: str, label: str, api_key: str, base_url: str, models: list[ModelSpec]
+    ) -> None:
         self.slug = slug
         self.label = label
         self.http = ProviderHTTP(label, base_url, {"Authorization": f"Bearer {api_key}"})
@@ -93,14 +98,20 @@ class OpenAIImagesProvider:
         if status == 403:
             raise AuthenticationError("the provider rejected the API key", status_code=403)
         if status == 429 and _error_code(response) == "insufficient_quota":
-            raise OutOfCreditsError(f"{self.label} says the account is out of credits", status_code=429)
+            raise OutOfCreditsError(
+                f"{self.label} says the account is out of credits", status_code=429
+            )
         if status != 200:
             raise error_for_status(self.label, status, error_detail(response))
         payload = json_body(self.label, response)
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list) or not data:
             raise InvalidResponseError(f"{self.label} returned no image")
-        return GenerationResult(images=[self._image(item) for item in requested_images(self.label, data, request.num_images)])
+        return GenerationResult(
+            images=[
+                self._image(item) for item in requested_images(self.label, data, request.num_images)
+            ]
+        )
 
     def poll(self, job: PendingJob) -> GenerationResult:
         raise NotImplementedError("the OpenAI images API answers synchronously")
@@ -113,8 +124,14 @@ class OpenAIImagesProvider:
         return fetch_url_image(self.http, item.get("url"))
 
 
-def openai_model(slug: str, provider_label: str, api_name: str, model_label: str | None = None,
-                 price: Price | None = None, assumed_steps: int | None = None) -> ModelSpec:
+def openai_model(
+    slug: str,
+    provider_label: str,
+    api_name: str,
+    model_label: str | None = None,
+    price: Price | None = None,
+    assumed_steps: int | None = None,
+) -> ModelSpec:
     """The :class:`ModelSpec` of model ``api_name`` on OpenAI-style provider ``slug``.
 
     Steps and seed are ``None`` (the protocol has neither). ``assumed_steps`` is only used
@@ -152,12 +169,26 @@ def deepinfra_openai(api_key: str, deepinfra_base_url: str) -> OpenAIImagesProvi
     """
     slug, label = DEEPINFRA_INFO.slug, DEEPINFRA_INFO.label
     models = [
-        openai_model(slug, label, "black-forest-labs/FLUX-1-schnell", "FLUX.1 [schnell] · DeepInfra OpenAI API",
-                     FLUX_SCHNELL, assumed_steps=4),
-        openai_model(slug, label, "black-forest-labs/FLUX-1-dev", "FLUX.1 [dev] · DeepInfra OpenAI API",
-                     FLUX_DEV, assumed_steps=25),
+        openai_model(
+            slug,
+            label,
+            "black-forest-labs/FLUX-1-schnell",
+            "FLUX.1 [schnell] · DeepInfra OpenAI API",
+            FLUX_SCHNELL,
+            assumed_steps=4,
+        ),
+        openai_model(
+            slug,
+            label,
+            "black-forest-labs/FLUX-1-dev",
+            "FLUX.1 [dev] · DeepInfra OpenAI API",
+            FLUX_DEV,
+            assumed_steps=25,
+        ),
     ]
-    return OpenAIImagesProvider(slug, label, api_key, deepinfra_base_url.rstrip("/") + "/v1/openai", models)
+    return OpenAIImagesProvider(
+        slug, label, api_key, deepinfra_base_url.rstrip("/") + "/v1/openai", models
+    )
 
 
 def generic_openai(api_key: str, base_url: str, model_names: list[str]) -> OpenAIImagesProvider:

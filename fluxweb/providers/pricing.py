@@ -70,9 +70,12 @@ class Price:
         else:
             cost = (
                 self.usd_per_unit
-                * Decimal(width) / MEGAPIXEL_SIDE
-                * Decimal(height) / MEGAPIXEL_SIDE
-                * Decimal(steps) / self.steps_per_unit
+                * Decimal(width)
+                / MEGAPIXEL_SIDE
+                * Decimal(height)
+                / MEGAPIXEL_SIDE
+                * Decimal(steps)
+                / self.steps_per_unit
                 * num_images
             )
         return cost.quantize(USD_PLACES, rounding=ROUND_HALF_UP)

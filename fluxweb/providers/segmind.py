@@ -45,7 +45,9 @@ API_KEY = key_var("SEGMIND")
 BASE_URL = base_url_var("SEGMIND", "https://api.segmind.com")
 
 INFO: ProviderInfo = ProviderInfo(
-    "segmind", NAME, env=(API_KEY, BASE_URL),
+    "segmind",
+    NAME,
+    env=(API_KEY, BASE_URL),
     build=lambda values: SegmindProvider(values[API_KEY.name], values[BASE_URL.name]),
 )
 
@@ -100,11 +102,16 @@ class SegmindProvider:
         if request.seed is not None:
             body["seed"] = request.seed
         response = self.http.request(
-            "POST", f"/v1/{request.model.api_name}", json=body, max_bytes=settings.FLUXWEB_MAX_IMAGE_BYTES
+            "POST",
+            f"/v1/{request.model.api_name}",
+            json=body,
+            max_bytes=settings.FLUXWEB_MAX_IMAGE_BYTES,
         )
         status = response.status_code
         if status == 406:
-            raise OutOfCreditsError(f"{NAME} says the account does not have enough credits", status_code=406)
+            raise OutOfCreditsError(
+                f"{NAME} says the account does not have enough credits", status_code=406
+            )
         if status == 403:
             raise AuthenticationError(
                 "the provider rejected the API key (it may not use this model)", status_code=403
@@ -115,7 +122,9 @@ class SegmindProvider:
             raise error_for_status(NAME, status, error_detail(response))
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if not content_type.startswith("image/"):
-            raise InvalidResponseError(f"{NAME} answered with {content_type or 'no content type'}, not an image")
+            raise InvalidResponseError(
+                f"{NAME} answered with {content_type or 'no content type'}, not an image"
+            )
         metadata: dict[str, Any] = {}
         credits = _decimal(response.headers.get("x-remaining-credits"))
         if credits is not None:

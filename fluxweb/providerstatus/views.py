@@ -35,14 +35,16 @@ def provider_rows() -> list[ProviderRow]:
     rows = []
     for info in PROVIDERS:
         provider = registry.providers.get(info.slug)
-        rows.append(ProviderRow(
-            slug=info.slug,
-            label=provider.label if provider else info.label,
-            configured=provider is not None,
-            needs=info.needs,
-            models=provider.models() if provider else [],
-            status=statuses.get(info.slug),
-        ))
+        rows.append(
+            ProviderRow(
+                slug=info.slug,
+                label=provider.label if provider else info.label,
+                configured=provider is not None,
+                needs=info.needs,
+                models=provider.models() if provider else [],
+                status=statuses.get(info.slug),
+            )
+        )
     return rows
 
 

@@ -107,12 +107,15 @@ class ThreadedWorker(Worker):
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running:
-            logger.warning("Received %s again - exiting without waiting for tasks.",
-                           signal.strsignal(signum))
+            logger.warning(
+                "Received %s again - exiting without waiting for tasks.", signal.strsignal(signum)
+            )
             self.reset_signals()
             os._exit(1)
-        logger.warning("Received %s - finishing running tasks, then exiting (again to force).",
-                       signal.strsignal(signum))
+        logger.warning(
+            "Received %s - finishing running tasks, then exiting (again to force).",
+            signal.strsignal(signum),
+        )
         self.running = False
         self.wake()
 
@@ -135,8 +138,12 @@ class ThreadedWorker(Worker):
                 raise
 
     def run(self) -> None:
-        logger.info("Starting worker worker_id=%s queues=%s threads=%d",
-                    self.worker_id, ",".join(self.queue_names), self.threads)
+        logger.info(
+            "Starting worker worker_id=%s queues=%s threads=%d",
+            self.worker_id,
+            ",".join(self.queue_names),
+            self.threads,
+        )
         heartbeat = Heartbeat(self.worker_id)
         heartbeat.start()
         listener = None
@@ -178,8 +185,10 @@ class ThreadedWorker(Worker):
                 self._unreserve_claim()
                 self._free.release()
                 if self.batch and retrieved:
-                    logger.info("No more tasks to run for worker_id=%s - exiting gracefully.",
-                                self.worker_id)
+                    logger.info(
+                        "No more tasks to run for worker_id=%s - exiting gracefully.",
+                        self.worker_id,
+                    )
                     return
                 self._wake.wait(self.interval)
                 continue
@@ -197,8 +206,11 @@ class ThreadedWorker(Worker):
                 return False
             self._claimed += 1
             if self._claimed == self.max_tasks:
-                logger.info("Claimed maximum tasks (%d) on worker=%s - exiting gracefully.",
-                            self.max_tasks, self.worker_id)
+                logger.info(
+                    "Claimed maximum tasks (%d) on worker=%s - exiting gracefully.",
+                    self.max_tasks,
+                    self.worker_id,
+                )
             return True
 
     def _unreserve_claim(self) -> None:
@@ -247,8 +259,9 @@ class ThreadedWorker(Worker):
             self._give_back(task_result, exc)
             return
         except Exception:  # recording the outcome failed otherwise: say so, carry on
-            logger.exception("worker=%s: task %s could not be recorded", self.worker_id,
-                             task_result.id)
+            logger.exception(
+                "worker=%s: task %s could not be recorded", self.worker_id, task_result.id
+            )
             return
         if task_result.status == TaskResultStatus.FAILED and (
             task_result.exception_class_path in UNREACHABLE_PATHS
@@ -265,21 +278,37 @@ class ThreadedWorker(Worker):
         attempts = len(task_result.worker_ids)
         reason = error or task_result.exception_class_path
         if attempts >= MAX_ATTEMPTS:
-            logger.error("worker=%s: task %s could not reach the database %d times; not retried",
-                         self.worker_id, task_result.id, attempts)
+            logger.error(
+                "worker=%s: task %s could not reach the database %d times; not retried",
+                self.worker_id,
+                task_result.id,
+                attempts,
+            )
             return
         while True:
             self._wait_for_database(f"running task {task_result.id}", reason)
             try:
-                DBTaskResult.objects.filter(pk=task_result.pk, status__in=[
-                    TaskResultStatus.RUNNING, TaskResultStatus.FAILED,
-                ]).update(status=TaskResultStatus.READY, finished_at=None,
-                          exception_class_path="", traceback="")
+                DBTaskResult.objects.filter(
+                    pk=task_result.pk,
+                    status__in=[
+                        TaskResultStatus.RUNNING,
+                        TaskResultStatus.FAILED,
+                    ],
+                ).update(
+                    status=TaskResultStatus.READY,
+                    finished_at=None,
+                    exception_class_path="",
+                    traceback="",
+                )
             except UNREACHABLE as exc:
                 reason = exc
                 if not self.running:
-                    logger.error("worker=%s: stopping with task %s still claimed; the sweep will "
-                                 "requeue its work", self.worker_id, task_result.id)
+                    logger.error(
+                        "worker=%s: stopping with task %s still claimed; the sweep will "
+                        "requeue its work",
+                        self.worker_id,
+                        task_result.id,
+                    )
                     return
                 continue
             logger.warning(
@@ -293,8 +322,13 @@ class ThreadedWorker(Worker):
         """Log that ``doing`` failed because the database could not be reached, drop this
         thread's connection, and wait the back-off (less when the worker is told to stop)."""
         delay = self.backoff.failed()
-        logger.warning("worker=%s: %s failed, the database cannot be reached (%s); "
-                       "trying again in %.1f s", self.worker_id, doing, error, delay)
+        logger.warning(
+            "worker=%s: %s failed, the database cannot be reached (%s); trying again in %.1f s",
+            self.worker_id,
+            doing,
+            error,
+            delay,
+        )
         drop_connection()
         self._sleep(delay)
 

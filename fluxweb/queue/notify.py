@@ -45,8 +45,13 @@ def wake_workers() -> None:
 def conninfo(alias: str = "default") -> str:
     """A libpq connection string for database ``alias`` (pool and Django options left out)."""
     conf = connections[alias].settings_dict
-    params = {"dbname": conf["NAME"], "user": conf["USER"], "password": conf["PASSWORD"],
-              "host": conf["HOST"], "port": conf["PORT"]}
+    params = {
+        "dbname": conf["NAME"],
+        "user": conf["USER"],
+        "password": conf["PASSWORD"],
+        "host": conf["HOST"],
+        "port": conf["PORT"],
+    }
     return pg_conninfo.make_conninfo(**{k: v for k, v in params.items() if v})
 
 
@@ -57,8 +62,13 @@ class Listener(threading.Thread):
     connection was down is lost, so receivers should look once more then.
     """
 
-    def __init__(self, channels: list[str], callback: Callable[[], object], alias: str = "default",
-                 on_connect: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        channels: list[str],
+        callback: Callable[[], object],
+        alias: str = "default",
+        on_connect: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(name="pg-listener", daemon=True)
         self.channels, self.callback, self.on_connect = channels, callback, on_connect
         self._conninfo = conninfo(alias)
@@ -81,8 +91,9 @@ class Listener(threading.Thread):
                         for _ in conn.notifies(timeout=1.0):
                             self.callback()
             except psycopg.Error:
-                logger.warning("LISTEN connection lost; polling only until it is back",
-                               exc_info=True)
+                logger.warning(
+                    "LISTEN connection lost; polling only until it is back", exc_info=True
+                )
             finally:
                 self.connected.clear()
             self._stopping.wait(RECONNECT_DELAY)

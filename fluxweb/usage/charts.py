@@ -66,12 +66,19 @@ def nice_ceiling(value: Decimal) -> Decimal:
 
 
 def stacked_bars(
-    title: str, days: list[date], series: dict[str, dict[date, Decimal]], *, width: int = 720, height: int = 240
+    title: str,
+    days: list[date],
+    series: dict[str, dict[date, Decimal]],
+    *,
+    width: int = 720,
+    height: int = 240,
 ) -> BarChart:
     """One bar per day in ``days``, stacked from ``series`` (name → day → USD)."""
     chart = BarChart(title, width, height, plot_left=70, plot_top=10, plot_bottom=height - 30)
     chart.legend = [(PALETTE[i % len(PALETTE)], name) for i, name in enumerate(series)]
-    totals = [sum((values.get(day, Decimal(0)) for values in series.values()), Decimal(0)) for day in days]
+    totals = [
+        sum((values.get(day, Decimal(0)) for values in series.values()), Decimal(0)) for day in days
+    ]
     top = nice_ceiling(max(totals, default=Decimal(0)))
     plot_height = chart.plot_bottom - chart.plot_top
     slot = (chart.plot_right - chart.plot_left) / max(1, len(days))
@@ -89,8 +96,14 @@ def stacked_bars(
                 continue
             y_top, y_bottom = y_of(base + amount), y_of(base)
             chart.bars.append(
-                Bar(round(x, 2), round(y_top, 2), round(bar_width, 2), round(y_bottom - y_top, 2), colour,
-                    f"{day:%-d %b}: {name} {format_usd(amount)}")
+                Bar(
+                    round(x, 2),
+                    round(y_top, 2),
+                    round(bar_width, 2),
+                    round(y_bottom - y_top, 2),
+                    colour,
+                    f"{day:%-d %b}: {name} {format_usd(amount)}",
+                )
             )
             base += amount
     for fraction in (Decimal(0), Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1)):
@@ -99,5 +112,7 @@ def stacked_bars(
     every = max(1, len(days) // 8)
     for index, day in enumerate(days):
         if index % every == 0:
-            chart.x_ticks.append(Tick(round(chart.plot_left + (index + 0.5) * slot, 2), f"{day:%-d %b}"))
+            chart.x_ticks.append(
+                Tick(round(chart.plot_left + (index + 0.5) * slot, 2), f"{day:%-d %b}")
+            )
     return chart

@@ -27,8 +27,11 @@ class UsageFilterForm(forms.Form):
 
     start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False,
-                                  empty_label="Everyone")
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.order_by("username"),
+        required=False,
+        empty_label="Everyone",
+    )
     model = forms.ChoiceField(required=False)
     team = forms.ChoiceField(required=False)
 

@@ -100,9 +100,11 @@ class EstimateVsActual:
         """How far actual costs were from their estimates, in percent (None if unknown)."""
         if not self.reported or not self.estimated_of_reported_usd:
             return None
-        return ((self.actual_usd - self.estimated_of_reported_usd) / self.estimated_of_reported_usd * 100).quantize(
-            Decimal("0.1")
-        )
+        return (
+            (self.actual_usd - self.estimated_of_reported_usd)
+            / self.estimated_of_reported_usd
+            * 100
+        ).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -153,7 +155,10 @@ def build_report(usage: UsageFilter) -> UsageReport:
     by_model: dict[str, dict[date, Decimal]] = defaultdict(dict)
     for model_row in daily.values("day", "model").annotate(spent=Sum("charged_usd")).order_by():
         by_model[model_row["model"]][model_row["day"]] = _money(model_row["spent"])
-    report.spend_by_user, report.spend_by_model = dict(sorted(by_user.items())), dict(sorted(by_model.items()))
+    report.spend_by_user, report.spend_by_model = (
+        dict(sorted(by_user.items())),
+        dict(sorted(by_model.items())),
+    )
 
     sums = {
         "spent": Sum("charged_usd"),
@@ -205,8 +210,16 @@ def build_report(usage: UsageFilter) -> UsageReport:
 
 
 CSV_HEADER = [
-    "created_at", "user", "model", "kind", "generation_id", "reserved_usd", "charged_usd",
-    "period_started_at", "note", "team",  # team: the team's pool charged, blank for the user's own
+    "created_at",
+    "user",
+    "model",
+    "kind",
+    "generation_id",
+    "reserved_usd",
+    "charged_usd",
+    "period_started_at",
+    "note",
+    "team",  # team: the team's pool charged, blank for the user's own
 ]
 
 

@@ -33,8 +33,10 @@ def _listeners_gone(django_db_blocker) -> Iterator[None]:
     if listened and connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             while time.monotonic() < deadline:  # a closed connection's backend exits soon
-                cursor.execute("SELECT count(*) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
                 if not cursor.fetchone()[0]:
                     break
                 time.sleep(0.05)

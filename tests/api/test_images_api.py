@@ -23,7 +23,9 @@ def post(client, body, token=None, **headers):
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc", "Bearer "])
 def test_bad_token_is_401_in_openai_shape(client, header):
     extra = {"HTTP_AUTHORIZATION": header} if header else {}
-    response = client.post(URL, {"model": "demo/placeholder", "prompt": "x"}, content_type="application/json", **extra)
+    response = client.post(
+        URL, {"model": "demo/placeholder", "prompt": "x"}, content_type="application/json", **extra
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_api_key"
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
@@ -41,12 +43,28 @@ def test_revoked_token_is_refused(client, member, token):
     [
         ({"prompt": "x"}, "model", "'model' is required"),
         ({"model": "demo/placeholder"}, "prompt", "'prompt' is required"),
-        ({"model": "demo/placeholder", "prompt": "x", "size": "big"}, "size", "'size' must look like"),
-        ({"model": "demo/placeholder", "prompt": "x", "size": "4096x512"}, "size", "Width (px) must be 64–2048"),
+        (
+            {"model": "demo/placeholder", "prompt": "x", "size": "big"},
+            "size",
+            "'size' must look like",
+        ),
+        (
+            {"model": "demo/placeholder", "prompt": "x", "size": "4096x512"},
+            "size",
+            "Width (px) must be 64–2048",
+        ),
         ({"model": "demo/placeholder", "prompt": "x", "n": 9}, "n", "Images must be 1–4"),
         ({"model": "demo/placeholder", "prompt": "x", "n": "2"}, "n", "'n' must be an integer"),
-        ({"model": "demo/placeholder", "prompt": "x", "num_inference_steps": 99}, "num_inference_steps", "Steps must be 1–50"),
-        ({"model": "demo/placeholder", "prompt": "x", "response_format": "png"}, "response_format", "'url' or 'b64_json'"),
+        (
+            {"model": "demo/placeholder", "prompt": "x", "num_inference_steps": 99},
+            "num_inference_steps",
+            "Steps must be 1–50",
+        ),
+        (
+            {"model": "demo/placeholder", "prompt": "x", "response_format": "png"},
+            "response_format",
+            "'url' or 'b64_json'",
+        ),
         ({"model": "demo/placeholder", "prompt": ""}, "prompt", "required"),
     ],
 )
@@ -61,14 +79,28 @@ def test_invalid_parameters_are_400_with_the_param(client, token, body, param, m
 
 @pytest.mark.django_db
 def test_malformed_json_is_400(client, token):
-    response = client.post(URL, "{nope", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        URL, "{nope", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert response.status_code == 400 and "not valid JSON" in response.json()["error"]["message"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_b64_json_returns_the_images_and_records_an_api_generation(client, member, token, immediate_tasks):
-    response = post(client, {"model": "demo/placeholder", "prompt": "a quiet harbour", "n": 2, "size": "320x192",
-                             "response_format": "b64_json", "seed": 77}, token)
+def test_b64_json_returns_the_images_and_records_an_api_generation(
+    client, member, token, immediate_tasks
+):
+    response = post(
+        client,
+        {
+            "model": "demo/placeholder",
+            "prompt": "a quiet harbour",
+            "n": 2,
+            "size": "320x192",
+            "response_format": "b64_json",
+            "seed": 77,
+        },
+        token,
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert isinstance(body["created"], int) and len(body["data"]) == 2
@@ -84,7 +116,9 @@ def test_b64_json_returns_the_images_and_records_an_api_generation(client, membe
 
 @pytest.mark.django_db(transaction=True)
 def test_url_format_returns_a_working_short_lived_link(client, token, immediate_tasks, settings):
-    response = post(client, {"model": "demo/placeholder", "prompt": "a kite", "size": "128x128"}, token)
+    response = post(
+        client, {"model": "demo/placeholder", "prompt": "a kite", "size": "128x128"}, token
+    )
     url = response.json()["data"][0]["url"]
     assert url.startswith("http://testserver/v1/images/links/")
     path = url.removeprefix("http://testserver")
@@ -98,7 +132,9 @@ def test_url_format_returns_a_working_short_lived_link(client, token, immediate_
 @pytest.mark.django_db(transaction=True)
 def test_provider_failure_is_502_with_the_reason(client, token, immediate_tasks, deepinfra):
     deepinfra.fault = "401"
-    response = post(client, {"model": "deepinfra/flux-1-schnell", "prompt": "x", "size": "256x256"}, token)
+    response = post(
+        client, {"model": "deepinfra/flux-1-schnell", "prompt": "x", "size": "256x256"}, token
+    )
     assert response.status_code == 502
     error = response.json()["error"]
     assert error["message"] == "The provider failed: the provider rejected the API key"
@@ -135,7 +171,9 @@ def test_over_budget_is_429_insufficient_quota_and_nothing_is_queued(client, mem
 
     set_price(usd="0.05")
     set_quota(member, "0.08")
-    response = post(client, {"model": "demo/placeholder", "prompt": "x", "size": "256x256", "n": 2}, token)
+    response = post(
+        client, {"model": "demo/placeholder", "prompt": "x", "size": "256x256", "n": 2}, token
+    )
     assert response.status_code == 429
     error = response.json()["error"]
     assert (error["type"], error["code"]) == ("insufficient_quota", "insufficient_quota")
@@ -151,8 +189,17 @@ def test_api_generations_are_charged_to_the_token_owner(client, member, token, i
 
     set_price(usd="0.02")
     set_quota(member, "1.00")
-    response = post(client, {"model": "demo/placeholder", "prompt": "x", "size": "256x256", "n": 2,
-                             "response_format": "b64_json"}, token)
+    response = post(
+        client,
+        {
+            "model": "demo/placeholder",
+            "prompt": "x",
+            "size": "256x256",
+            "n": 2,
+            "response_format": "b64_json",
+        },
+        token,
+    )
     assert response.status_code == 200
     kinds = sorted(LedgerEntry.objects.filter(user=member).values_list("kind", flat=True))
     assert kinds == ["charge", "reserve"]

@@ -24,13 +24,22 @@ def api(tmp_path):
 def test_sdk_generates_and_the_gallery_records_it(api, member, token):
     client = openai.OpenAI(base_url=f"{api}/v1", api_key=token, max_retries=0)
     result = client.images.generate(
-        model="demo/placeholder", prompt="A T-Rex relaxing on a beach", size="512x256", n=1,
-        response_format="b64_json", extra_body={"seed": 4242, "num_inference_steps": 3},
+        model="demo/placeholder",
+        prompt="A T-Rex relaxing on a beach",
+        size="512x256",
+        n=1,
+        response_format="b64_json",
+        extra_body={"seed": 4242, "num_inference_steps": 3},
     )
     with Image.open(io.BytesIO(base64.b64decode(result.data[0].b64_json))) as image:
         assert image.size == (512, 256)
     generation = Generation.objects.get()
-    assert (generation.author, generation.source, generation.seed, generation.num_inference_steps) == (member, "api", 4242, 3)
+    assert (
+        generation.author,
+        generation.source,
+        generation.seed,
+        generation.num_inference_steps,
+    ) == (member, "api", 4242, 3)
 
     linked = client.images.generate(model="demo/placeholder", prompt="a harbour", size="128x128")
     assert httpx.get(linked.data[0].url).headers["content-type"] == "image/png"
@@ -42,7 +51,8 @@ def test_sdk_generates_and_the_gallery_records_it(api, member, token):
 def test_sdk_raises_openai_errors(api, token):
     with pytest.raises(openai.AuthenticationError) as caught:
         openai.OpenAI(base_url=f"{api}/v1", api_key="fw_wrong", max_retries=0).images.generate(
-            model="demo/placeholder", prompt="x")
+            model="demo/placeholder", prompt="x"
+        )
     assert caught.value.code == "invalid_api_key"
     client = openai.OpenAI(base_url=f"{api}/v1", api_key=token, max_retries=0)
     with pytest.raises(openai.BadRequestError) as caught:

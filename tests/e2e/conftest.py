@@ -63,7 +63,9 @@ class App:
 def app(browser, deepinfra, tmp_path) -> Iterator[App]:
     """fluxweb served as in production (uvicorn + `manage.py worker`) with DeepInfra pointed
     at the emulator."""
-    env = app_env(DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=deepinfra.base_url, FLUXWEB_DEMO_DELAY="0.5")
+    env = app_env(
+        DEEPINFRA_API_KEY=API_KEY, DEEPINFRA_BASE_URL=deepinfra.base_url, FLUXWEB_DEMO_DELAY="0.5"
+    )
     with worker(env, tmp_path / "worker.log"), web_server(env, tmp_path / "web.log") as base_url:
         yield App(base_url, browser)
 

@@ -53,7 +53,9 @@ def test_admin_invites_and_the_invitee_joins_with_the_default_budget(app, defaul
     page = app.login("ivy", "ivy-pass-phrase-42")
     expect(page.locator("#budget-remaining")).to_contain_text("$3.50")
     ivy = User.objects.get(username="ivy")
-    assert ivy.email == "ivy@example.com" and Quota.objects.get(user=ivy).budget_usd == default_budget
+    assert (
+        ivy.email == "ivy@example.com" and Quota.objects.get(user=ivy).budget_usd == default_budget
+    )
     assert Invitation.objects.get().accepted_by == ivy
 
     # The link was single-use.
@@ -87,13 +89,25 @@ def test_a_deactivated_member_is_refused_at_login_and_by_the_api(app):
 @pytest.fixture
 def sso(browser, tmp_path) -> Iterator[tuple[App, OIDCProvider]]:
     """fluxweb with single sign-on against a local provider, and password login off."""
-    provider = OIDCProvider({"sub": "u-1001", "email": "sam@example.com", "email_verified": True,
-                             "preferred_username": "sam", "name": "Sam Park"})
+    provider = OIDCProvider(
+        {
+            "sub": "u-1001",
+            "email": "sam@example.com",
+            "email_verified": True,
+            "preferred_username": "sam",
+            "name": "Sam Park",
+        }
+    )
     with serve(provider) as issuer:
         provider.base_url = issuer
-        env = app_env(OIDC_SERVER_URL=issuer, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET,
-                      OIDC_PROVIDER_NAME="Test ID", OIDC_ALLOWED_DOMAINS="example.com",
-                      FLUXWEB_PASSWORD_LOGIN="0")
+        env = app_env(
+            OIDC_SERVER_URL=issuer,
+            OIDC_CLIENT_ID=CLIENT_ID,
+            OIDC_CLIENT_SECRET=CLIENT_SECRET,
+            OIDC_PROVIDER_NAME="Test ID",
+            OIDC_ALLOWED_DOMAINS="example.com",
+            FLUXWEB_PASSWORD_LOGIN="0",
+        )
         with web_server(env, tmp_path / "web.log") as base_url:
             yield App(base_url, browser), provider
 

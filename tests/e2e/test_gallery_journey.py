@@ -17,19 +17,28 @@ TEAPOT = "A copper teapot on a mossy stone, studio light"
 
 
 def wait_for_images(page, count: int) -> None:
-    expect(page.locator("#gallery-cards article.card--succeeded")).to_have_count(count, timeout=20_000)
+    expect(page.locator("#gallery-cards article.card--succeeded")).to_have_count(
+        count, timeout=20_000
+    )
 
 
 def settled(page) -> None:
     """Wait until htmx has finished every request and swap (new content is live)."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deepinfra):  # noqa: F811
     teammate = app.login(*carol)
     for count, (model, height, prompt) in enumerate(
-            [(DEMO, "192", TEAPOT), (SCHNELL, "256", "A copper teapot in the rain, watercolour"),
-             (DEMO, "256", "A lighthouse at dusk")], start=1):
+        [
+            (DEMO, "192", TEAPOT),
+            (SCHNELL, "256", "A copper teapot in the rain, watercolour"),
+            (DEMO, "256", "A lighthouse at dusk"),
+        ],
+        start=1,
+    ):
         submit(teammate, model, "256", height, prompt=prompt)
         # The answer brings a fresh form: wait for it before filling in the next one.
         expect(teammate.locator("#gallery-cards article.card")).to_have_count(count)
@@ -45,7 +54,9 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
     page.get_by_label("Search prompts").fill("teapot")
     expect(cards).to_have_count(2)
     expect(page).to_have_url(re.compile(r"[?&]q=teapot"))
-    page.locator("#filters summary", has_text="Filters").click()  # the filters beside the search fold away
+    page.locator(
+        "#filters summary", has_text="Filters"
+    ).click()  # the filters beside the search fold away
     page.locator("#filter-model").select_option(label=DEMO)
     expect(cards).to_have_count(1)
     expect(page).to_have_url(re.compile(r"[?&]model=demo"))
@@ -67,7 +78,10 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download original").click()
     download = download_info.value
-    assert download.suggested_filename == f"a-copper-teapot-on-a-mossy-stone-studio-light-{original.pk}-1.png"
+    assert (
+        download.suggested_filename
+        == f"a-copper-teapot-on-a-mossy-stone-studio-light-{original.pk}-1.png"
+    )
     original_bytes = download.path().read_bytes()
 
     # Remix it: every parameter, the seed included, then generate it again as is.

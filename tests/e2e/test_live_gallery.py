@@ -55,9 +55,12 @@ def submit(page, model: str, width: str, height: str, prompt: str = T_REX) -> No
 
 
 @pytest.mark.parametrize(
-    ("model", "width", "height"), [(DEMO, "640", "384"), (SCHNELL, "512", "320")],
+    ("model", "width", "height"),
+    [(DEMO, "640", "384"), (SCHNELL, "512", "320")],
 )
-def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, screenshot, model, width, height):
+def test_image_replaces_the_card_without_a_reload(
+    app, alice, carol, deepinfra, screenshot, model, width, height
+):
     deepinfra.latency = 2.5  # long enough to watch the card run
     page = app.login(*alice)
     teammate = app.login(*carol)
@@ -71,7 +74,9 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     if model == SCHNELL:
         status = card.locator(".card__status")
         expect(status).to_contain_text("Running", timeout=10_000)
-        expect(status.locator(".card__elapsed")).to_have_text(re.compile(r"^[1-9]\d* s$"), timeout=5_000)
+        expect(status.locator(".card__elapsed")).to_have_text(
+            re.compile(r"^[1-9]\d* s$"), timeout=5_000
+        )
     image = card.locator("img.card__image")
     expect(image).to_be_visible(timeout=20_000)
     assert page.evaluate("window.notReloaded") is True
@@ -93,7 +98,10 @@ def test_image_replaces_the_card_without_a_reload(app, alice, carol, deepinfra, 
     original = page.locator(".detail__image img").first
     expect(original).to_be_visible()
     page.wait_for_function(LOADED, arg=original.element_handle())
-    assert original.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [int(width), int(height)]
+    assert original.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [
+        int(width),
+        int(height),
+    ]
 
 
 def test_failure_shows_the_reason_in_plain_words(app, alice, deepinfra):
@@ -147,12 +155,18 @@ def test_a_deleted_generation_leaves_every_open_gallery(app, alice, carol):
     assert teammate.evaluate("window.notReloaded") is True
 
 
-def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_top(app, alice, django_user_model):
+def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_top(
+    app, alice, django_user_model
+):
     """Only new generations are inserted on top; an old one pinned by an admin stays where it
     belongs."""
     author = django_user_model.objects.get(username=alice[0])
-    generations = [make_generation(author, f"Old lighthouse {i}", status=Generation.Status.FAILED, error="test")
-                   for i in range(PAGE_SIZE + 1)]
+    generations = [
+        make_generation(
+            author, f"Old lighthouse {i}", status=Generation.Status.FAILED, error="test"
+        )
+        for i in range(PAGE_SIZE + 1)
+    ]
     oldest, newest = generations[0], generations[-1]
     page = app.login(*alice)
     cards = page.locator("#gallery-cards > article.card")
@@ -184,8 +198,13 @@ def test_after_a_submit_the_form_keeps_what_was_typed_and_shows_the_budget_left(
     expect(page.locator("#gallery-cards article").first).to_contain_text(T_REX)
     expect(page.locator("#budget-remaining")).to_contain_text("Left: $4.50 of $5.00")
     expect(form).not_to_contain_text("This field is required.")
-    for label, value in (("Prompt", T_REX), ("Width (px)", "640"), ("Height (px)", "384"), ("Seed", "4242"),
-                         ("Images", "2")):
+    for label, value in (
+        ("Prompt", T_REX),
+        ("Width (px)", "640"),
+        ("Height (px)", "384"),
+        ("Seed", "4242"),
+        ("Images", "2"),
+    ):
         expect(form.get_by_label(label, exact=True)).to_have_value(value)
     expect(form.get_by_label("Model")).to_have_value("demo/placeholder")
 
@@ -194,5 +213,7 @@ def test_after_a_submit_the_form_keeps_what_was_typed_and_shows_the_budget_left(
     form.get_by_role("button", name="Generate").click()
     expect(page.locator("#budget-remaining")).to_contain_text("Left: $4.00 of $5.00")
     expect(page.locator("#gallery-cards article")).to_have_count(2)
-    expect(form.get_by_label("Prompt", exact=True)).to_have_value("A second prompt, typed but not reset")
+    expect(form.get_by_label("Prompt", exact=True)).to_have_value(
+        "A second prompt, typed but not reset"
+    )
     expect(form.get_by_label("Seed", exact=True)).to_have_value("4242")

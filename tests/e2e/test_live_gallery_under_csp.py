@@ -15,7 +15,9 @@ def test_live_gallery_works_under_the_csp(app, django_user_model):
     django_user_model.objects.create_user("dana", password="dana-password-123")
     page = app.login("dana", "dana-password-123", init_script=RECORD_VIOLATIONS)
     console_errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    page.on(
+        "console", lambda message: message.type == "error" and console_errors.append(message.text)
+    )
 
     # The deferred estimate loads first: submitting cancels it (hx-sync), which htmx reports.
     page.wait_for_load_state("networkidle")
@@ -25,7 +27,9 @@ def test_live_gallery_works_under_the_csp(app, django_user_model):
     card.wait_for(timeout=30_000)  # arrives through the SSE stream
     image = card.locator("img.card__image").first
     image.wait_for()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
 
     assert page.evaluate("window.__cspViolations") == []
     assert page.evaluate("document.querySelectorAll('style').length") == 0  # htmx injected none

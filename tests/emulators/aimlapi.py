@@ -30,21 +30,36 @@ from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-aimlapi-key"
 PATH = "/v1/images/generations"
-PRESETS = {"square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"}
+PRESETS = {
+    "square_hd",
+    "square",
+    "portrait_4_3",
+    "portrait_16_9",
+    "landscape_4_3",
+    "landscape_16_9",
+}
 PRESET_SIZES = {"landscape_4_3": (1024, 768)}
 LIMITS = {"flux/schnell": (64, 1536), "flux/dev": (512, 1536)}
 CREDITS_MESSAGE = (
     "You've run out of credits. "
     "Please top up your balance or update your payment method to continue."
 )
-BAD_KEY_MESSAGE = "This request requires a valid API key. You can create a new API key on the dashboard."
+BAD_KEY_MESSAGE = (
+    "This request requires a valid API key. You can create a new API key on the dashboard."
+)
 
 
 def error(status: int, message: str) -> Response:
-    return Response.json({
-        "message": message, "path": PATH, "requestId": str(uuid.uuid4()), "statusCode": status,
-        "timestamp": datetime.now(UTC).isoformat(),
-    }, status=status)
+    return Response.json(
+        {
+            "message": message,
+            "path": PATH,
+            "requestId": str(uuid.uuid4()),
+            "statusCode": status,
+            "timestamp": datetime.now(UTC).isoformat(),
+        },
+        status=status,
+    )
 
 
 class AIMLAPIEmulator(BaseEmulator):
@@ -78,17 +93,26 @@ class AIMLAPIEmulator(BaseEmulator):
             return error(504, "Generation timeout")
         if fault == "malformed":
             # The documented example itself, commas missing (providers.md §1.4).
-            return Response(400, b'{"message": "Body validation error" "statusCode": "400"}',
-                            {"Content-Type": "application/json"})
+            return Response(
+                400,
+                b'{"message": "Body validation error" "statusCode": "400"}',
+                {"Content-Type": "application/json"},
+            )
         if fault == "broken-json":
             return Response(200, b'{"images": [{"url": "', {"Content-Type": "application/json"})
         if fault == "html":
-            return Response(200, b"<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"})
+            return Response(
+                200, b"<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"}
+            )
 
         width, height = size_of(body)
         count = body.get("num_images", 1)
         seed = body.get("seed") or random.randrange(1, 2**31)
-        images = [] if fault == "no-image" else [self.image(width, height, fault, seed=seed) for _ in range(count)]
+        images = (
+            []
+            if fault == "no-image"
+            else [self.image(width, height, fault, seed=seed) for _ in range(count)]
+        )
         return self.success(images, seed, fault)
 
     def success(self, images: list[bytes], seed: int, fault: str | None) -> Response:
@@ -98,24 +122,46 @@ class AIMLAPIEmulator(BaseEmulator):
             return self.file_url(data)
 
         if self.shape in ("fal", "fal-201"):
-            return Response.json({
-                "images": [{"url": url(d), "width": 0, "height": 0, "content_type": "image/png"} for d in images],
-                "timings": {"inference": 0.35}, "seed": seed, "has_nsfw_concepts": [False] * len(images),
-                "prompt": "...",
-            }, status=201 if self.shape == "fal-201" else 200)
+            return Response.json(
+                {
+                    "images": [
+                        {"url": url(d), "width": 0, "height": 0, "content_type": "image/png"}
+                        for d in images
+                    ],
+                    "timings": {"inference": 0.35},
+                    "seed": seed,
+                    "has_nsfw_concepts": [False] * len(images),
+                    "prompt": "...",
+                },
+                status=201 if self.shape == "fal-201" else 200,
+            )
         if self.shape in ("openai-url", "openai-b64"):
             data = [
-                {"url": url(d), "b64_json": None} if self.shape == "openai-url"
+                {"url": url(d), "b64_json": None}
+                if self.shape == "openai-url"
                 else {"url": None, "b64_json": base64.b64encode(d).decode()}
                 for d in images
             ]
-            return Response.json({"data": data, "meta": {"usage": {"credits_used": 5250 * max(1, len(images))}}})
+            return Response.json(
+                {"data": data, "meta": {"usage": {"credits_used": 5250 * max(1, len(images))}}}
+            )
         if self.shape == "legacy":
-            return Response.json({
-                "status": "completed", "prompt": ["..."], "model": "flux/schnell", "model_owner": "flux",
-                "tags": {}, "num_returns": len(images), "args": {}, "subjobs": [],
-                "output": {"choices": [{"image_base64": base64.b64encode(d).decode()} for d in images]},
-            }, status=201)
+            return Response.json(
+                {
+                    "status": "completed",
+                    "prompt": ["..."],
+                    "model": "flux/schnell",
+                    "model_owner": "flux",
+                    "tags": {},
+                    "num_returns": len(images),
+                    "args": {},
+                    "subjobs": [],
+                    "output": {
+                        "choices": [{"image_base64": base64.b64encode(d).decode()} for d in images]
+                    },
+                },
+                status=201,
+            )
         raise AssertionError(f"unknown shape {self.shape}")
 
 
@@ -134,8 +180,15 @@ def validate(body: object) -> list[str]:
     model = body.get("model")
     if model not in LIMITS:
         return [f"Invalid enum value. Expected 'flux/schnell' | 'flux/dev', received '{model}'"]
-    allowed = {"model", "prompt", "image_size", "num_images", "seed", "num_inference_steps",
-               "enable_safety_checker"}
+    allowed = {
+        "model",
+        "prompt",
+        "image_size",
+        "num_images",
+        "seed",
+        "num_inference_steps",
+        "enable_safety_checker",
+    }
     if model == "flux/dev":
         allowed.add("guidance_scale")
     problems += [f"Unrecognized key: '{key}'" for key in sorted(set(body) - allowed)]

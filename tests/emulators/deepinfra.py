@@ -57,7 +57,7 @@ class DeepInfraEmulator(BaseEmulator):
         prefix = "/v1/inference/"
         if request.method != "POST" or not request.path.startswith(prefix):
             return Response.json({"detail": "Not Found"}, status=404)
-        model = request.path[len(prefix):].split("?")[0]
+        model = request.path[len(prefix) :].split("?")[0]
         if request.headers.get("authorization", "").lower() != f"bearer {self.api_key}".lower():
             return Response.json({"detail": {"error": "Not authenticated"}}, status=403)
         if model not in PRICES:
@@ -65,7 +65,9 @@ class DeepInfraEmulator(BaseEmulator):
         try:
             body = request.json()
         except ValueError:
-            return Response.json({"detail": [{"loc": ["body"], "msg": "invalid json", "type": "value_error"}]}, 422)
+            return Response.json(
+                {"detail": [{"loc": ["body"], "msg": "invalid json", "type": "value_error"}]}, 422
+            )
         errors = validate(body)
         if errors:
             return Response.json({"detail": errors}, status=422)
@@ -74,13 +76,24 @@ class DeepInfraEmulator(BaseEmulator):
         if fault == "401":
             return Response.json({"detail": {"error": "Invalid token"}}, status=401)
         if fault == "422":
-            return Response.json({"detail": [{"loc": ["body", "prompt"], "msg": "unsafe prompt", "type": "value_error"}]}, 422)
+            return Response.json(
+                {
+                    "detail": [
+                        {"loc": ["body", "prompt"], "msg": "unsafe prompt", "type": "value_error"}
+                    ]
+                },
+                422,
+            )
         if fault == "429":
             return Response.json({"error": "Rate limited"}, status=429)
         if fault == "500":
-            return Response(500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"})
+            return Response(
+                500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"}
+            )
         if fault == "malformed":
-            return Response(200, b'{"images": ["data:image/png;base64,', {"Content-Type": "application/json"})
+            return Response(
+                200, b'{"images": ["data:image/png;base64,', {"Content-Type": "application/json"}
+            )
 
         width, height = body.get("width", 1024), body.get("height", 1024)
         steps, count = body.get("num_inference_steps", 1), body.get("num_images", 1)
@@ -90,21 +103,25 @@ class DeepInfraEmulator(BaseEmulator):
             image = b"<html>this is not an image</html>"
         if fault == "truncated":
             image = image[: len(image) // 2]
-        images = [] if fault == "no-images" else [
-            "data:image/png;base64," + base64.b64encode(image).decode() for _ in range(count)
-        ]
+        images = (
+            []
+            if fault == "no-images"
+            else ["data:image/png;base64," + base64.b64encode(image).decode() for _ in range(count)]
+        )
         rate, per = PRICES[model]
-        return Response.json({
-            "images": images,
-            "nsfw_content_detected": [False] * len(images),
-            "seed": seed,
-            "request_id": str(uuid.uuid4()),
-            "inference_status": {
-                "status": "succeeded",
-                "runtime_ms": 300,
-                "cost": rate * width / 1024 * height / 1024 * steps / per * count,
-            },
-        })
+        return Response.json(
+            {
+                "images": images,
+                "nsfw_content_detected": [False] * len(images),
+                "seed": seed,
+                "request_id": str(uuid.uuid4()),
+                "inference_status": {
+                    "status": "succeeded",
+                    "runtime_ms": 300,
+                    "cost": rate * width / 1024 * height / 1024 * steps / per * count,
+                },
+            }
+        )
 
 
 def validate(body: object) -> list[dict]:
@@ -118,14 +135,27 @@ def validate(body: object) -> list[dict]:
 
     if not isinstance(body.get("prompt"), str) or not body["prompt"]:
         bad("prompt", "field required")
-    for field, low, high in (("width", 128, 2048), ("height", 128, 2048), ("num_images", 1, 4),
-                             ("num_inference_steps", 1, 50)):
+    for field, low, high in (
+        ("width", 128, 2048),
+        ("height", 128, 2048),
+        ("num_images", 1, 4),
+        ("num_inference_steps", 1, 50),
+    ):
         if field in body and (not isinstance(body[field], int) or not low <= body[field] <= high):
             bad(field, f"ensure this value is between {low} and {high}")
     if "seed" in body and not isinstance(body["seed"], int):
         bad("seed", "value is not a valid integer")
-    unknown = set(body) - {"prompt", "width", "height", "num_images", "num_inference_steps", "seed",
-                           "negative_prompt", "guidance_scale", "webhook"}
+    unknown = set(body) - {
+        "prompt",
+        "width",
+        "height",
+        "num_images",
+        "num_inference_steps",
+        "seed",
+        "negative_prompt",
+        "guidance_scale",
+        "webhook",
+    }
     for field in unknown:
         bad(field, "extra fields not permitted")
     return errors

@@ -23,8 +23,21 @@ from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-imagepipeline-key"
 SERVER_ID = "srv-test-flux"
-FIELDS = {"prompt", "negative_prompt", "num_inference_steps", "samples", "height", "width", "seed", "direct_link",
-          "server_id", "webhook", "batch_id", "file_prefix", "queued_image_urls"}
+FIELDS = {
+    "prompt",
+    "negative_prompt",
+    "num_inference_steps",
+    "samples",
+    "height",
+    "width",
+    "seed",
+    "direct_link",
+    "server_id",
+    "webhook",
+    "batch_id",
+    "file_prefix",
+    "queued_image_urls",
+}
 
 
 class ImagePipelineEmulator(BaseEmulator):
@@ -44,7 +57,7 @@ class ImagePipelineEmulator(BaseEmulator):
             return self.submit(request)
         prefix = "/generate/v3/status/"
         if request.method == "GET" and path.startswith(prefix):
-            return self.status(path[len(prefix):])
+            return self.status(path[len(prefix) :])
         return Response.json({"detail": "Not Found"}, status=404)
 
     def submit(self, request: Request) -> Response:
@@ -54,10 +67,18 @@ class ImagePipelineEmulator(BaseEmulator):
             return Response.json({"detail": "invalid JSON"}, status=422)
         problems = validate(body)
         if problems:
-            return Response.json({"detail": [{"loc": ["body", f], "msg": m, "type": "value_error"}
-                                             for f, m in problems]}, status=422)
+            return Response.json(
+                {
+                    "detail": [
+                        {"loc": ["body", f], "msg": m, "type": "value_error"} for f, m in problems
+                    ]
+                },
+                status=422,
+            )
         if body.get("server_id") != SERVER_ID:
-            return Response.json({"detail": "Flux is available on dedicated servers only: unknown server_id"}, 400)
+            return Response.json(
+                {"detail": "Flux is available on dedicated servers only: unknown server_id"}, 400
+            )
         job_id = uuid.uuid4().hex
         job = {"body": body, "polls_left": self.pending_polls}
         with self._jobs_lock:
@@ -84,8 +105,13 @@ class ImagePipelineEmulator(BaseEmulator):
 
     def answer(self, job_id: str, job: dict, fault: str | None) -> Response:
         if fault in ("401", "403", "402", "429", "500"):
-            messages = {"401": "Invalid API key", "403": "Forbidden", "402": "Insufficient credits",
-                        "429": "Too many requests", "500": "Internal Server Error"}
+            messages = {
+                "401": "Invalid API key",
+                "403": "Forbidden",
+                "402": "Insufficient credits",
+                "429": "Too many requests",
+                "500": "Internal Server Error",
+            }
             return Response.json({"detail": messages[fault]}, status=int(fault))
         if fault == "malformed":
             return Response(200, b'{"status": "SUCC', {"Content-Type": "application/json"})
@@ -102,7 +128,9 @@ class ImagePipelineEmulator(BaseEmulator):
             if fault == "url-offsite":
                 urls.append("http://cdn.imagepipeline.example/out.png")
             else:
-                urls.append(self.file_url(self.image(width, height, fault, seed=body.get("seed", 0))))
+                urls.append(
+                    self.file_url(self.image(width, height, fault, seed=body.get("seed", 0)))
+                )
         return Response.json({"id": job_id, "status": "SUCCESS", "download_urls": urls})
 
 
@@ -134,8 +162,11 @@ def _int_in(value: object, low: int, high: int) -> bool:
 
 def env(base_url: str) -> dict[str, str]:
     """The environment that points fluxweb's provider at an emulator at ``base_url``."""
-    return {"IMAGEPIPELINE_API_KEY": API_KEY, "IMAGEPIPELINE_BASE_URL": base_url,
-            "IMAGEPIPELINE_SERVER_ID": SERVER_ID}
+    return {
+        "IMAGEPIPELINE_API_KEY": API_KEY,
+        "IMAGEPIPELINE_BASE_URL": base_url,
+        "IMAGEPIPELINE_SERVER_ID": SERVER_ID,
+    }
 
 
 if __name__ == "__main__":  # python -m tests.emulators.imagepipeline [PORT [LATENCY]]

@@ -34,8 +34,12 @@ def openai_error(status: int, message: str, type_: str, code: str | None = None)
 
 
 class OpenAIImagesEmulator(BaseEmulator):
-    def __init__(self, prefix: str = "/v1/openai", models: tuple[str, ...] = DEEPINFRA_MODELS,
-                 api_key: str = API_KEY) -> None:
+    def __init__(
+        self,
+        prefix: str = "/v1/openai",
+        models: tuple[str, ...] = DEEPINFRA_MODELS,
+        api_key: str = API_KEY,
+    ) -> None:
         super().__init__()
         self.prefix = prefix
         self.models = models
@@ -43,42 +47,62 @@ class OpenAIImagesEmulator(BaseEmulator):
         self.url_images = False
 
     def handle_api(self, request: Request) -> Response:
-        if request.method != "POST" or request.path.split("?")[0] != f"{self.prefix}/images/generations":
+        if (
+            request.method != "POST"
+            or request.path.split("?")[0] != f"{self.prefix}/images/generations"
+        ):
             return Response.json({"detail": "Not Found"}, status=404)
         if request.headers.get("authorization") != f"Bearer {self.api_key}":
             return Response.json({"detail": {"error": "Not authenticated"}}, status=403)
         try:
             body = request.json()
         except ValueError:
-            return Response.json({"detail": [{"loc": ["body"], "msg": "invalid json", "type": "value_error"}]},
-                                 status=422)
+            return Response.json(
+                {"detail": [{"loc": ["body"], "msg": "invalid json", "type": "value_error"}]},
+                status=422,
+            )
         problems = self.validate(body)
         if problems:
-            return Response.json({"detail": [{"loc": ["body", f], "msg": m, "type": "value_error"}
-                                             for f, m in problems]}, status=422)
+            return Response.json(
+                {
+                    "detail": [
+                        {"loc": ["body", f], "msg": m, "type": "value_error"} for f, m in problems
+                    ]
+                },
+                status=422,
+            )
 
         fault = self.take_fault()
         if fault == "401":
-            return openai_error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+            return openai_error(
+                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+            )
         if fault == "403":
             return Response.json({"detail": {"error": "Not authenticated"}}, status=403)
         if fault == "insufficient-quota":
-            return openai_error(429, "You exceeded your current quota.", "insufficient_quota",
-                                "insufficient_quota")
+            return openai_error(
+                429, "You exceeded your current quota.", "insufficient_quota", "insufficient_quota"
+            )
         if fault == "429":
             return openai_error(429, "Rate limited", "rate_limit_error")
         if fault == "500":
-            return Response(500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"})
+            return Response(
+                500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"}
+            )
         if fault == "malformed":
             truncated = b'{"created": 1707000000, "data": [{"b64_json": "/9j/'
             return Response(200, truncated, {"Content-Type": "application/json"})
         if fault == "html":
-            return Response(200, b"<html><body>proxy login</body></html>", {"Content-Type": "text/html"})
+            return Response(
+                200, b"<html><body>proxy login</body></html>", {"Content-Type": "text/html"}
+            )
 
         width, height = (int(v) for v in SIZE.match(body.get("size", "1024x1024")).groups())
-        images = [] if fault == "no-image" else [
-            self.image(width, height, fault, fmt="JPEG") for _ in range(body.get("n", 1))
-        ]
+        images = (
+            []
+            if fault == "no-image"
+            else [self.image(width, height, fault, fmt="JPEG") for _ in range(body.get("n", 1))]
+        )
         data = []
         for image in images:
             if fault == "url-offsite":
@@ -86,7 +110,9 @@ class OpenAIImagesEmulator(BaseEmulator):
             elif self.url_images:
                 data.append({"url": self.file_url(image, "image/jpeg"), "b64_json": None})
             else:
-                data.append({"b64_json": base64.b64encode(image).decode(), "revised_prompt": body["prompt"]})
+                data.append(
+                    {"b64_json": base64.b64encode(image).decode(), "revised_prompt": body["prompt"]}
+                )
         return Response.json({"created": int(time.time()), "data": data})
 
     def validate(self, body: object) -> list[tuple[str, str]]:
@@ -100,7 +126,9 @@ class OpenAIImagesEmulator(BaseEmulator):
         n = body.get("n", 1)
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 4:
             problems.append(("n", "ensure 1 ≤ n ≤ 4"))
-        if not isinstance(body.get("size", "1024x1024"), str) or not SIZE.match(body.get("size", "1024x1024")):
+        if not isinstance(body.get("size", "1024x1024"), str) or not SIZE.match(
+            body.get("size", "1024x1024")
+        ):
             problems.append(("size", "size must look like 1024x1024"))
         if body.get("response_format", "b64_json") != "b64_json":
             problems.append(("response_format", "only b64_json is supported"))

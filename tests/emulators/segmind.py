@@ -18,8 +18,18 @@ from decimal import Decimal
 from .server import BaseEmulator, Request, Response, main
 
 API_KEY = "test-segmind-key"
-SAMPLERS = {"euler", "euler_pp", "euler_ancestral", "euler_ancestral_pp", "heun", "heunpp2", "dpm_2",
-            "dpm_2_ancestral", "lms", "dpm_fast"}
+SAMPLERS = {
+    "euler",
+    "euler_pp",
+    "euler_ancestral",
+    "euler_ancestral_pp",
+    "heun",
+    "heunpp2",
+    "dpm_2",
+    "dpm_2_ancestral",
+    "lms",
+    "dpm_fast",
+}
 SCHEDULERS = {"normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform"}
 COST = Decimal("0.0062")
 
@@ -39,13 +49,19 @@ class SegmindEmulator(BaseEmulator):
         if request.path.split("?")[0] != "/v1/flux-schnell":
             return error(404, "Model not found")
         if request.method != "POST":
-            return Response(405, b"<html><body><h1>405 Method Not Allowed</h1></body></html>",
-                            {"Content-Type": "text/html"})
+            return Response(
+                405,
+                b"<html><body><h1>405 Method Not Allowed</h1></body></html>",
+                {"Content-Type": "text/html"},
+            )
         key = request.headers.get("x-api-key")
         if not key:
             return error(401, "Missing Authorization or x-api-key in header")
         if key != API_KEY:
-            return error(401, "Unauthorized. API key is invalid or may have expired. Please check your API key.")
+            return error(
+                401,
+                "Unauthorized. API key is invalid or may have expired. Please check your API key.",
+            )
         if not request.headers.get("content-type", "").startswith("application/json"):
             return Response(406, b"Invalid content type", {"Content-Type": "text/plain"})
         try:
@@ -58,7 +74,10 @@ class SegmindEmulator(BaseEmulator):
 
         fault = self.take_fault()
         if fault == "401":
-            return error(401, "Unauthorized. API key is invalid or may have expired. Please check your API key.")
+            return error(
+                401,
+                "Unauthorized. API key is invalid or may have expired. Please check your API key.",
+            )
         if fault == "403":
             return error(403, "This model is not available for your account")
         if fault == "406":
@@ -68,14 +87,24 @@ class SegmindEmulator(BaseEmulator):
         if fault == "500":
             return error(500, "Internal server error")
         if fault == "wrong-type":
-            return Response(200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html"})
+            return Response(
+                200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html"}
+            )
 
-        image = self.image(body.get("width", 1024), body.get("height", 1024), fault, fmt="JPEG",
-                           seed=body.get("seed", 123456789))
+        image = self.image(
+            body.get("width", 1024),
+            body.get("height", 1024),
+            fault,
+            fmt="JPEG",
+            seed=body.get("seed", 123456789),
+        )
         with self._lock:
             self.credits -= COST
-        headers = {"Content-Type": "image/jpeg", "x-remaining-credits": str(self.credits),
-                   "x-request-id": "seg-req-1"}
+        headers = {
+            "Content-Type": "image/jpeg",
+            "x-remaining-credits": str(self.credits),
+            "x-request-id": "seg-req-1",
+        }
         if self.report_cost:
             headers["x-cost"] = str(COST) if self.cost_header is None else self.cost_header
         return Response(200, image, headers)
@@ -101,10 +130,21 @@ def validate(body: object) -> list[str]:
         problems.append("samples must be a positive integer")
     if "seed" in body and not _int_in(body["seed"], -1, 2**63):
         problems.append("seed must be an integer")
-    if "denoise" in body and not (isinstance(body["denoise"], (int, float)) and 0 <= body["denoise"] <= 1):
+    if "denoise" in body and not (
+        isinstance(body["denoise"], (int, float)) and 0 <= body["denoise"] <= 1
+    ):
         problems.append("denoise must be between 0 and 1")
-    unknown = set(body) - {"prompt", "steps", "seed", "sampler_name", "scheduler", "samples", "width", "height",
-                           "denoise"}
+    unknown = set(body) - {
+        "prompt",
+        "steps",
+        "seed",
+        "sampler_name",
+        "scheduler",
+        "samples",
+        "width",
+        "height",
+        "denoise",
+    }
     problems += [f"unknown field {name}" for name in sorted(unknown)]
     return problems
 

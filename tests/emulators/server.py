@@ -45,15 +45,23 @@ class Response:
     drip_parts: int = 8
 
     @classmethod
-    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        return cls(status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
+    def json(
+        cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Response:
+        return cls(
+            status,
+            json.dumps(payload).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
 
 
 class Emulator(Protocol):
     def handle(self, request: Request) -> Response: ...
 
 
-def png_bytes(width: int, height: int, colour: tuple[int, int, int] = (200, 120, 40), fmt: str = "PNG") -> bytes:
+def png_bytes(
+    width: int, height: int, colour: tuple[int, int, int] = (200, 120, 40), fmt: str = "PNG"
+) -> bytes:
     """A real image of ``width``×``height`` pixels, as a provider would return it."""
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, format=fmt)
@@ -121,7 +129,9 @@ def serve(emulator: Emulator) -> Iterator[str]:
     """Run ``emulator`` on 127.0.0.1 on a free port; yields its base URL."""
     server = _Server(("127.0.0.1", 0), _handler_for(emulator))
     # A short poll interval makes shutdown (each test's teardown) quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -200,7 +210,11 @@ class BaseEmulator:
                 if spoil and self.download_fault_times is not None:
                     self.download_fault_times -= 1
             if spoil:
-                return Response(int(self.download_fault or 500), b"upstream error", {"Content-Type": "text/plain"})
+                return Response(
+                    int(self.download_fault or 500),
+                    b"upstream error",
+                    {"Content-Type": "text/plain"},
+                )
             found = self._files.get(request.path)
             if found is None:
                 return Response(404, b"not found", {"Content-Type": "text/plain"})
@@ -222,7 +236,9 @@ class BaseEmulator:
                 self.fault_times -= 1
             return self.fault
 
-    def image(self, width: int, height: int, fault: str | None, fmt: str = "PNG", seed: int = 0) -> bytes:
+    def image(
+        self, width: int, height: int, fault: str | None, fmt: str = "PNG", seed: int = 0
+    ) -> bytes:
         """The image bytes to return, spoiled as ``fault`` says."""
         if fault == "bomb":
             return bomb_png()

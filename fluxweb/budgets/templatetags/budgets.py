@@ -29,7 +29,10 @@ def percent(fraction: float) -> str:
 
 @register.inclusion_tag("budgets/_budget_line.html", takes_context=True)
 def budget_line(
-    context: dict[str, Any], form: Any, estimate: Decimal | str | None, known: BudgetStatus | str | None = None
+    context: dict[str, Any],
+    form: Any,
+    estimate: Decimal | str | None,
+    known: BudgetStatus | str | None = None,
 ) -> dict[str, Any]:
     """What the signed-in member has left, and why the request would not fit if it would
     not. ``estimate`` is the bound form's estimate (USD); an unbound form's initial one is

@@ -26,7 +26,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Admin account '{username}' exists.")
                 return
             User.objects.create_superuser(username=username, email=email, password=password)
-            self.stdout.write(self.style.SUCCESS(f"Created admin account '{username}' from the environment."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Created admin account '{username}' from the environment.")
+            )
             return
         if User.objects.filter(is_superuser=True).exists():
             return

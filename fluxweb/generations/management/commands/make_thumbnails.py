@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--all", action="store_true", help="remake thumbnails that exist too")
-        parser.add_argument("--batch", type=int, default=200, help="images read from the database at once")
+        parser.add_argument(
+            "--batch", type=int, default=200, help="images read from the database at once"
+        )
 
     def handle(self, *args: object, all: bool, batch: int, **options: object) -> None:
         images = GeneratedImage.objects.order_by("pk")

@@ -19,9 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--stuck-after", type=float, default=None,
+            "--stuck-after",
+            type=float,
+            default=None,
             help="seconds running or queued before work counts as stuck "
-                 "(default: FLUXWEB_STUCK_AFTER)",
+            "(default: FLUXWEB_STUCK_AFTER)",
         )
 
     def handle(self, *args: Any, stuck_after: float | None, **options: Any) -> None:

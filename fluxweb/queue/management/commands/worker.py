@@ -49,20 +49,25 @@ class Command(DbWorkerCommand):
             # own --backend check refuses anything but a database backend).
             parser.add_argument("--queue-name", default="default", help="queues, comma-separated")
             parser.add_argument("--exclude-queues", default="", help=SUPPRESS)
-            parser.add_argument("--batch", action="store_true",
-                                help="run what is queued, then exit")
-            parser.add_argument("--reload", action=BooleanOptionalAction, default=False,
-                                help=SUPPRESS)
-            parser.add_argument("--no-startup-delay", action="store_false", dest="startup_delay",
-                                help=SUPPRESS)
+            parser.add_argument(
+                "--batch", action="store_true", help="run what is queued, then exit"
+            )
+            parser.add_argument(
+                "--reload", action=BooleanOptionalAction, default=False, help=SUPPRESS
+            )
+            parser.add_argument(
+                "--no-startup-delay", action="store_false", dest="startup_delay", help=SUPPRESS
+            )
             for option in ("--interval", "--backend", "--max-tasks", "--worker-id"):
                 parser.add_argument(option, help=SUPPRESS)
         else:
             super().add_arguments(parser)
         parser.add_argument(
-            "--threads", type=positive_int, default=settings.FLUXWEB_WORKER_THREADS,
+            "--threads",
+            type=positive_int,
+            default=settings.FLUXWEB_WORKER_THREADS,
             help="tasks run at once (threads, or RQ processes; default: FLUXWEB_WORKER_THREADS, "
-                 "%(default)s)",
+            "%(default)s)",
         )
 
     # db_worker types handle() with exactly its own options, so no subclass can add one
@@ -90,16 +95,25 @@ class Command(DbWorkerCommand):
                     queue_names = list(settings.RQ_QUEUES)
                 worker_starting.send(self.__class__, stop=stop)
                 call_command(
-                    "rqworker-pool", *queue_names, num_workers=threads, burst=batch,
-                    job_class="django_tasks_rq.Job", verbosity=verbosity,
+                    "rqworker-pool",
+                    *queue_names,
+                    num_workers=threads,
+                    burst=batch,
+                    job_class="django_tasks_rq.Job",
+                    verbosity=verbosity,
                     worker_class="fluxweb.queue.rqworker.HeartbeatWorker",
                 )
                 return
             keep_connections()
             worker = ThreadedWorker(
-                threads=threads, queue_names=queue_names, excluded_queue_names=excluded,
-                batch=batch, interval=options["interval"], backend_name=options["backend_name"],
-                startup_delay=options["startup_delay"], max_tasks=options["max_tasks"],
+                threads=threads,
+                queue_names=queue_names,
+                excluded_queue_names=excluded,
+                batch=batch,
+                interval=options["interval"],
+                backend_name=options["backend_name"],
+                startup_delay=options["startup_delay"],
+                max_tasks=options["max_tasks"],
                 worker_id=options["worker_id"],
             )
             if reload and not batch:

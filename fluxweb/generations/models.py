@@ -23,6 +23,7 @@ from fluxweb.budgets.models import Hold
 from fluxweb.providers.registry import get_registry
 from fluxweb.queue.heartbeat import current_worker_id
 
+from .deletions import GenerationDeletion
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
 
 __all__ = [
@@ -391,16 +392,3 @@ class GeneratedImage(models.Model):
 
     def __str__(self) -> str:
         return f"image {self.index} of generation {self.generation_id}"
-
-
-class GenerationDeletion(models.Model):
-    """That generation ``generation_id`` was deleted, and when (database clock): the live
-    gallery streams it so open browsers drop the card (fluxweb/gallery/live.py). Written by
-    ``delete_generation``; rows older than ``DELETION_RETENTION`` are pruned on later deletes.
-    """
-
-    generation_id = models.BigIntegerField()
-    deleted_at = models.DateTimeField(db_default=Now(), editable=False, db_index=True)
-
-    def __str__(self) -> str:
-        return f"generation {self.generation_id} deleted"

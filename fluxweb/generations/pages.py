@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from fluxweb.budgets.services import QuotaExceeded
-from fluxweb.core.http import AuthenticatedHttpRequest
+from fluxweb.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 from .access import can_cancel, can_delete, can_pin
 from .models import Generation
@@ -60,7 +60,7 @@ def pin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Cancel a queued or running generation: its author and admins only (others 403).
     A queued one is never sent and is refunded in full; a running one is discarded when
     its provider answers and charged what the provider bills (services.cancel_generation).
@@ -86,7 +86,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Submit a generation's parameters again as a new generation by the current user
     (services.retry_generation): its author and admins only (others 403).
     HTMX: the new card, put on top of the gallery (``#gallery-cards``); when it cannot be
@@ -118,7 +118,7 @@ def _card(request: HttpRequest, pk: int, **extra: object) -> HttpResponse:
 
 
 @require_POST
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Delete the generation and its files: its author and admins only (others 403)."""
     generation = get_object_or_404(Generation.objects.select_related("prompt"), pk=pk)
     if not can_delete(request.user, generation):

@@ -19,8 +19,6 @@ from datetime import datetime, timedelta
 
 import stamina
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,14 +35,13 @@ from fluxweb.providers.base import (
     RetryableProviderError,
 )
 from fluxweb.providers.http import answer_budget
-from fluxweb.providers.images import check_image
 from fluxweb.providers.network import provider_call
 from fluxweb.providers.registry import get_registry
 from fluxweb.providerstatus import recording as provider_status
 from fluxweb.queue.connections import release_connection
 
 from .models import GeneratedImage, Generation
-from .thumbnails import make_thumbnail
+from .storing import delete_files, store_images
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +219,7 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
     )
     if not cancel_asked or cancel_asked[0] is not None:
         discard_cancelled(generation, result)
-        return
+        return False
     images = store_images(generation, result, provider.label)
     cost, distrust = trusted_cost(result.cost_usd, generation.estimated_cost_usd)
     metadata = result.metadata
@@ -267,8 +264,8 @@ def discard_cancelled(generation: Generation, result: GenerationResult) -> bool:
         cancelled = generation.mark_cancelled_after_run(
             actual_cost_usd=result.cost_usd, metadata=result.metadata
         )
-        if cancelled and generation.hold_id is not None:
-            budgets.settle(generation.hold, result.cost_usd)
+        if cancelled and (hold := generation.hold) is not None:
+            budgets.settle(hold, result.cost_usd)
     return cancelled
 
 
@@ -376,64 +373,3 @@ def poll_generation(generation_id: int) -> Generation | None:
             generation, "fluxweb hit an internal error while waiting for this generation"
         )
     return generation
-
-
-def store_images(
-    generation: Generation, result: GenerationResult, provider_label: str
-) -> list[GeneratedImage]:
-    """Check every image (format, decodability, caps) and save its file, with its WebP
-    thumbnail, through the default storage; returns the :class:`GeneratedImage` rows, not
-    yet saved (:func:`finish_generation` saves them with the success). Raises
-    :class:`ProviderError` if any image is bad; nothing is written then."""
-    if not result.images:
-        raise ProviderError(f"{provider_label} returned no image")
-    if len(result.images) > generation.num_images:
-        logger.warning(
-            "generation %s: %s returned %s images for %s requested; keeping the first",
-            generation.pk,
-            provider_label,
-            len(result.images),
-            generation.num_images,
-        )
-        result.images = result.images[: generation.num_images]
-    # Each image is decoded once: the check's decoding makes the thumbnail, then the
-    # pixels are let go before the next image is decoded.
-    checked = []
-    for data in result.images:
-        image = check_image(data, provider_label)
-        pixels = image.decoded if image.decoded is not None else image.data
-        checked.append((image.without_pixels(), make_thumbnail(pixels)))
-        del image
-    stored = []
-    for index, (image, thumbnail) in enumerate(checked):
-        if (image.width, image.height) != (generation.width, generation.height):
-            logger.warning(
-                "generation %s image %s is %sx%s, requested %sx%s",
-                generation.pk,
-                index,
-                image.width,
-                image.height,
-                generation.width,
-                generation.height,
-            )
-        record = GeneratedImage(
-            generation=generation,
-            index=index,
-            content_type=image.content_type,
-            width=image.width,
-            height=image.height,
-            size_bytes=len(image.data),
-        )
-        record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
-        record.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)
-        stored.append(record)
-    return stored
-
-
-def delete_files(names: list[str]) -> None:
-    """Delete files ``names`` from the default storage; failures are logged, not raised."""
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.warning("could not delete %s from storage", name, exc_info=True)

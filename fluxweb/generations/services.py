@@ -25,7 +25,7 @@ from fluxweb.providers.registry import get_registry
 from fluxweb.queue.enqueue import enqueue
 
 from .models import Generation, GenerationDeletion, Prompt
-from .running import delete_files
+from .storing import delete_files
 from .tasks import generate_images
 
 logger = logging.getLogger(__name__)
@@ -118,10 +118,8 @@ def cancel_generation(generation: Generation, by: Any) -> bool:
     """
     with transaction.atomic():
         if generation.mark_cancelled():
-            if generation.hold_id is not None:
-                budgets.release(
-                    generation.hold, f"cancelled by {by.get_username()}" if by else "cancelled"
-                )
+            if (hold := generation.hold) is not None:
+                budgets.release(hold, f"cancelled by {by.get_username()}" if by else "cancelled")
             logger.info("generation %s cancelled while queued", generation.pk)
             return True
     if generation.request_cancel():
@@ -183,8 +181,9 @@ def delete_generation(generation: Generation, by: Any = None) -> None:
     if not generation.is_finished:
         cancel_generation(generation, by)
         generation.refresh_from_db(fields=["status"])
-        if generation.status == Generation.Status.RUNNING and generation.hold_id is not None:
-            budgets.settle(generation.hold, None)
+        hold = generation.hold
+        if generation.status == Generation.Status.RUNNING and hold is not None:
+            budgets.settle(hold, None)
     names = [
         name
         for image in generation.images.all()

@@ -147,6 +147,10 @@ def one_generation(page: Page, prompt: str, i: int) -> dict | None:
         form.get_by_label("Model").select_option(MODEL)
         page.wait_for_function("form => !form.isConnected", arg=old_form)
     form.get_by_label("Prompt", exact=True).fill(prompt)
+    # Exact sizes are among the prompt bar's folded advanced options.
+    folded = form.locator("details[data-advanced]:not([open]) > summary")
+    if folded.count():
+        folded.click()
     form.get_by_label("Width (px)").fill("512")
     form.get_by_label("Height (px)").fill("512")
     # Cards already on the page (their images may load again when re-streamed) don't count.

@@ -249,6 +249,9 @@ def test_deleting_a_generation_does_not_give_its_images_back(member):
     set_quota(member, None, images_per_day=2)
     first = submit_generation(member, submit_data())
     submit_generation(member, submit_data())
+    run_generation(first.pk)  # made and charged: deleting it later must not give it back
+    first.refresh_from_db()
+    assert first.status == Generation.Status.SUCCEEDED
     delete_generation(first)
     assert budgets.budget_status(member).images_today == 2
     with pytest.raises(budgets.QuotaExceeded, match="2 images a day and have made 2 today"):

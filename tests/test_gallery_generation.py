@@ -59,7 +59,7 @@ def test_detail_shows_every_parameter_costs_timings_and_author(alice, member_cli
         "Waited",
         "Ran",
         'data-copy="#detail-prompt"',
-        "js/detail.js",
+        "js/lightbox.js",
         "data-close",
     ):
         assert text in html, text

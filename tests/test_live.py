@@ -32,7 +32,7 @@ def test_changes_since_returns_changed_cards_oldest_change_first(member):
     )
     events = changes_since(None)
     assert [e.generation_id for e in events] == [second.pk, first.pk]
-    assert 'class="card card--running"' in events[-1].html and "first" in events[-1].html
+    assert 'class="card card--running' in events[-1].html and "first" in events[-1].html
 
 
 def test_changes_since_skips_what_is_older_than_the_overlap_window(member):

@@ -116,6 +116,12 @@ SHARED_WITH_MEMBERS = {
 SSO_JOURNEY = "one provider, configured in settings (tests/e2e/test_accounts_journey.py)"
 # Object URLs whose object is not a generation, with the test that covers their access rule.
 COVERED_ELSEWHERE = {
+    "generations:cancel": (
+        "tests/test_cancel_retry.py::test_only_the_author_and_admins_may_cancel_or_retry"
+    ),
+    "generations:retry": (
+        "tests/test_cancel_retry.py::test_only_the_author_and_admins_may_cancel_or_retry"
+    ),
     "accounts:revoke-invitation": "tests/test_accounts.py::test_only_admins_invite",
     "accounts:accept": "tests/test_accounts.py::test_an_invitation_link_works_once",
     "account_reset_password_from_key": "tests/test_accounts.py::test_password_reset_by_email",

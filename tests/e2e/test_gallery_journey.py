@@ -13,6 +13,9 @@ from tests.e2e.test_live_gallery import alice, carol, submit  # noqa: F401 (fixt
 
 DEMO = "Demo (offline) placeholder, not FLUX"
 SCHNELL = "FLUX.1 [schnell] · DeepInfra"
+# The prompt bar picks models by id (their labels carry the price for the size).
+DEMO_ID = "demo/placeholder"
+SCHNELL_ID = "deepinfra/flux-1-schnell"
 TEAPOT = "A copper teapot on a mossy stone, studio light"
 
 
@@ -33,9 +36,9 @@ def test_find_filter_star_open_download_remix_and_delete(app, alice, carol, deep
     teammate = app.login(*carol)
     for count, (model, height, prompt) in enumerate(
         [
-            (DEMO, "192", TEAPOT),
-            (SCHNELL, "256", "A copper teapot in the rain, watercolour"),
-            (DEMO, "256", "A lighthouse at dusk"),
+            (DEMO_ID, "192", TEAPOT),
+            (SCHNELL_ID, "256", "A copper teapot in the rain, watercolour"),
+            (DEMO_ID, "256", "A lighthouse at dusk"),
         ],
         start=1,
     ):

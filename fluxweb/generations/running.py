@@ -74,6 +74,9 @@ def call_provider(provider: Provider, request: GenerationRequest) -> GenerationR
         attempts=settings.FLUXWEB_PROVIDER_ATTEMPTS,
         wait_initial=1.0,
         wait_max=20.0,
+        # Bounded by the attempts, each with its own deadline (FLUXWEB_STUCK_AFTER assumes
+        # all of them), not by stamina's default 45 s in total, which a slow attempt ate.
+        timeout=None,
     ):
         limits = (settings.FLUXWEB_PROVIDER_TIMEOUT, answer_budget(request.num_images))
         with attempt, provider_call(*limits) as call:

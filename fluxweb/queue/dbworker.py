@@ -49,6 +49,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from . import notify
+from .connections import release_connection
 from .heartbeat import Heartbeat
 
 logger = logging.getLogger("django_tasks_db")
@@ -181,6 +182,8 @@ class ThreadedWorker(Worker):
                 self._unreserve_claim()
                 self._free.release()
                 raise
+            with contextlib.suppress(*UNREACHABLE):  # a broken one is replaced at the next claim
+                release_connection()  # the claimer holds no pooled connection between claims
             if task_result is None:
                 self._unreserve_claim()
                 self._free.release()
@@ -227,6 +230,8 @@ class ThreadedWorker(Worker):
                 self._run_once(task_result)
                 task_result = self._claim_next()
         finally:
+            with contextlib.suppress(*UNREACHABLE):
+                release_connection()  # an idle thread holds no pooled connection
             self._free.release()
             if not self._may_claim():
                 self.wake()  # max_tasks reached here: the claimer stops waiting and returns

@@ -8,7 +8,6 @@ so two workers can never both run one generation.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +23,7 @@ from fluxweb.providers.registry import get_registry
 from fluxweb.queue.heartbeat import current_worker_id
 
 from .deletions import GenerationDeletion
+from .images import GeneratedImage
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
 
 __all__ = [
@@ -357,38 +357,3 @@ class Generation(models.Model):
             error=reason[:2000],
             finished_at=Now(),
         )
-
-
-def image_upload_to(instance: GeneratedImage, filename: str) -> str:
-    """``generations/<id>/<random>.<ext>``: not guessable from the generation id."""
-    extension = filename.rsplit(".", 1)[-1]
-    return f"generations/{instance.generation_id}/{secrets.token_urlsafe(16)}.{extension}"
-
-
-def thumbnail_upload_to(instance: GeneratedImage, filename: str) -> str:
-    """``generations/<id>/<random>.thumb.webp``, next to its original."""
-    return f"generations/{instance.generation_id}/{secrets.token_urlsafe(16)}.thumb.webp"
-
-
-class GeneratedImage(models.Model):
-    """One image file of a generation, as stored (size in pixels measured from the file),
-    with its WebP ``thumbnail`` for the gallery (blank for images stored before thumbnails).
-    """
-
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
-    index = models.PositiveSmallIntegerField()
-    file = models.FileField(upload_to=image_upload_to, max_length=255)
-    content_type = models.CharField(max_length=32)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size_bytes = models.PositiveIntegerField()
-    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["generation", "index"]
-        constraints = [
-            models.UniqueConstraint(fields=["generation", "index"], name="image_unique_index"),
-        ]
-
-    def __str__(self) -> str:
-        return f"image {self.index} of generation {self.generation_id}"

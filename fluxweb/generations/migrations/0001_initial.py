@@ -3,7 +3,7 @@
 import django.contrib.postgres.search
 import django.db.models.deletion
 import django.db.models.functions.datetime
-import fluxweb.generations.models
+import fluxweb.generations.images
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -230,7 +230,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        max_length=255, upload_to=fluxweb.generations.models.image_upload_to
+                        max_length=255, upload_to=fluxweb.generations.images.image_upload_to
                     ),
                 ),
                 ("content_type", models.CharField(max_length=32)),
@@ -242,7 +242,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=255,
-                        upload_to=fluxweb.generations.models.thumbnail_upload_to,
+                        upload_to=fluxweb.generations.images.thumbnail_upload_to,
                     ),
                 ),
                 (

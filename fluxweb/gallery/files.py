@@ -1,6 +1,7 @@
 """Image files, only to logged-in users (the storage itself is never public): the
 original, its gallery thumbnail, and the original as a download with a readable name and
-the generation's parameters embedded (:mod:`fluxweb.generations.embedding`)."""
+the generation's parameters embedded (:mod:`fluxweb.generations.embedding`) and, when
+configured, signed Content Credentials (:mod:`fluxweb.generations.provenance`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from fluxweb.generations.embedding import with_parameters
 from fluxweb.generations.models import GeneratedImage
+from fluxweb.generations.provenance import with_provenance
 from fluxweb.generations.thumbnails import CONTENT_TYPE as THUMBNAIL_TYPE
 from fluxweb.providers.images import EXTENSIONS
 
@@ -37,14 +39,14 @@ def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     """The original as an attachment named ``<prompt-slug>-<generation id>-<n>.<ext>``,
-    carrying its generation's prompt and parameters (PNG text chunk, XMP)."""
+    carrying its generation's prompt and parameters (PNG text chunk, XMP) and, when a
+    signing certificate is configured, a signed C2PA manifest."""
     record = get_object_or_404(GeneratedImage.objects.select_related("generation__prompt"), pk=pk)
     with _open(record.file) as handle:
         data = handle.read()
-    response = HttpResponse(
-        with_parameters(data, record.content_type, record.generation),
-        content_type=record.content_type,
-    )
+    data = with_parameters(data, record.content_type, record.generation)
+    data = with_provenance(data, record.content_type, record.generation)
+    response = HttpResponse(data, content_type=record.content_type)
     response["Cache-Control"] = CACHE_CONTROL
     response["Content-Disposition"] = f'attachment; filename="{download_name(record)}"'
     return response

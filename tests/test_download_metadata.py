@@ -92,7 +92,11 @@ def test_demo_placeholders_say_demo_and_negative_prompt_and_non_latin_text(membe
         parameters = picture.text["parameters"]
         xmp = picture.info["XML:com.adobe.xmp"]
     lines = parameters.split("\n")
-    assert lines[:3] == ['Ein "Café" <am> Fluss & 川の灯台', "zweite Zeile", "Negative prompt: blur, <noise>"]
+    assert lines[:3] == [
+        'Ein "Café" <am> Fluss & 川の灯台',
+        "zweite Zeile",
+        "Negative prompt: blur, <noise>",
+    ]
     # A value with a comma is JSON-quoted, as A1111 does.
     assert lines[3] == (
         'Steps: 4, Seed: 9, Size: 64x64, Model: "Demo (offline) placeholder, not FLUX", '

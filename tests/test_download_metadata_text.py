@@ -138,7 +138,9 @@ SIGNATURES = [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x40\x00\x00\x00WEBPV
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(SIGNATURES), st.binary(max_size=200), st.sampled_from(["png", "jpeg", "webp"]))
+@given(
+    st.sampled_from(SIGNATURES), st.binary(max_size=200), st.sampled_from(["png", "jpeg", "webp"])
+)
 def test_arbitrary_bytes_never_raise(signature, tail, kind):
     data = signature + tail
     result = with_parameters(data, f"image/{kind}", generation())

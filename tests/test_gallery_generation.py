@@ -76,9 +76,12 @@ def test_download_has_a_meaningful_file_name(member, member_client):
         f'attachment; filename="a-t-rex-on-a-beach-wearing-sunglasses-{generation.pk}-2.png"'
     )
     # The stored image plus its parameters (tests/test_download_metadata.py).
-    with default_storage.open(second.file.name) as stored, Image.open(stored) as original:
-        with Image.open(io.BytesIO(response.content)) as downloaded:
-            assert downloaded.tobytes() == original.tobytes()
+    with (
+        default_storage.open(second.file.name) as stored,
+        Image.open(stored) as original,
+        Image.open(io.BytesIO(response.content)) as downloaded,
+    ):
+        assert downloaded.tobytes() == original.tobytes()
 
 
 def test_star_is_per_user_and_toggles_with_htmx_and_without_js(

@@ -83,9 +83,10 @@ def with_provenance(data: bytes, content_type: str, generation: Generation) -> b
         with open(settings.FLUXWEB_C2PA_KEY, "rb") as key_file:
             key = key_file.read()
         info = c2pa.C2paSignerInfo(_algorithm(key), chain, key, None)
-        with c2pa.Signer.from_info(info) as signer, c2pa.Builder(
-            json.dumps(manifest(generation))
-        ) as builder:
+        with (
+            c2pa.Signer.from_info(info) as signer,
+            c2pa.Builder(json.dumps(manifest(generation))) as builder,
+        ):
             signed = io.BytesIO()
             builder.sign(signer, content_type, io.BytesIO(data), signed)
             return signed.getvalue()

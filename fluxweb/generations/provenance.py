@@ -29,6 +29,9 @@ from .models import Generation
 logger = logging.getLogger("fluxweb.generations.provenance")
 
 SIGNABLE = ("image/png", "image/jpeg", "image/webp")
+# No thumbnail in the manifest: the file is the picture, and making one decodes and
+# re-encodes the whole image on every download.
+LIBRARY_SETTINGS = {"builder": {"thumbnail": {"enabled": False}}}
 EC_ALGORITHMS = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
 
 
@@ -84,8 +87,10 @@ def with_provenance(data: bytes, content_type: str, generation: Generation) -> b
             key = key_file.read()
         info = c2pa.C2paSignerInfo(_algorithm(key), chain, key, None)
         with (
+            c2pa.Settings.from_json(json.dumps(LIBRARY_SETTINGS)) as library_settings,
+            c2pa.Context(settings=library_settings) as context,
             c2pa.Signer.from_info(info) as signer,
-            c2pa.Builder(json.dumps(manifest(generation))) as builder,
+            c2pa.Builder(json.dumps(manifest(generation)), context=context) as builder,
         ):
             signed = io.BytesIO()
             builder.sign(signer, content_type, io.BytesIO(data), signed)

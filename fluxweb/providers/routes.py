@@ -76,7 +76,9 @@ def virtual_spec(family: str, hosts: list[ModelSpec]) -> ModelSpec:
             if len(guidance) == len(hosts)
             else None
         ),
-        default_guidance_scale=first.default_guidance_scale if len(guidance) == len(hosts) else None,
+        default_guidance_scale=first.default_guidance_scale
+        if len(guidance) == len(hosts)
+        else None,
         negative_prompt=all(host.negative_prompt for host in hosts),
         default_width=first.default_width,
         default_height=first.default_height,

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generations', '0002_postgresql'),
+        ("generations", "0002_postgresql"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generation',
-            name='route',
+            model_name="generation",
+            name="route",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

@@ -5,27 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providerstatus', '0001_initial'),
+        ("providerstatus", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProviderCall',
+            name="ProviderCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=32)),
-                ('model_id', models.CharField(blank=True, max_length=64)),
-                ('ok', models.BooleanField()),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('latency_s', models.FloatField(default=0)),
-                ('estimated_usd', models.DecimalField(blank=True, decimal_places=6, max_digits=12, null=True)),
-                ('actual_usd', models.DecimalField(blank=True, decimal_places=6, max_digits=12, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.CharField(max_length=32)),
+                ("model_id", models.CharField(blank=True, max_length=64)),
+                ("ok", models.BooleanField()),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("latency_s", models.FloatField(default=0)),
+                (
+                    "estimated_usd",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=12, null=True),
+                ),
+                (
+                    "actual_usd",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=12, null=True),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['slug', '-created_at'], name='providercall_slug_recent')],
+                "indexes": [
+                    models.Index(fields=["slug", "-created_at"], name="providercall_slug_recent")
+                ],
             },
         ),
     ]

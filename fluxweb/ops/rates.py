@@ -15,8 +15,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from fluxweb.budgets.models import ModelPrice
-from fluxweb.providers.registry import get_registry
 from fluxweb.providers.pricing import USD_PLACES
+from fluxweb.providers.registry import get_registry
 from fluxweb.providerstatus.calls import call_stats
 
 # The period whose drift the button adopts (the status page's "last week").

@@ -32,6 +32,7 @@ from fluxweb.providers.base import (
     ModelSpec,
     OutOfCreditsError,
     PendingJob,
+    Provider,
     ProviderError,
     RetryableProviderError,
 )
@@ -173,7 +174,9 @@ def _save_route(generation: Generation, route: list[dict[str, str]]) -> None:
     generation.route = route
 
 
-def _finish(generation: Generation, outcome, provider) -> str:
+def _finish(
+    generation: Generation, outcome: GenerationResult | PendingJob, provider: Provider
+) -> str:
     try:
         if isinstance(outcome, PendingJob):
             return "pending" if running.wait_for_job(generation, outcome) else "discarded"

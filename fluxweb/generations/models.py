@@ -201,7 +201,7 @@ class Generation(models.Model):
     @property
     def model_label(self) -> str:
         """The model's display name ("FLUX.1 [schnell] · DeepInfra"), or its id if disabled."""
-        spec = get_registry().models.get(self.model)
+        spec = get_registry().all_models.get(self.model)
         return spec.label if spec else self.model
 
     @property

@@ -65,7 +65,7 @@ def short_reason(exc: ProviderError) -> str:
 def plan(generation: Generation) -> tuple[list[tuple[ModelSpec, Decimal]], list[ModelSpec]]:
     """The hosts to try for ``generation`` with their estimates (USD), cheapest first, and
     the hosts skipped by the circuit breaker (all are tried when every host is open)."""
-    spec = get_registry().models.get(generation.model)
+    spec = get_registry().all_models.get(generation.model)
     if spec is None:
         return [], []
     steps = generation.num_inference_steps

@@ -33,16 +33,20 @@ def build(info: ProviderInfo) -> Provider:
 class Registry:
     """Enabled providers by slug and their models by id, in display order.
 
-    With ``best_price``, the best-price models (:mod:`.routes`) come first in ``models``;
-    ``real_models`` never has them."""
+    ``real_models`` are the providers' own; ``virtual_models`` the best-price models
+    (:mod:`.routes`) over them; ``all_models`` both (to look up any generation's model).
+    ``models`` is what members may choose: with ``best_price`` (``FLUXWEB_BEST_PRICE``)
+    the best-price models first, then the real ones; else only the real ones."""
 
     def __init__(self, providers: list[Provider], best_price: bool = False) -> None:
         self.providers = {provider.slug: provider for provider in providers}
         self.real_models = {
             model.id: model for provider in providers for model in provider.models()
         }
-        virtual = virtual_specs(list(self.real_models.values())) if best_price else []
-        self.models = {model.id: model for model in virtual} | self.real_models
+        virtual = virtual_specs(list(self.real_models.values()))
+        self.virtual_models = {model.id: model for model in virtual}
+        self.all_models = self.virtual_models | self.real_models
+        self.models = self.all_models if best_price else self.real_models
 
     def model(self, model_id: str) -> ModelSpec:
         """The enabled model ``model_id``; raises KeyError if it is not enabled."""

@@ -44,6 +44,7 @@ def routed(django_user_model):
 def test_route_and_call_figures_fit_and_pass_axe(app, routed, screenshot, viewport, scheme):
     problems = []
     pages = [
+        ("gallery", "/", ("milo", "milo-password-1")),
         ("detail", f"/generations/{routed}/", ("milo", "milo-password-1")),
         ("provider-status", "/providers/status/", ("ada", "ada-password-1")),
     ]
@@ -51,7 +52,9 @@ def test_route_and_call_figures_fit_and_pass_axe(app, routed, screenshot, viewpo
         page = open_context(app.browser, app.base_url, viewport, scheme, who)
         page.goto(path)
         problems.extend(audit(page, f"{name} {viewport} {scheme}"))
-        if name == "detail":
+        if name == "gallery":
+            page.locator(".card").first.hover()
+        if name in ("gallery", "detail"):
             assert "AIML API out of credits → DeepInfra" in page.content()
         else:
             assert "Use the reported rate" in page.content()

@@ -81,7 +81,11 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
         data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
     except OSError:  # its files went with a delete meanwhile
         return gone(pk, "deleted")
-    return JsonResponse({"created": int(generation.created_at.timestamp()), "data": data})
+    answer: dict[str, object] = {"created": int(generation.created_at.timestamp()), "data": data}
+    if generation.route:  # fluxweb extension: which host a best-price model ran on, and why
+        answer["provider"] = generation.provider
+        answer["route"] = generation.route_summary
+    return JsonResponse(answer)
 
 
 def gone(pk: int, what: str) -> JsonResponse:

@@ -61,6 +61,9 @@ class ModelSpec:
     is_demo: bool = False
     default_width: int = 1024
     default_height: int = 1024
+    # The FLUX.1 variant ("flux-1-schnell", "flux-1-dev") this model is, for best-price
+    # routing (fluxweb.providers.routes); "" lets routes.family_of derive it from the id.
+    family: str = ""
 
     def estimate_cost(self, width: int, height: int, steps: int | None, num_images: int) -> Decimal:
         """Estimated USD for a request, from this model's :class:`Price`."""

@@ -10,7 +10,7 @@ The gallery wall shows a batch as one card: its cell 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,18 +20,15 @@ from fluxweb.providers.registry import get_registry
 
 from .prompts import Prompt
 
-if TYPE_CHECKING:
-    from .models import Generation
-
-
 @dataclass(frozen=True)
 class GridRow:
     """One row of a batch's grid: a model (its id and display name) and its cells, one
-    per seed in the batch's order (None where a cell is missing, e.g. deleted)."""
+    per seed in the batch's order (each a Generation, or None where a cell is missing,
+    e.g. deleted)."""
 
     model_id: str
     label: str
-    cells: list[Generation | None]
+    cells: list[Any]
 
 
 class Batch(models.Model):
@@ -70,7 +67,7 @@ class Batch(models.Model):
         """``"3×2"``: models × seeds."""
         return f"{self.rows}×{self.columns}"
 
-    def grid(self, cells: list[Generation]) -> list[GridRow]:
+    def grid(self, cells: list[Any]) -> list[GridRow]:
         """``cells`` (this batch's generations) laid out by model (rows) × seed (columns)."""
         by_place: dict[int, Any] = {cell.batch_cell: cell for cell in cells}
         specs = get_registry().models

@@ -12,9 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fluxweb.budgets.models import Hold, LedgerEntry, Quota
+from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.gallery.live import changes_since
+from fluxweb.generations.comparing import CompareForm, submit_batch
 from fluxweb.generations.models import Batch, Generation
 from fluxweb.generations.running import run_generation
+from fluxweb.providers.registry import get_registry
 from tests.budget_factories import set_price, set_quota
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +50,9 @@ def compare_data(models=(SCHNELL_DI, SCHNELL_AIML, SCHNELL_SEGMIND), seeds="1, 2
 
 
 def run_all(batch: Batch) -> list[Generation]:
-    return [run_generation(pk) for pk in batch.cells.order_by("batch_cell").values_list("pk", flat=True)]
+    return [
+        run_generation(pk) for pk in batch.cells.order_by("batch_cell").values_list("pk", flat=True)
+    ]
 
 
 def totals(user) -> tuple[Decimal, Decimal]:
@@ -104,9 +109,6 @@ def test_a_batch_that_does_not_fit_is_refused_whole(member, member_client, hosts
 def test_a_batch_over_a_daily_image_cap_is_refused_whole(member, hosts):
     quota = set_quota(member, "1.00")
     quota.model_limits.create(model_id=SCHNELL_AIML, images_per_day=1)
-    from fluxweb.generations.comparing import CompareForm, submit_batch
-    from fluxweb.budgets.services import QuotaExceeded
-
     form = CompareForm(compare_data())
     assert form.is_valid(), form.errors
     with pytest.raises(QuotaExceeded, match="this comparison makes 2"):
@@ -205,8 +207,6 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_made(
 
 
 def test_more_than_four_models_are_refused(member_client, hosts, openai_images):
-    from fluxweb.providers.registry import get_registry
-
     models = list(get_registry().models)[:5]
     assert len(models) == 5
     response = member_client.post("/generations/compare/", compare_data(models=models))
@@ -235,3 +235,11 @@ def test_the_compare_form_is_reachable_from_the_prompt_bar(member_client, hosts)
 def test_an_unknown_batch_is_404(member_client):
     assert member_client.get("/generations/batches/999/").status_code == 404
     assert member_client.get("/generations/batches/999/grid/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    for path in ("/generations/compare/", "/generations/compare/estimate/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.post("/generations/compare/", compare_data())
+    assert response.status_code == 302 and not Batch.objects.exists()

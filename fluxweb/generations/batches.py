@@ -20,6 +20,7 @@ from fluxweb.providers.registry import get_registry
 
 from .prompts import Prompt
 
+
 @dataclass(frozen=True)
 class GridRow:
     """One row of a batch's grid: a model (its id and display name) and its cells, one
@@ -76,6 +77,8 @@ class Batch(models.Model):
             spec = specs.get(model_id)
             places = range(row * self.columns, (row + 1) * self.columns)
             rows.append(
-                GridRow(model_id, spec.label if spec else model_id, [by_place.get(p) for p in places])
+                GridRow(
+                    model_id, spec.label if spec else model_id, [by_place.get(p) for p in places]
+                )
             )
         return rows

@@ -55,9 +55,7 @@ def compare_estimate(request: HttpRequest) -> HttpResponse:
 
 
 def _grid_context(batch: Batch) -> dict[str, object]:
-    cells = list(
-        Generation.objects.for_gallery().filter(batch=batch).order_by("batch_cell", "id")
-    )
+    cells = list(Generation.objects.for_gallery().filter(batch=batch).order_by("batch_cell", "id"))
     done = [cell for cell in cells if cell.is_finished]
     charged = [
         cell.actual_cost_usd

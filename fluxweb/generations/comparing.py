@@ -93,12 +93,15 @@ class CompareForm(forms.Form):
         return seeds
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for spec in data.get("models") or []:
             self._check(spec, "width", data.get("width"), spec.width)
             self._check(spec, "height", data.get("height"), spec.height)
             if spec.steps is not None:
-                self._check(spec, "num_inference_steps", data.get("num_inference_steps"), spec.steps)
+                self._check(
+                    spec, "num_inference_steps", data.get("num_inference_steps"), spec.steps
+                )
             if spec.seed is not None:
                 for seed in data.get("seeds") or []:
                     self._check(spec, "seeds", seed, spec.seed)

@@ -85,6 +85,7 @@ def test_compare_three_hosts_and_dev_with_two_seeds_in_one_click(hosts_app, memb
     expect(cards.first.get_by_role("link", name="Compare 4×2")).to_have_attribute(
         "href", f"/generations/batches/{batch.pk}/"
     )
+    screenshot(page, "compare-wall-card-desktop-light")
 
     for viewport in ("phone", "desktop"):
         for scheme in ("light", "dark"):

@@ -7,39 +7,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generations', '0002_postgresql'),
+        ("generations", "0002_postgresql"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generation',
-            name='batch_cell',
+            model_name="generation",
+            name="batch_cell",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='Batch',
+            name="Batch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_ids', models.JSONField(default=list, help_text='fluxweb model ids, one per row')),
-                ('seeds', models.JSONField(default=list, help_text='seeds, one per column')),
-                ('width', models.PositiveIntegerField(help_text='pixels')),
-                ('height', models.PositiveIntegerField(help_text='pixels')),
-                ('num_inference_steps', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='batches', to=settings.AUTH_USER_MODEL)),
-                ('prompt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='generations.prompt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "model_ids",
+                    models.JSONField(default=list, help_text="fluxweb model ids, one per row"),
+                ),
+                ("seeds", models.JSONField(default=list, help_text="seeds, one per column")),
+                ("width", models.PositiveIntegerField(help_text="pixels")),
+                ("height", models.PositiveIntegerField(help_text="pixels")),
+                ("num_inference_steps", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="batches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prompt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="batches",
+                        to="generations.prompt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'batches',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "batches",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='generation',
-            name='batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cells', to='generations.batch'),
+            model_name="generation",
+            name="batch",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cells",
+                to="generations.batch",
+            ),
         ),
     ]

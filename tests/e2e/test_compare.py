@@ -82,6 +82,7 @@ def test_compare_three_hosts_and_dev_with_two_seeds_in_one_click(hosts_app, memb
     page.goto("/")
     cards = page.locator("#gallery-cards article.card")
     expect(cards).to_have_count(1)
+    expect(cards.first.locator(".card__media")).to_contain_text("Compare 4×2")  # not only on hover
     expect(cards.first.get_by_role("link", name="Compare 4×2")).to_have_attribute(
         "href", f"/generations/batches/{batch.pk}/"
     )

@@ -93,6 +93,7 @@ def test_compare_three_hosts_and_dev_with_two_seeds_in_one_click(hosts_app, memb
             other = open_context(hosts_app.browser, hosts_app.base_url, viewport, scheme, member)
             problems = []
             for name, path in (
+                ("compare-prompt-bar", "/"),
                 ("compare-form", f"/generations/compare/?prompt={PROMPT}"),
                 ("compare-grid", f"/generations/batches/{batch.pk}/"),
             ):

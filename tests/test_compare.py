@@ -243,3 +243,17 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     response = client.post("/generations/compare/", compare_data())
     assert response.status_code == 302 and not Batch.objects.exists()
+
+
+def test_the_wall_keeps_the_batch_when_its_first_cell_is_deleted(member, member_client, hosts):
+    member_client.post("/generations/compare/", compare_data())
+    batch = Batch.objects.get()
+    run_all(batch)
+    first, second = batch.cells.order_by("batch_cell")[:2]
+    response = member_client.post(f"/generations/{first.pk}/delete/")
+    assert response.status_code == 302
+    home = member_client.get("/").content.decode()
+    cards = re.findall(r'<article class="card[^"]*" id="generation-(\d+)"', home)
+    assert cards == [str(second.pk)]
+    page = member_client.get(f"/generations/batches/{batch.pk}/").content.decode()
+    assert "Deleted" in page and "5 of 5 done" in page

@@ -42,9 +42,12 @@ __all__ = [
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def on_wall(self) -> GenerationQuerySet:
-        """Without the cells of compare batches but their first: the wall shows a batch as
-        one card."""
-        return self.filter(models.Q(batch_cell__isnull=True) | models.Q(batch_cell=0))
+        """Without the cells of compare batches but the first one left (cell 0 unless it
+        was deleted): the wall shows a batch as one card."""
+        earlier = Generation.objects.filter(
+            batch=models.OuterRef("batch"), batch_cell__lt=models.OuterRef("batch_cell")
+        )
+        return self.filter(models.Q(batch__isnull=True) | ~models.Exists(earlier))
 
     def search_prompt(self, text: str) -> GenerationQuerySet:
         """Generations whose prompt matches the words of ``text`` (:func:`prompt_matches`).

@@ -170,6 +170,8 @@ def test_the_grid_shows_each_cell_with_its_costs_and_latency(member, member_clie
     assert "$0.04" in page and "Seed 2" in page
     for cell in batch.cells.all():
         assert f"/generations/{cell.pk}/" in page and f"?remix={cell.pk}" in page
+    detail = member_client.get(f"/generations/{cell.pk}/").content.decode()
+    assert f'href="/generations/batches/{batch.pk}/">Compare 4×2 grid</a>' in detail
 
 
 def test_the_wall_shows_a_batch_as_one_card(member, member_client, hosts):

@@ -259,3 +259,12 @@ def test_the_wall_keeps_the_batch_when_its_first_cell_is_deleted(member, member_
     assert cards == [str(second.pk)]
     page = member_client.get(f"/generations/batches/{batch.pk}/").content.decode()
     assert "Deleted" in page and "5 of 5 done" in page
+
+
+def test_every_member_sees_every_batch(member_client, alice_client, hosts):
+    member_client.post("/generations/compare/", compare_data())
+    batch = Batch.objects.get()
+    for path in (f"/generations/batches/{batch.pk}/", f"/generations/batches/{batch.pk}/grid/"):
+        response = alice_client.get(path)
+        assert response.status_code == 200
+        assert "0 of 6 done" in response.content.decode()

@@ -122,6 +122,9 @@ COVERED_ELSEWHERE = {
     "generations:retry": (
         "tests/test_cancel_retry.py::test_only_the_author_and_admins_may_cancel_or_retry"
     ),
+    # A compare batch is shared with the team like its cells (the gallery's rule).
+    "generations:batch": "tests/test_compare.py::test_every_member_sees_every_batch",
+    "generations:batch_grid": "tests/test_compare.py::test_every_member_sees_every_batch",
     "accounts:revoke-invitation": "tests/test_accounts.py::test_only_admins_invite",
     "accounts:accept": "tests/test_accounts.py::test_an_invitation_link_works_once",
     "account_reset_password_from_key": "tests/test_accounts.py::test_password_reset_by_email",

@@ -81,7 +81,8 @@ def changes_since(
     "nothing yet". Card versions already in ``sent`` (``(GENERATION, id)`` → newest version
     sent, as the hub keeps it) are left out before rendering: the overlap re-reads them on
     every poll."""
-    queryset = Generation.objects.for_gallery().order_by("updated_at", "id")
+    # A compare batch's other cells fill its grid, not the wall (its cell 0 is its card).
+    queryset = Generation.objects.for_gallery().on_wall().order_by("updated_at", "id")
     deletions = GenerationDeletion.objects.order_by("deleted_at", "id")
     if cursor is not None:
         queryset = queryset.filter(updated_at__gt=cursor - OVERLAP)

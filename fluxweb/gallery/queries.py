@@ -52,7 +52,7 @@ def gallery_page(
 ) -> Page:
     """Generations newest first after ``cursor``, each with ``images`` prefetched and
     ``is_favourite`` (starred by ``user``). Two queries."""
-    queryset = filters.generations(Generation.objects.for_gallery(), user).annotate(
+    queryset = filters.generations(Generation.objects.for_gallery().on_wall(), user).annotate(
         is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk")))
     )
     return paginate(queryset, "created_at", cursor, size)
@@ -62,7 +62,7 @@ def neighbour(user: Any, filters: FilterForm, pk: int, direction: str) -> int | 
     """The id of the generation next to ``pk`` in the gallery's order under ``filters``:
     ``"next"`` is the one shown after it (older), ``"previous"`` the one before (newer).
     None at either end, or when ``pk`` is not in the gallery. Two queries."""
-    generations = filters.generations(Generation.objects.for_gallery(), user)
+    generations = filters.generations(Generation.objects.for_gallery().on_wall(), user)
     cursor = cursor_of(Generation.objects.for_gallery(), "created_at", pk)
     if cursor is None:
         return None

@@ -22,12 +22,14 @@ from fluxweb.budgets.models import Hold
 from fluxweb.providers.registry import get_registry
 from fluxweb.queue.heartbeat import current_worker_id
 
+from .batches import Batch
 from .deletions import GenerationDeletion
 from .images import GeneratedImage
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
 
 __all__ = [
     "SEARCH_CONFIG",
+    "Batch",
     "GeneratedImage",
     "Generation",
     "GenerationDeletion",
@@ -39,6 +41,14 @@ __all__ = [
 
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
+    def on_wall(self) -> GenerationQuerySet:
+        """Without the cells of compare batches but the first one left (cell 0 unless it
+        was deleted): the wall shows a batch as one card."""
+        earlier = Generation.objects.filter(
+            batch=models.OuterRef("batch"), batch_cell__lt=models.OuterRef("batch_cell")
+        )
+        return self.filter(models.Q(batch__isnull=True) | ~models.Exists(earlier))
+
     def search_prompt(self, text: str) -> GenerationQuerySet:
         """Generations whose prompt matches the words of ``text`` (:func:`prompt_matches`).
 
@@ -63,7 +73,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             "images", queryset=GeneratedImage.objects.order_by("generation_id", "index")
         )
         return (
-            self.select_related("author", "prompt")
+            self.select_related("author", "prompt", "batch")
             .prefetch_related(images)
             .order_by("-created_at", "-id")
         )
@@ -152,6 +162,11 @@ class Generation(models.Model):
     # The worker process running it (fluxweb.queue.heartbeat), stamped when it is claimed:
     # the sweep recovers a running generation whose worker stopped beating.
     worker_id = models.CharField(max_length=64, blank=True, default="")
+    # A compare batch's cell (fluxweb/generations/batches.py): its place row * seeds + column.
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="cells"
+    )
+    batch_cell = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()
 

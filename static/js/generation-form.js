@@ -211,3 +211,14 @@
     init(theForm());
   }
 })();
+
+// The prompt bar's Compare link takes the prompt typed so far to the compare form.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var link = event.target.closest && event.target.closest("a[data-compare-link]");
+  var prompt = link && link.closest("form") && link.closest("form").elements.prompt;
+  if (!prompt || !prompt.value) return;
+  var url = new URL(link.href, window.location.href);
+  url.searchParams.set("prompt", prompt.value);
+  link.href = url.toString();
+});

@@ -1,0 +1,153 @@
+"""Several requests held at once, all or nothing: :func:`reserve_batch`.
+
+A batch (e.g. one prompt across several models and seeds) is checked against the budget
+and caps once, for the sum of its requests, and refused whole when the sum does not fit.
+Each request still gets a :class:`Hold` of its own, so one that fails is released alone
+(:func:`~.services.release`) and one that succeeds is settled alone
+(:func:`~.services.settle`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from .models import Hold, LedgerEntry, QuotaModelLimit, Team
+from .periods import Period, period_start
+from .services import (
+    _check_money,
+    _counted_holds,
+    _hold,
+    _locked_quota,
+    _locked_team,
+    _transaction,
+    status_of,
+    team_status,
+)
+from .status import BudgetStatus, QuotaExceeded
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    """One request of a batch: ``images`` images of ``model_id`` estimated at ``amount_usd``
+    (USD, from :func:`~.prices.estimate_cost`); ``label`` names the model in a cap's
+    message, ``note`` goes on the ledger row."""
+
+    model_id: str
+    amount_usd: Decimal
+    images: int
+    label: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BatchReservation:
+    """What :func:`reserve_batch` held: one :class:`Hold` per request, in the order given,
+    and the budget (the user's or the team's) right after."""
+
+    holds: list[Hold]
+    status: BudgetStatus
+
+
+def reserve_batch(
+    user: Any,
+    requests: list[HoldRequest],
+    *,
+    team: Team | None = None,
+    now: datetime | None = None,
+) -> BatchReservation:
+    """Hold every one of ``requests`` for ``user`` in one transaction, or none of them.
+
+    The money is checked once against the sum of the estimates (``user``'s budget, or
+    ``team``'s pool when given, as :func:`~.services.reserve` does); the daily image caps
+    against the sum of the images, all models and per model. Raises
+    :class:`QuotaExceeded` (nothing written) when the sum does not fit, and
+    :class:`ValueError` for an empty ``requests``. Run it inside the transaction that
+    creates what the money is held for; the quota (and team) rows stay locked until it
+    ends. ``user`` must be a saved user.
+    """
+    if not requests:
+        raise ValueError("A batch needs at least one request.")
+    now = now or timezone.now()
+    total = sum((request.amount_usd for request in requests), Decimal(0))
+    images = sum(request.images for request in requests)
+    with _transaction():
+        pool = _locked_team(team, user) if team is not None else None  # team row first, always
+        quota = _locked_quota(user, requests[0].model_id, now)
+        if pool is not None:
+            _check_money(team_status(pool, now), total)
+        else:
+            _check_money(status_of(quota, now), total)
+        images_today = _check_caps(quota, requests, images, now)
+        payer = pool if pool is not None else quota
+        _hold(payer, total, now)
+        started = payer.period_started_at
+        holds = []
+        for request in requests:
+            hold = Hold.objects.create(
+                user=user,
+                team=pool,
+                model=request.model_id,
+                images=request.images,
+                reserved_usd=request.amount_usd,
+                period_started_at=started,
+            )
+            LedgerEntry.objects.create(
+                user=user,
+                team=pool,
+                hold=hold,
+                model=request.model_id,
+                kind=LedgerEntry.Kind.RESERVE,
+                reserved_usd=request.amount_usd,
+                period_started_at=started,
+                note=request.note[:200],
+            )
+            holds.append(hold)
+    if pool is not None:
+        return BatchReservation(holds, team_status(pool, now))
+    status = status_of(quota, now)
+    if images_today is not None:
+        status = replace(status, images_today=images_today + images)
+    return BatchReservation(holds, status)
+
+
+def _check_caps(quota: Any, requests: list[HoldRequest], images: int, now: datetime) -> int | None:
+    """Raise :class:`QuotaExceeded` unless the batch's ``images`` fit the quota's daily cap
+    and each model's images fit its own cap; returns today's images (all models) when the
+    quota has a daily cap, else None. Two queries at most."""
+    per_model: Counter[str] = Counter()
+    labels = {}
+    for request in requests:
+        per_model[request.model_id] += request.images
+        labels[request.model_id] = request.label or request.model_id
+    caps = dict(
+        QuotaModelLimit.objects.filter(quota=quota, model_id__in=per_model).values_list(
+            "model_id", "images_per_day"
+        )
+    )
+    if quota.images_per_day is None and not caps:
+        return None
+    sums = {f"m{i}": Sum("images", filter=Q(model=model_id)) for i, model_id in enumerate(caps)}
+    totals = _counted_holds(quota.user_id, period_start(Period.DAILY, now)).aggregate(
+        total=Sum("images"), **sums
+    )
+    used = totals["total"] or 0
+    if quota.images_per_day is not None and used + images > quota.images_per_day:
+        raise QuotaExceeded(
+            f"You can make {quota.images_per_day} images a day and have made {used} today; "
+            f"this comparison makes {images}."
+        )
+    for i, (model_id, cap) in enumerate(caps.items()):
+        used_of_model = totals[f"m{i}"] or 0
+        if used_of_model + per_model[model_id] > cap:
+            raise QuotaExceeded(
+                f"You can make {cap} {labels[model_id]} images a day and have made "
+                f"{used_of_model} today; this comparison makes {per_model[model_id]}."
+            )
+    return used if quota.images_per_day is not None else None

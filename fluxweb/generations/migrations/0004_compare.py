@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generations", "0002_postgresql"),
+        ("generations", "0003_route"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,6 +25,7 @@ from fluxweb.queue.heartbeat import current_worker_id
 from .deletions import GenerationDeletion
 from .images import GeneratedImage
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
+from .safety import SafetyPolicy
 
 __all__ = [
     "SEARCH_CONFIG",
@@ -33,6 +34,7 @@ __all__ = [
     "GenerationDeletion",
     "Prompt",
     "PromptQuerySet",
+    "SafetyPolicy",
     "prompt_matches",
     "prompt_search_vector",
 ]
@@ -113,6 +115,9 @@ class Generation(models.Model):
         null=True, blank=True, help_text="the seed sent (or reported back)"
     )
     num_images = models.PositiveSmallIntegerField(default=1)
+    # Provider-specific parameters the model takes (fluxweb.providers.options), validated by
+    # the form: {"sampler_name": "euler", "denoise": 0.8} or {"enable_safety_checker": true}.
+    options = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -231,7 +236,7 @@ class Generation(models.Model):
 
     def form_values(self) -> dict[str, Any]:
         """Every parameter as GenerationForm values (prompt, negative prompt, model, width,
-        height, steps, guidance, seed, images): remixing starts from these."""
+        height, steps, guidance, seed, images, provider options): remixing starts from these."""
         return {
             "prompt": self.prompt.text,
             "negative_prompt": self.negative_prompt,
@@ -242,6 +247,7 @@ class Generation(models.Model):
             "guidance_scale": self.guidance_scale,
             "seed": self.seed,
             "num_images": self.num_images,
+            **(self.options if isinstance(self.options, dict) else {}),
         }
 
     def set_pinned(self, pinned: bool) -> None:

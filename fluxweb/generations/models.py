@@ -234,6 +234,16 @@ class Generation(models.Model):
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
+    @property
+    def has_flagged_images(self) -> bool:
+        """Whether the provider's safety checker flagged any of its images."""
+        return any(image.nsfw_flagged for image in self.images.all())
+
+    @property
+    def option_items(self) -> list[tuple[str, Any]]:
+        """The provider options it was made with, as (wire name, value), for display."""
+        return sorted(self.options.items()) if isinstance(self.options, dict) else []
+
     def form_values(self) -> dict[str, Any]:
         """Every parameter as GenerationForm values (prompt, negative prompt, model, width,
         height, steps, guidance, seed, images, provider options): remixing starts from these."""

@@ -239,6 +239,9 @@ class GenerationForm(forms.Form):
     def _apply_options(self, spec: ModelSpec) -> None:
         """Defaults of the model's provider options; the safety checker checked and locked
         when an admin forced it."""
+        for name in OPTIONS:  # another model's options are neither shown nor checked
+            if name not in spec.options:
+                del self.fields[name]
         for name in spec.options:
             self.initial.setdefault(name, OPTIONS[name].default)
         self.safety_forced = ENABLE_SAFETY_CHECKER.name in spec.options and safety_forced()
@@ -248,6 +251,11 @@ class GenerationForm(forms.Form):
             safety.initial = True
             self.initial[ENABLE_SAFETY_CHECKER.name] = True
             safety.help_text = FORCED_MESSAGE
+
+    @property
+    def option_errors(self) -> bool:
+        """Whether any of the model's provider options has an error (opens the panel)."""
+        return any(name in self.errors for name in self.fields if name in OPTIONS)
 
     @property
     def option_fields(self) -> list[forms.BoundField]:

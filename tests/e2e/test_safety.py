@@ -11,8 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fluxweb.generations.models import GeneratedImage
+from fluxweb.generations.safety import set_safety_forced
+from tests.e2e.conftest import App
 from tests.e2e.test_image_first_ui import audit, open_context, settle
 from tests.factories import make_finished_generation
+from tests.processes import app_env, web_server
 
 
 @pytest.fixture
@@ -105,3 +108,39 @@ def test_admin_forces_the_checker_and_the_form_locks_it(app, people):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("now always on")).to_be_visible()
     expect(page.get_by_label("Always use the provider's safety checker")).to_be_checked()
+
+
+@pytest.fixture
+def options_app(browser, aimlapi, segmind, tmp_path):
+    """fluxweb (web only) with AIML and Segmind enabled, pointed at their emulators."""
+    env = app_env(**aimlapi.env, **segmind.env)
+    with web_server(env, tmp_path / "web.log") as base_url:
+        yield App(base_url, browser)
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_advanced_panel_offers_the_models_options(
+    options_app, people, screenshot, viewport, scheme
+):
+    set_safety_forced(True, None)
+    page = open_context(options_app.browser, options_app.base_url, viewport, scheme, people["milo"])
+    page.locator("#id_model").select_option("segmind/flux-schnell")
+    settle(page)
+    page.locator("[data-advanced] summary").click()
+    expect(page.get_by_label("Sampler")).to_have_value("euler")
+    expect(page.get_by_label("Scheduler")).to_have_value("normal")
+    expect(page.get_by_label("Denoise")).to_have_value("1.0")
+    problems = audit(page, f"segmind options {viewport} {scheme}")
+    screenshot(page, f"safety-options-segmind-{viewport}-{scheme}")
+    page.goto("/")  # a fresh page: axe's own run leaves inline styles behind
+    page.locator("#id_model").select_option("aimlapi/flux-schnell")
+    settle(page)
+    page.locator("[data-advanced] summary").click()
+    checker = page.get_by_label("Provider's safety checker")
+    expect(checker).to_be_checked()
+    expect(checker).to_be_disabled()
+    expect(page.get_by_text("An admin requires the provider's safety checker")).to_be_visible()
+    problems += audit(page, f"aiml options {viewport} {scheme}")
+    screenshot(page, f"safety-options-aiml-{viewport}-{scheme}")
+    assert not problems, "\n".join(problems)

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.options import ENABLE_SAFETY_CHECKER
 
 # The message a member sees when asking for the checker off while it is forced.
@@ -54,3 +55,10 @@ def enforce(options: dict[str, Any], option_names: tuple[str, ...], forced: bool
     if forced and ENABLE_SAFETY_CHECKER.name in option_names:
         options[ENABLE_SAFETY_CHECKER.name] = True
     return options
+
+
+def request_options(stored: Any, spec: ModelSpec) -> dict[str, Any]:
+    """The provider options to send for a generation of ``spec`` whose stored options are
+    ``stored`` (a dict; anything else counts as none): :func:`enforce` with the policy."""
+    options = stored if isinstance(stored, dict) else {}
+    return enforce(options, spec.options, safety_forced() if spec.options else False)

@@ -334,8 +334,15 @@ FLUXWEB_SECRET_SETTINGS = [
 FLUXWEB_PROVIDER_CONNECT_TIMEOUT = env.float("FLUXWEB_PROVIDER_CONNECT_TIMEOUT", default=10.0)
 FLUXWEB_PROVIDER_TIMEOUT = env.float("FLUXWEB_PROVIDER_TIMEOUT", default=120.0)
 FLUXWEB_PROVIDER_ATTEMPTS = env.int("FLUXWEB_PROVIDER_ATTEMPTS", default=3)
+# Best-price routing (fluxweb/providers/routes.py): offer "FLUX.1 [...] · best price" models
+# that run on the cheapest enabled host and fail over to the next one.
+FLUXWEB_BEST_PRICE = env.bool("FLUXWEB_BEST_PRICE", default=False)
 FLUXWEB_MAX_IMAGE_BYTES = env.int("FLUXWEB_MAX_IMAGE_BYTES", default=32 * 1024 * 1024)
 FLUXWEB_MAX_IMAGE_PIXELS = env.int("FLUXWEB_MAX_IMAGE_PIXELS", default=4096 * 4096)
+# Paths of a PEM certificate chain and its private key: when both are set, downloads carry
+# a signed C2PA manifest (fluxweb/generations/provenance.py; docs/downloads.md).
+FLUXWEB_C2PA_CERT = env.str("FLUXWEB_C2PA_CERT", default="")
+FLUXWEB_C2PA_KEY = env.str("FLUXWEB_C2PA_KEY", default="")
 # Providers that answer "pending" (ImagePipeline): seconds between status polls, and
 # seconds after which a job still pending fails.
 FLUXWEB_PENDING_POLL_INTERVAL = env.float("FLUXWEB_PENDING_POLL_INTERVAL", default=2.0)

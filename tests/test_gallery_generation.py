@@ -75,8 +75,13 @@ def test_download_has_a_meaningful_file_name(member, member_client):
     assert response["Content-Disposition"] == (
         f'attachment; filename="a-t-rex-on-a-beach-wearing-sunglasses-{generation.pk}-2.png"'
     )
-    with default_storage.open(second.file.name) as stored:
-        assert b"".join(response.streaming_content) == stored.read()
+    # The stored image plus its parameters (tests/test_download_metadata.py).
+    with (
+        default_storage.open(second.file.name) as stored,
+        Image.open(stored) as original,
+        Image.open(io.BytesIO(response.content)) as downloaded,
+    ):
+        assert downloaded.tobytes() == original.tobytes()
 
 
 def test_star_is_per_user_and_toggles_with_htmx_and_without_js(

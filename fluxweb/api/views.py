@@ -18,6 +18,7 @@ from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.generations.models import GeneratedImage, Generation
 from fluxweb.generations.services import submit_generation
 from fluxweb.providers.registry import get_registry
+from fluxweb.queue.connections import release_connection
 
 from . import waiting
 from .auth import user_for_request
@@ -81,7 +82,11 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
         data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
     except OSError:  # its files went with a delete meanwhile
         return gone(pk, "deleted")
-    return JsonResponse({"created": int(generation.created_at.timestamp()), "data": data})
+    answer: dict[str, object] = {"created": int(generation.created_at.timestamp()), "data": data}
+    if generation.route:  # fluxweb extension: which host a best-price model ran on, and why
+        answer["provider"] = generation.provider
+        answer["route"] = generation.route_summary
+    return JsonResponse(answer)
 
 
 def gone(pk: int, what: str) -> JsonResponse:
@@ -100,7 +105,7 @@ async def wait_until_finished(pk: int, timeout: float) -> Generation | None:
     it no longer exists (deleted meanwhile). The request sleeps meanwhile, its database
     connection back in the pool, and is woken by the process's watch on generation changes
     (:mod:`.waiting`), not by a poll of its own."""
-    await sync_to_async(waiting.release_pooled_connection)()
+    await sync_to_async(release_connection)()
     await waiting.wait_until_finished(pk, timeout)
     return await Generation.objects.select_related("prompt").filter(pk=pk).afirst()
 

@@ -27,6 +27,7 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from fluxweb.generations.models import Generation
 from fluxweb.queue import notify
+from fluxweb.queue.connections import release_connection
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +42,6 @@ def finished_or_gone(ids: list[int]) -> set[int]:
     (one query)."""
     unfinished = Generation.objects.filter(pk__in=ids).exclude(status__in=Generation.FINISHED)
     return set(ids) - set(unfinished.values_list("pk", flat=True))
-
-
-def release_pooled_connection() -> None:
-    """Give this thread's connection back to the process's pool (psycopg's, when
-    ``OPTIONS["pool"]`` is on), so waiting never holds a pooled connection the pages
-    need. Without a pool the connection is kept: opening one costs more than a look."""
-    if connection.settings_dict.get("OPTIONS", {}).get("pool"):
-        connection.close()
 
 
 def close_connection() -> None:
@@ -152,7 +145,7 @@ class FinishWatch:
             connection.close()
             return set()
         finally:
-            release_pooled_connection()
+            release_connection()
 
 
 _watches: dict[asyncio.AbstractEventLoop, FinishWatch] = {}

@@ -142,32 +142,45 @@ class BudgetDefaults(BudgetFields):
         return defaults
 
 
-class Quota(BudgetFields):
-    """One user's budget and caps, with the current period's running totals (USD).
+class RunningTotals(models.Model):
+    """A budget's current period and its running totals (USD), shared by a user's
+    :class:`Quota` and a :class:`Team`.
 
     ``reserved_usd`` is held for requests still in progress (open holds); ``spent_usd`` is
-    what finished ones cost. Both only change under this row's lock, inside the same
+    what finished ones cost. Both only change under the row's lock, inside the same
     transaction as the ledger row that explains the change.
     """
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota"
+    budget_usd = models.DecimalField(
+        **BUDGET_USD, null=True, blank=True, help_text="USD per period; blank means no money limit"
     )
+    period = models.CharField(max_length=16, choices=Period.choices, default=Period.MONTHLY)
     period_started_at = models.DateTimeField(help_text="start of the period the totals belong to")
     reserved_usd = models.DecimalField(**USD, default=Decimal(0))
     spent_usd = models.DecimalField(**USD, default=Decimal(0))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["user__username"]
+        abstract = True
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(reserved_usd__gte=0), name="quota_reserved_not_negative"
+                condition=models.Q(reserved_usd__gte=0), name="%(class)s_reserved_not_negative"
             ),
             models.CheckConstraint(
-                condition=models.Q(budget_usd__gte=0), name="quota_budget_not_negative"
+                condition=models.Q(budget_usd__gte=0), name="%(class)s_budget_not_negative"
             ),
         ]
+
+
+class Quota(BudgetFields, RunningTotals):
+    """One user's budget and caps, with the current period's running totals."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota"
+    )
+
+    class Meta(RunningTotals.Meta):
+        ordering = ["user__username"]
 
     def __str__(self) -> str:
         return f"quota of {self.user}"
@@ -238,36 +251,17 @@ class QuotaModelLimit(ModelLimit):
         ]
 
 
-class Team(models.Model):
-    """A named group of members sharing one budget per period (USD).
-
-    ``reserved_usd``/``spent_usd`` are the current period's totals of what the members
-    charged to the team, moved only under this row's lock like a :class:`Quota`'s. Members
-    keep their own image caps when they charge the team.
+class Team(RunningTotals):
+    """A named group of members sharing one budget per period: the totals are what the
+    members charged to the team. Members keep their own image caps when they charge it.
     """
 
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
-    budget_usd = models.DecimalField(
-        **BUDGET_USD, null=True, blank=True, help_text="USD per period; blank means no money limit"
-    )
-    period = models.CharField(max_length=16, choices=Period.choices, default=Period.MONTHLY)
-    period_started_at = models.DateTimeField(help_text="start of the period the totals belong to")
-    reserved_usd = models.DecimalField(**USD, default=Decimal(0))
-    spent_usd = models.DecimalField(**USD, default=Decimal(0))
     created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(RunningTotals.Meta):
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(reserved_usd__gte=0), name="team_reserved_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(budget_usd__gte=0), name="team_budget_not_negative"
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name

@@ -11,6 +11,7 @@ from django.db.models import Subquery
 from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.pricing import Price
 from fluxweb.providers.registry import get_registry
+from fluxweb.providers.routes import eligible_hosts, is_virtual
 
 from .models import ModelPrice
 
@@ -54,8 +55,35 @@ def estimate_with(
 def estimate_cost(
     spec: ModelSpec, width: int, height: int, steps: int | None, num_images: int
 ) -> Decimal:
-    """Estimated USD for a request (see :func:`estimate_with`), priced by :func:`price_for`."""
+    """Estimated USD for a request (see :func:`estimate_with`), priced by :func:`price_for`.
+
+    For a best-price model (:mod:`fluxweb.providers.routes`): the dearest estimate among
+    the hosts that take the request (:func:`host_estimates`), so a reservation of it covers
+    a failover to any of them; 0 when none does (the form refuses such a request)."""
+    if is_virtual(spec.id):
+        estimates = host_estimates(spec, width, height, steps, num_images)
+        return max((usd for _, usd in estimates), default=Decimal(0))
     return estimate_with(price_for(spec), spec, width, height, steps, num_images)
+
+
+def host_estimates(
+    virtual: ModelSpec, width: int, height: int, steps: int | None, num_images: int
+) -> list[tuple[ModelSpec, Decimal]]:
+    """The enabled hosts of best-price model ``virtual`` that take the request, each with
+    its estimate (USD, from the price table; one query), cheapest first (ties keep the
+    registry's display order)."""
+    hosts = eligible_hosts(
+        virtual, list(get_registry().real_models.values()), width, height, steps, num_images
+    )
+    rows = {
+        row.model_id: row.as_price()
+        for row in ModelPrice.objects.filter(model_id__in=[host.id for host in hosts])
+    }
+    estimates = [
+        (host, estimate_with(rows.get(host.id, host.price), host, width, height, steps, num_images))
+        for host in hosts
+    ]
+    return sorted(estimates, key=lambda pair: pair[1])
 
 
 def ensure_prices() -> int:
@@ -64,7 +92,7 @@ def ensure_prices() -> int:
     known = set(ModelPrice.objects.values_list("model_id", flat=True))
     missing = [
         ModelPrice.from_price(spec.id, spec.price, DEFAULT_SOURCE)
-        for spec in get_registry().models.values()
+        for spec in get_registry().real_models.values()
         if spec.id not in known
     ]
     ModelPrice.objects.bulk_create(missing, ignore_conflicts=True)

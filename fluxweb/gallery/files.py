@@ -1,14 +1,18 @@
 """Image files, only to logged-in users (the storage itself is never public): the
-original, its gallery thumbnail, and the original as a download with a readable name."""
+original, its gallery thumbnail, and the original as a download with a readable name and
+the generation's parameters embedded (:mod:`fluxweb.generations.embedding`) and, when
+configured, signed Content Credentials (:mod:`fluxweb.generations.provenance`)."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from fluxweb.generations.embedding import with_parameters
 from fluxweb.generations.models import GeneratedImage
+from fluxweb.generations.provenance import with_provenance
 from fluxweb.generations.thumbnails import CONTENT_TYPE as THUMBNAIL_TYPE
 from fluxweb.providers.images import EXTENSIONS
 
@@ -33,10 +37,17 @@ def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_GET
-def download(request: HttpRequest, pk: int) -> FileResponse:
-    """The original as an attachment named ``<prompt-slug>-<generation id>-<n>.<ext>``."""
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The original as an attachment named ``<prompt-slug>-<generation id>-<n>.<ext>``,
+    carrying its generation's prompt and parameters (PNG text chunk, XMP) and, when a
+    signing certificate is configured, a signed C2PA manifest."""
     record = get_object_or_404(GeneratedImage.objects.select_related("generation__prompt"), pk=pk)
-    response = _file(record.file, record.content_type)
+    with _open(record.file) as handle:
+        data = handle.read()
+    data = with_parameters(data, record.content_type, record.generation)
+    data = with_provenance(data, record.content_type, record.generation)
+    response = HttpResponse(data, content_type=record.content_type)
+    response["Cache-Control"] = CACHE_CONTROL
     response["Content-Disposition"] = f'attachment; filename="{download_name(record)}"'
     return response
 
@@ -50,14 +61,18 @@ def download_name(record: GeneratedImage) -> str:
 
 
 def _file(field, content_type: str) -> FileResponse:
-    """Stream ``field``'s file; 404 when the row has no file or storage no longer has it
-    (restored database, hand-cleaned bucket) instead of a server error."""
+    """Stream ``field``'s file (see :func:`_open` for the 404s)."""
+    response = FileResponse(_open(field), content_type=content_type)
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _open(field):
+    """``field``'s file opened for reading; 404 when the row has no file or storage no
+    longer has it (restored database, hand-cleaned bucket) instead of a server error."""
     if not field:
         raise Http404("This image has no file.")
     try:
-        handle = field.open("rb")
+        return field.open("rb")
     except FileNotFoundError:
         raise Http404("This image's file is missing from storage.") from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = CACHE_CONTROL
-    return response

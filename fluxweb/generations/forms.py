@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 
 from fluxweb.budgets.models import ModelPrice, Team
-from fluxweb.budgets.prices import estimate_cost, estimate_with
+from fluxweb.budgets.prices import estimate_cost, estimate_with, host_estimates
 from fluxweb.core.forms import form_field
 from fluxweb.core.money import format_usd
 from fluxweb.providers.base import ModelSpec
@@ -23,6 +23,7 @@ from fluxweb.providers.options import (
     SCHEDULER,
 )
 from fluxweb.providers.registry import get_registry
+from fluxweb.providers.routes import is_virtual
 
 from .safety import FORCED_MESSAGE, safety_forced
 from .sizes import ASPECT_NAMES, aspect_of, preset_size, presets
@@ -173,6 +174,9 @@ class GenerationForm(forms.Form):
                 w, h = width, height
             else:
                 w, h = spec.default_width, spec.default_height
+            if is_virtual(spec.id):  # what is reserved: the dearest host that takes it
+                prices[spec.id] = format_usd(estimate_cost(spec, w, h, None, 1))
+                continue
             prices[spec.id] = format_usd(estimate_with(price, spec, w, h, None, 1))
         return prices
 
@@ -293,6 +297,8 @@ class GenerationForm(forms.Form):
         if not spec.negative_prompt:
             data["negative_prompt"] = ""
         data["options"] = self._clean_options(data, spec)
+        if is_virtual(spec.id) and not self.errors and not self._has_host(data, spec):
+            self.add_error(None, f"No enabled host of {spec.label} takes this size and steps.")
         return data
 
     def _clean_options(self, data: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
@@ -309,6 +315,11 @@ class GenerationForm(forms.Form):
                 value = option.default
             options[name] = value
         return options
+
+    @staticmethod
+    def _has_host(data: dict[str, Any], spec: ModelSpec) -> bool:
+        size = (data["width"], data["height"], data.get("num_inference_steps"))
+        return bool(host_estimates(spec, *size, data["num_images"]))
 
     def _check_range(self, data: dict[str, Any], name: str, bounds: Any, spec: ModelSpec) -> None:
         value = data.get(name)

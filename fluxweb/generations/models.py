@@ -130,6 +130,9 @@ class Generation(models.Model):
     )
     actual_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     provider_metadata = models.JSONField(default=dict, blank=True)
+    # Best-price models only (fluxweb/generations/routing.py): the hosts tried, in order,
+    # {"provider": slug, "label", "reason": short words, "" for the one that served}.
+    route = models.JSONField(default=list, blank=True)
     pinned = models.BooleanField(
         default=False, help_text="highlighted for the whole team (admins set it)"
     )
@@ -203,8 +206,15 @@ class Generation(models.Model):
     @property
     def model_label(self) -> str:
         """The model's display name ("FLUX.1 [schnell] · DeepInfra"), or its id if disabled."""
-        spec = get_registry().models.get(self.model)
+        spec = get_registry().all_models.get(self.model)
         return spec.label if spec else self.model
+
+    @property
+    def route_summary(self) -> str:
+        """How a best-price generation was routed: "AIML API out of credits → DeepInfra"
+        ("" for other generations)."""
+        steps = [f"{step.get('label', '')} {step.get('reason', '')}".strip() for step in self.route]
+        return " → ".join(steps)
 
     @property
     def provider_label(self) -> str:

@@ -37,6 +37,7 @@ from fluxweb.providers.base import (
 from fluxweb.providers.http import answer_budget
 from fluxweb.providers.network import provider_call
 from fluxweb.providers.registry import get_registry
+from fluxweb.providerstatus import calls as provider_calls
 from fluxweb.providerstatus import recording as provider_status
 from fluxweb.queue.connections import release_connection
 
@@ -170,6 +171,17 @@ def run_generation(generation_id: int) -> Generation | None:
     else:
         outcome_name = call_and_finish(generation, *call)
     latency = time.monotonic() - started
+    if call is not None:  # one row per provider call: the status page's figures
+        estimate, actual = generation.estimated_cost_usd, generation.actual_cost_usd
+        provider_calls.record_call(
+            generation.provider,
+            generation.model,
+            ok=outcome_name in ("succeeded", "pending"),
+            latency_s=latency,
+            estimated_usd=estimate,
+            actual_usd=actual if outcome_name == "succeeded" else None,
+            reason=generation.error,
+        )
     logger.info(
         "generation=%s provider=%s model=%s latency_s=%.3f outcome=%s",
         generation.pk,
@@ -239,7 +251,10 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
             if succeeded:
                 GeneratedImage.objects.bulk_create(images)
                 if generation.hold is not None:
-                    budgets.settle(generation.hold, generation.actual_cost_usd)
+                    charge = generation.actual_cost_usd
+                    if charge is None and generation.route:  # best price: the served host's
+                        charge = generation.estimated_cost_usd  # estimate, not the dearest held
+                    budgets.settle(generation.hold, charge)
         if not succeeded:  # cancelled while the images were being stored
             discard_cancelled(generation, result)
     finally:

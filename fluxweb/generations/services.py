@@ -147,7 +147,7 @@ def retry_generation(generation: Generation, by: Any) -> Submission:
     author and the original was charged to a team). Raises :class:`RetryError` when the
     model is not enabled any more, and :class:`~fluxweb.budgets.services.QuotaExceeded`
     when it does not fit the budget."""
-    spec = get_registry().models.get(generation.model)
+    spec = get_registry().all_models.get(generation.model)
     if spec is None:
         raise RetryError(f"The model {generation.model} is not enabled on this server any more.")
     data: dict[str, Any] = {**generation.form_values(), "model": spec, "team": None}

@@ -7,7 +7,7 @@ from django.tasks import task
 
 from fluxweb.queue.enqueue import enqueue
 
-from . import running
+from . import routing, running
 from .models import Generation
 
 
@@ -16,7 +16,7 @@ def generate_images(generation_id: int) -> str | None:
     """Run generation ``generation_id`` on its provider; returns its final status (or
     ``running`` while a provider's pending job is polled). Running it twice is harmless:
     only one run claims the queued generation."""
-    generation = running.run_generation(generation_id)
+    generation = routing.run_generation(generation_id)  # best-price ones fail over there
     if generation is None:
         return None
     schedule_poll(generation)

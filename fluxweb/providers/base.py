@@ -62,6 +62,9 @@ class ModelSpec:
     is_demo: bool = False
     default_width: int = 1024
     default_height: int = 1024
+    # The FLUX.1 variant ("flux-1-schnell", "flux-1-dev") this model is, for best-price
+    # routing (fluxweb.providers.routes); "" lets routes.family_of derive it from the id.
+    family: str = ""
     # Names of the provider-specific parameters the model takes (fluxweb.providers.options:
     # "enable_safety_checker", "sampler_name", "scheduler", "denoise").
     options: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from .base import ModelSpec, Provider
 from .catalog import PROVIDERS
 from .declaration import ProviderInfo
+from .routes import virtual_specs
 
 
 def configured(info: ProviderInfo) -> bool:
@@ -30,11 +31,22 @@ def build(info: ProviderInfo) -> Provider:
 
 
 class Registry:
-    """Enabled providers by slug and their models by id, in display order."""
+    """Enabled providers by slug and their models by id, in display order.
 
-    def __init__(self, providers: list[Provider]) -> None:
+    ``real_models`` are the providers' own; ``virtual_models`` the best-price models
+    (:mod:`.routes`) over them; ``all_models`` both (to look up any generation's model).
+    ``models`` is what members may choose: with ``best_price`` (``FLUXWEB_BEST_PRICE``)
+    the best-price models first, then the real ones; else only the real ones."""
+
+    def __init__(self, providers: list[Provider], best_price: bool = False) -> None:
         self.providers = {provider.slug: provider for provider in providers}
-        self.models = {model.id: model for provider in providers for model in provider.models()}
+        self.real_models = {
+            model.id: model for provider in providers for model in provider.models()
+        }
+        virtual = virtual_specs(list(self.real_models.values()))
+        self.virtual_models = {model.id: model for model in virtual}
+        self.all_models = self.virtual_models | self.real_models
+        self.models = self.all_models if best_price else self.real_models
 
     def model(self, model_id: str) -> ModelSpec:
         """The enabled model ``model_id``; raises KeyError if it is not enabled."""
@@ -53,7 +65,7 @@ def build_providers() -> list[Provider]:
 @functools.cache
 def get_registry() -> Registry:
     """The process-wide :class:`Registry`."""
-    return Registry(build_providers())
+    return Registry(build_providers(), best_price=settings.FLUXWEB_BEST_PRICE)
 
 
 @receiver(setting_changed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 
 
 class ProviderStatus(models.Model):
@@ -37,3 +38,25 @@ class ProviderStatus(models.Model):
         if self.last_error_at is None:
             return False
         return self.last_success_at is None or self.last_error_at > self.last_success_at
+
+
+class ProviderCall(models.Model):
+    """One call to a provider (one generation's attempt on one host), written by the worker:
+    whether it produced images, how long it took (seconds, retries included), fluxweb's
+    estimate and the cost the provider reported (USD; None when it reported none). The
+    status page's per-host figures, price drift and the circuit breaker read these rows."""
+
+    slug = models.CharField(max_length=32)
+    model_id = models.CharField(max_length=64, blank=True)
+    ok = models.BooleanField()
+    reason = models.CharField(max_length=200, blank=True)
+    latency_s = models.FloatField(default=0)
+    estimated_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    actual_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["slug", "-created_at"], name="providercall_slug_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.slug} {'ok' if self.ok else 'failed'}"

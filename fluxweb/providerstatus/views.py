@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,11 @@ from fluxweb.providers.base import ModelSpec
 from fluxweb.providers.catalog import PROVIDERS
 from fluxweb.providers.registry import get_registry
 
+from .calls import CallStats, call_stats
 from .models import ProviderStatus
+
+# The periods the page gives each host's call figures over: (label, length).
+PERIODS = (("last day", timedelta(days=1)), ("last week", timedelta(days=7)))
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,13 @@ class ProviderRow:
     needs: tuple[str, ...]
     models: list[ModelSpec]
     status: ProviderStatus | None
+    stats: list[tuple[str, CallStats]]
+
+    @property
+    def drift(self) -> CallStats | None:
+        """The last week's figures when they give a price drift (actual/estimate) to adopt."""
+        week = self.stats[-1][1] if self.stats else None
+        return week if week is not None and week.drift is not None else None
 
 
 def provider_rows() -> list[ProviderRow]:
@@ -43,6 +55,9 @@ def provider_rows() -> list[ProviderRow]:
                 needs=info.needs,
                 models=provider.models() if provider else [],
                 status=statuses.get(info.slug),
+                stats=[(label, call_stats(info.slug, period)) for label, period in PERIODS]
+                if provider
+                else [],
             )
         )
     return rows

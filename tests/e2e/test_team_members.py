@@ -68,9 +68,10 @@ def test_member_charges_a_request_to_their_team(app, people, django_user_model):
     expect(charge_to).to_contain_text("Marketing ($1.00 left)")
     charge_to.select_option(label="Marketing ($1.00 left)")
     expect(member.locator("#budget-remaining")).to_contain_text("Marketing: Left: $1.00")
+    form.locator("select[name=model]").select_option(DEMO_ID)  # the model priced $0.01 above
     form.get_by_label("Prompt", exact=True).fill("a team lighthouse")
     form.get_by_role("button", name="Generate").click()
     expect(member.locator("#gallery-cards article.card")).to_have_count(1)
-    expect(member.locator("#budget-remaining")).to_contain_text("Marketing: Left:")
+    expect(member.locator("#budget-remaining")).to_contain_text("Marketing: Left: $0.99")
     expect(form.get_by_label("Charge to")).to_have_value("Marketing")  # the choice stays
     assert Hold.objects.get().team == team

@@ -1,0 +1,158 @@
+"""With a signing certificate configured, downloads carry a C2PA manifest that the c2pa
+library reads back: created by FLUX.1 through the named host via fluxweb."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from pathlib import Path
+
+import c2pa
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from PIL import Image
+
+from tests.factories import make_finished_generation
+
+pytestmark = pytest.mark.django_db
+
+NO_USAGE = dict.fromkeys(
+    (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    ),
+    False,
+)
+
+
+def _certificate(subject, issuer, public_key, signing_key, *, ca: bool) -> x509.Certificate:
+    """A certificate with the extensions the C2PA certificate profile asks for."""
+    now = datetime.datetime.now(datetime.UTC)
+    usage = {**NO_USAGE, **({"key_cert_sign": True, "crl_sign": True} if ca else {})}
+    usage["digital_signature"] = not ca
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(**usage), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+    if not ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        ).add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+            critical=False,
+        )
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+@pytest.fixture
+def signing(settings, tmp_path):
+    """A test CA and a signing certificate it issued (the library refuses self-signed
+    signing certificates), configured as fluxweb's C2PA certificate chain and key."""
+
+    def name(common_name: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fluxweb tests"),
+            ]
+        )
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate(name("Test CA"), name("Test CA"), ca_key.public_key(), ca_key, ca=True)
+    leaf = _certificate(name("fluxweb signer"), ca.subject, key.public_key(), ca_key, ca=False)
+    cert_path, key_path = tmp_path / "chain.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(
+        leaf.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM)
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    settings.FLUXWEB_C2PA_CERT, settings.FLUXWEB_C2PA_KEY = str(cert_path), str(key_path)
+    return settings
+
+
+def read_manifest(data: bytes, content_type: str) -> dict:
+    with c2pa.Reader(content_type, io.BytesIO(data)) as reader:
+        store = json.loads(reader.json())
+    return store["manifests"][store["active_manifest"]]
+
+
+def test_a_signed_download_says_flux_through_the_host_via_fluxweb(
+    signing, member, member_client, deepinfra
+):
+    generation = make_finished_generation(
+        member,
+        "A lighthouse at dusk",
+        provider="deepinfra",
+        model="deepinfra/flux-1-schnell",
+        width=256,
+        height=256,
+    )
+    assert generation.status == "succeeded", generation.error
+    image = generation.images.get()
+    response = member_client.get(f"/images/{image.pk}/download/")
+    assert response.status_code == 200
+
+    manifest = read_manifest(response.content, "image/png")
+    assert manifest["claim_generator_info"][0]["name"] == "fluxweb"
+    assert manifest["signature_info"]["common_name"] == "fluxweb signer"
+    assert "thumbnail" not in manifest  # the library's own would re-encode every download
+    (actions,) = [a for a in manifest["assertions"] if a["label"].startswith("c2pa.actions")]
+    (created,) = actions["data"]["actions"]
+    assert created["action"] == "c2pa.created"
+    assert created["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
+    assert created["softwareAgent"]["name"] == "FLUX.1 [schnell]"
+    assert created["parameters"]["host"] == "DeepInfra"
+    assert created["parameters"]["description"] == (
+        "Generated by FLUX.1 [schnell] through DeepInfra via fluxweb"
+    )
+    # The parameters embedded before signing are still there, and the picture is intact.
+    with Image.open(io.BytesIO(response.content)) as picture:
+        assert picture.text["parameters"].startswith("A lighthouse at dusk\n")
+        assert picture.size == (256, 256)
+
+
+def test_the_demo_placeholder_is_not_called_trained_media(signing, member, member_client):
+    image = make_finished_generation(member, "a fox").images.get()
+    data = member_client.get(f"/images/{image.pk}/download/").content
+    (actions,) = [
+        a
+        for a in read_manifest(data, "image/png")["assertions"]
+        if a["label"].startswith("c2pa.actions")
+    ]
+    assert actions["data"]["actions"][0]["digitalSourceType"].endswith("/algorithmicMedia")
+
+
+def test_an_unusable_certificate_still_downloads_unsigned(signing, member, member_client, caplog):
+    Path(signing.FLUXWEB_C2PA_CERT).write_text("not a cert")
+    image = make_finished_generation(member, "a fox").images.get()
+    response = member_client.get(f"/images/{image.pk}/download/")
+    assert response.status_code == 200
+    with pytest.raises(c2pa.C2paError):
+        read_manifest(response.content, "image/png")
+    with Image.open(io.BytesIO(response.content)) as picture:
+        assert picture.text["parameters"].startswith("a fox\n")
+    assert "download not signed" in caplog.text

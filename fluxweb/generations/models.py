@@ -19,6 +19,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from fluxweb.budgets.models import Hold
+from fluxweb.providers.options import OPTIONS
 from fluxweb.providers.registry import get_registry
 from fluxweb.queue.heartbeat import current_worker_id
 
@@ -267,7 +268,7 @@ class Generation(models.Model):
             "guidance_scale": self.guidance_scale,
             "seed": self.seed,
             "num_images": self.num_images,
-            **(self.options if isinstance(self.options, dict) else {}),
+            **{name: value for name, value in self.option_items if name in OPTIONS},
         }
 
     def set_pinned(self, pinned: bool) -> None:

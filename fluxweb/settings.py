@@ -366,6 +366,9 @@ FLUXWEB_LIVE_KEEPALIVE = env.float("FLUXWEB_LIVE_KEEPALIVE", default=15.0)
 # The images API (/v1/): seconds a request waits for its generation before answering 504,
 # and seconds a returned image link stays valid.
 FLUXWEB_API_WAIT_TIMEOUT = env.float("FLUXWEB_API_WAIT_TIMEOUT", default=120.0)
+# Always send the provider's safety checker on where its API has one (AIML's
+# enable_safety_checker): the default until an admin sets it on /settings/safety/.
+FLUXWEB_FORCE_SAFETY_CHECKER = env.bool("FLUXWEB_FORCE_SAFETY_CHECKER", default=False)
 FLUXWEB_API_LINK_TTL = env.int("FLUXWEB_API_LINK_TTL", default=3600)
 
 # --- Stuck work (fluxweb/generations/sweep.py) -------------------------------------------

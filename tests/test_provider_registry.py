@@ -85,6 +85,7 @@ def test_a_provider_needs_all_its_settings(settings, values, enabled):
         ("imagepipeline/flux-schnell", {"guidance_scale"}, ["256–1536, a multiple of 16"]),
     ],
 )
+@pytest.mark.django_db  # AIML's form reads the safety policy (generations/safety.py)
 def test_the_form_shows_each_models_parameters_honestly(settings, model, disabled, notes):
     configure(settings, **ALL_KEYS)
     form = GenerationForm(initial={"model": model})

@@ -125,6 +125,9 @@ COVERED_ELSEWHERE = {
     # A compare batch is shared with the team like its cells (the gallery's rule).
     "generations:batch": "tests/test_compare.py::test_every_member_sees_every_batch",
     "generations:batch_grid": "tests/test_compare.py::test_every_member_sees_every_batch",
+    "ops:use_reported_rate": (
+        "tests/test_provider_stats.py::test_use_reported_rate_is_staff_only_and_post_only"
+    ),
     "accounts:revoke-invitation": "tests/test_accounts.py::test_only_admins_invite",
     "accounts:accept": "tests/test_accounts.py::test_an_invitation_link_works_once",
     "account_reset_password_from_key": "tests/test_accounts.py::test_password_reset_by_email",

@@ -55,6 +55,7 @@ def test_sends_the_documented_request(provider, segmind):
         "samples": 1,
         "width": 512,
         "height": 576,
+        "denoise": 1,
     }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fluxweb.providers.options import SAMPLER_NAME, SCHEDULER
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -157,6 +159,28 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                             "description": "fluxweb extension: "
                             "charge this team's budget (its name)",
                         },
+                        "enable_safety_checker": {
+                            "type": "boolean",
+                            "default": True,
+                            "description": "fluxweb extension (AIML models): the provider's "
+                            "safety checker; false is refused while an admin forces it on",
+                        },
+                        "sampler_name": {
+                            "type": "string",
+                            "enum": list(SAMPLER_NAME.choices),
+                            "description": "fluxweb extension (Segmind)",
+                        },
+                        "scheduler": {
+                            "type": "string",
+                            "enum": list(SCHEDULER.choices),
+                            "description": "fluxweb extension (Segmind)",
+                        },
+                        "denoise": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 1,
+                            "description": "fluxweb extension (Segmind)",
+                        },
                     },
                 },
                 "ImagesResponse": {
@@ -175,6 +199,11 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                                     },
                                     "b64_json": {"type": "string"},
                                     "revised_prompt": {"type": "string"},
+                                    "nsfw_content_detected": {
+                                        "type": "boolean",
+                                        "description": "fluxweb extension: the provider's "
+                                        "safety checker flagged this image",
+                                    },
                                 },
                             },
                         },

@@ -13,14 +13,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from fluxweb.generations.forms import GenerationForm
+from fluxweb.generations.safety import FORCED_MESSAGE, safety_forced
+from fluxweb.providers.options import ENABLE_SAFETY_CHECKER
 from fluxweb.providers.registry import get_registry
 
 SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
 RESPONSE_FORMATS = ("url", "b64_json")
 # Form field → the API parameter it came from.
 PARAMS = {"width": "size", "height": "size", "num_images": "n"}
-# "team": charge a team's budget (its name) instead of the caller's own.
-EXTENSIONS = ("num_inference_steps", "seed", "guidance_scale", "negative_prompt", "team")
+# "team": charge a team's budget (its name) instead of the caller's own. The provider
+# options (fluxweb.providers.options) apply to the models that take them.
+EXTENSIONS = (
+    "num_inference_steps",
+    "seed",
+    "guidance_scale",
+    "negative_prompt",
+    "team",
+    "sampler_name",
+    "scheduler",
+    "denoise",
+)
 
 
 class InvalidParameter(Exception):
@@ -113,9 +125,25 @@ def parse_images_request(body: Any) -> ImagesRequest:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise InvalidParameter(f"'{name}' has the wrong type.", name)
         data[name] = value
+    data[ENABLE_SAFETY_CHECKER.name] = _safety_checker(body, body["model"])
     form = GenerationForm(data)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         param = None if field == "__all__" else PARAMS.get(field, field)
         raise InvalidParameter(" ".join(str(e) for e in errors), param)
     return ImagesRequest(form.cleaned_data, response_format)
+
+
+def _safety_checker(body: dict[str, Any], model: str) -> bool:
+    """``enable_safety_checker`` as sent (a boolean; omitted = the documented default, on).
+    Raises :class:`InvalidParameter` for another type, or for ``false`` on a model that has
+    the checker while an admin forces it on."""
+    name = ENABLE_SAFETY_CHECKER.name
+    value = body.get(name)
+    if value is None:
+        return bool(ENABLE_SAFETY_CHECKER.default)
+    if not isinstance(value, bool):
+        raise InvalidParameter(f"'{name}' must be true or false.", name)
+    if not value and name in get_registry().models[model].options and safety_forced():
+        raise InvalidParameter(FORCED_MESSAGE, name)
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -111,11 +112,16 @@ async def wait_until_finished(pk: int, timeout: float) -> Generation | None:
 
 def image_payloads(
     request: HttpRequest, generation: Generation, response_format: str
-) -> list[dict[str, str]]:
-    """``data[]`` items: base64 bytes, or a signed link valid ``FLUXWEB_API_LINK_TTL`` seconds."""
-    items = []
+) -> list[dict[str, Any]]:
+    """``data[]`` items: base64 bytes, or a signed link valid ``FLUXWEB_API_LINK_TTL`` seconds,
+    and ``nsfw_content_detected`` (fluxweb extension): whether the provider's safety checker
+    flagged the image."""
+    items: list[dict[str, Any]] = []
     for image in generation.images.all():
-        item = {"revised_prompt": generation.prompt.text}
+        item: dict[str, Any] = {
+            "revised_prompt": generation.prompt.text,
+            "nsfw_content_detected": image.nsfw_flagged,
+        }
         if response_format == "b64_json":
             with image.file.open("rb") as handle:
                 item["b64_json"] = base64.b64encode(handle.read()).decode()

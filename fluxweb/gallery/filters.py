@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fluxweb.core.forms import form_field
 from fluxweb.core.parsing import BoundedDateField
-from fluxweb.generations.models import Generation, GenerationQuerySet
+from fluxweb.generations.models import GeneratedImage, Generation, GenerationQuerySet
 from fluxweb.generations.prompts import PromptQuerySet
 from fluxweb.providers.registry import get_registry
 
@@ -22,9 +22,10 @@ from .models import Favourite
 
 class FilterForm(forms.Form):
     """Prompt search, author, provider, model, status, creation dates (inclusive, in the
-    site's time zone), favourites only, pinned only. Invalid fields are ignored (and shown).
+        site's time zone), favourites only, pinned only, flagged only (an image the provider's
+    safety checker flagged). Invalid fields are ignored (and shown).
 
-    Building it reads the user list once (one query, for the author choices).
+        Building it reads the user list once (one query, for the author choices).
     """
 
     q = forms.CharField(
@@ -47,6 +48,7 @@ class FilterForm(forms.Form):
     )
     favourites = forms.BooleanField(required=False, label="My favourites")
     pinned = forms.BooleanField(required=False, label="Pinned")
+    flagged = forms.BooleanField(required=False, label="Flagged")
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "filter-%s")
@@ -110,6 +112,10 @@ class FilterForm(forms.Form):
             )
         if values.get("pinned"):
             queryset = queryset.filter(pinned=True)
+        if values.get("flagged"):
+            queryset = queryset.filter(
+                Exists(GeneratedImage.objects.filter(generation=OuterRef("pk"), nsfw_flagged=True))
+            )
         return queryset
 
     def prompts(self, queryset: PromptQuerySet, user: Any) -> PromptQuerySet:

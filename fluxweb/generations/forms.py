@@ -15,9 +15,17 @@ from fluxweb.budgets.prices import estimate_cost, estimate_with, host_estimates
 from fluxweb.core.forms import form_field
 from fluxweb.core.money import format_usd
 from fluxweb.providers.base import ModelSpec
+from fluxweb.providers.options import (
+    DENOISE,
+    ENABLE_SAFETY_CHECKER,
+    OPTIONS,
+    SAMPLER_NAME,
+    SCHEDULER,
+)
 from fluxweb.providers.registry import get_registry
 from fluxweb.providers.routes import is_virtual
 
+from .safety import FORCED_MESSAGE, safety_forced
 from .sizes import ASPECT_NAMES, aspect_of, preset_size, presets
 
 # The longest prompt accepted (characters; AIML documents maxLength 4000). Longer ones get
@@ -76,6 +84,31 @@ class GenerationForm(forms.Form):
         required=False, help_text="Blank picks a random seed; it is recorded."
     )
     num_images = forms.IntegerField(label="Images", initial=1)
+    # Provider-specific parameters (fluxweb.providers.options): shown and used only for a
+    # model whose ModelSpec.options names them; cleaned_data["options"] collects them.
+    enable_safety_checker = forms.BooleanField(
+        label=ENABLE_SAFETY_CHECKER.label,
+        required=False,
+        help_text=ENABLE_SAFETY_CHECKER.help_text,
+    )
+    sampler_name = forms.ChoiceField(
+        label=SAMPLER_NAME.label,
+        required=False,
+        choices=[(name, name) for name in SAMPLER_NAME.choices],
+    )
+    scheduler = forms.ChoiceField(
+        label=SCHEDULER.label,
+        required=False,
+        choices=[(name, name) for name in SCHEDULER.choices],
+    )
+    denoise = forms.FloatField(
+        label=DENOISE.label,
+        required=False,
+        min_value=DENOISE.minimum,
+        max_value=DENOISE.maximum,
+        help_text=DENOISE.help_text,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
     # Charge to: a team's pool (by name) instead of the member's own budget; the budgets
     # service refuses a team the author is not in. Rendered by {% charge_to %} (budgets).
     team = forms.ModelChoiceField(
@@ -89,6 +122,7 @@ class GenerationForm(forms.Form):
         form_field(self, "model", forms.ChoiceField).choices = choices
         # No maxlength: a browser would cut a pasted prompt silently (the bar counts instead).
         self.fields["prompt"].widget.attrs.pop("maxlength", None)
+        self.safety_forced = False
         self.spec = self._selected_spec()
         if self.spec is not None:
             self._apply_aspect(self.spec)
@@ -204,6 +238,33 @@ class GenerationForm(forms.Form):
         if not spec.negative_prompt:
             negative.disabled = True
             negative.help_text = "Not supported by this model."
+        self._apply_options(spec)
+
+    def _apply_options(self, spec: ModelSpec) -> None:
+        """Defaults of the model's provider options; the safety checker checked and locked
+        when an admin forced it."""
+        for name in OPTIONS:  # another model's options are neither shown nor checked
+            if name not in spec.options:
+                del self.fields[name]
+        for name in spec.options:
+            self.initial.setdefault(name, OPTIONS[name].default)
+        self.safety_forced = ENABLE_SAFETY_CHECKER.name in spec.options and safety_forced()
+        if self.safety_forced:
+            safety = self.fields[ENABLE_SAFETY_CHECKER.name]
+            safety.disabled = True
+            safety.initial = True
+            self.initial[ENABLE_SAFETY_CHECKER.name] = True
+            safety.help_text = FORCED_MESSAGE
+
+    @property
+    def option_errors(self) -> bool:
+        """Whether any of the model's provider options has an error (opens the panel)."""
+        return any(name in self.errors for name in self.fields if name in OPTIONS)
+
+    @property
+    def option_fields(self) -> list[forms.BoundField]:
+        """The selected model's provider options, as bound fields (the advanced panel)."""
+        return [self[name] for name in self.spec.options] if self.spec is not None else []
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -235,9 +296,25 @@ class GenerationForm(forms.Form):
                 )
         if not spec.negative_prompt:
             data["negative_prompt"] = ""
+        data["options"] = self._clean_options(data, spec)
         if is_virtual(spec.id) and not self.errors and not self._has_host(data, spec):
             self.add_error(None, f"No enabled host of {spec.label} takes this size and steps.")
         return data
+
+    def _clean_options(self, data: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+        """The provider options ``spec`` takes, blanks replaced by their documented default
+        (the safety checker: unchecked means off, unless forced). Choices and ranges are
+        checked by the fields."""
+        options: dict[str, Any] = {}
+        for name in spec.options:
+            option = OPTIONS[name]
+            value = data.get(name)
+            if option.kind == "bool":
+                value = bool(value)
+            elif value in (None, ""):
+                value = option.default
+            options[name] = value
+        return options
 
     @staticmethod
     def _has_host(data: dict[str, Any], spec: ModelSpec) -> bool:
@@ -278,6 +355,7 @@ class GenerationForm(forms.Form):
             "seed",
             "guidance_scale",
             "aspect",
+            *OPTIONS,
             NON_FIELD_ERRORS,
         }
         if set(self.errors) - price_free:

@@ -21,6 +21,8 @@ def thumbnail_upload_to(instance: GeneratedImage, filename: str) -> str:
 class GeneratedImage(models.Model):
     """One image file of a generation, as stored (size in pixels measured from the file),
     with its WebP ``thumbnail`` for the gallery (blank for images stored before thumbnails).
+    ``nsfw_flagged``: the provider's safety checker flagged it (AIML ``has_nsfw_concepts``,
+    DeepInfra ``nsfw_content_detected``); it is shown blurred until revealed.
     """
 
     generation = models.ForeignKey(
@@ -33,6 +35,7 @@ class GeneratedImage(models.Model):
     height = models.PositiveIntegerField()
     size_bytes = models.PositiveIntegerField()
     thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=255, blank=True)
+    nsfw_flagged = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["generation", "index"]

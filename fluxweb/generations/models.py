@@ -19,6 +19,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from fluxweb.budgets.models import Hold
+from fluxweb.providers.options import OPTIONS
 from fluxweb.providers.registry import get_registry
 from fluxweb.queue.heartbeat import current_worker_id
 
@@ -26,6 +27,7 @@ from .batches import Batch
 from .deletions import GenerationDeletion
 from .images import GeneratedImage
 from .prompts import SEARCH_CONFIG, Prompt, PromptQuerySet, prompt_matches, prompt_search_vector
+from .safety import SafetyPolicy
 
 __all__ = [
     "SEARCH_CONFIG",
@@ -35,6 +37,7 @@ __all__ = [
     "GenerationDeletion",
     "Prompt",
     "PromptQuerySet",
+    "SafetyPolicy",
     "prompt_matches",
     "prompt_search_vector",
 ]
@@ -53,12 +56,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         """Generations whose prompt matches the words of ``text`` (:func:`prompt_matches`).
 
         PostgreSQL: on the generation's own copy of its prompt's tsvector
-        (``Generation.search_vector``, kept by a trigger, migration 0008), so the planner
-        can walk the newest generations and test each row in place for a common word
-        ("lighthouse": 2.7 ms instead of 7.8 ms at 100k, no prompt look-up per row), or use
-        the GIN index on it for a rare word or none (0.04 ms). Elsewhere (SQLite):
-        ``prompt IN (matching prompts)``; testing the joined prompt there walked every
-        generation for a word no prompt has (390 ms vs 4 ms at 100k)."""
+        (``Generation.search_vector``, kept by a trigger, migration 0002), so the planner can
+        walk the newest generations testing each row in place, or use its GIN index for a rare
+        word. Elsewhere (SQLite): ``prompt IN (matching prompts)``. Figures: docs/speed.md."""
         if not text.split():
             return self
         if connections[self.db].vendor == "postgresql":
@@ -123,6 +123,9 @@ class Generation(models.Model):
         null=True, blank=True, help_text="the seed sent (or reported back)"
     )
     num_images = models.PositiveSmallIntegerField(default=1)
+    # Provider-specific parameters the model takes (fluxweb.providers.options), validated by
+    # the form: {"sampler_name": "euler", "denoise": 0.8} or {"enable_safety_checker": true}.
+    options = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -155,7 +158,7 @@ class Generation(models.Model):
         null=True, blank=True, help_text="when someone cancelled it while it was queued or running"
     )
     updated_at = models.DateTimeField(db_default=Now())
-    # PostgreSQL: a copy of the prompt's ``search_vector``, set by a trigger (migration 0008)
+    # PostgreSQL: a copy of the prompt's ``search_vector``, set by a trigger (migration 0002)
     # whenever the row is written with a prompt, for the gallery's search with the GIN index
     # "generation_prompt_search". Always NULL on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -254,9 +257,19 @@ class Generation(models.Model):
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
+    @property
+    def has_flagged_images(self) -> bool:
+        """Whether the provider's safety checker flagged any of its images."""
+        return any(image.nsfw_flagged for image in self.images.all())
+
+    @property
+    def option_items(self) -> list[tuple[str, Any]]:
+        """The provider options it was made with, as (wire name, value), for display."""
+        return sorted(self.options.items()) if isinstance(self.options, dict) else []
+
     def form_values(self) -> dict[str, Any]:
         """Every parameter as GenerationForm values (prompt, negative prompt, model, width,
-        height, steps, guidance, seed, images): remixing starts from these."""
+        height, steps, guidance, seed, images, provider options): remixing starts from these."""
         return {
             "prompt": self.prompt.text,
             "negative_prompt": self.negative_prompt,
@@ -267,6 +280,7 @@ class Generation(models.Model):
             "guidance_scale": self.guidance_scale,
             "seed": self.seed,
             "num_images": self.num_images,
+            **{name: value for name, value in self.option_items if name in OPTIONS},
         }
 
     def set_pinned(self, pinned: bool) -> None:

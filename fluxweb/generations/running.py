@@ -42,13 +42,14 @@ from fluxweb.providerstatus import recording as provider_status
 from fluxweb.queue.connections import release_connection
 
 from .models import GeneratedImage, Generation
+from .safety import request_options
 from .storing import delete_files, store_images
 
 logger = logging.getLogger(__name__)
 
 
 def build_request(generation: Generation, spec: ModelSpec) -> GenerationRequest:
-    """The provider request for a stored generation."""
+    """The provider request for a stored generation (options: :func:`.request_options`)."""
     return GenerationRequest(
         model=spec,
         prompt=generation.prompt.text,
@@ -59,6 +60,7 @@ def build_request(generation: Generation, spec: ModelSpec) -> GenerationRequest:
         num_inference_steps=generation.num_inference_steps,
         guidance_scale=generation.guidance_scale,
         seed=generation.seed,
+        options=request_options(generation.options, spec),
     )
 
 

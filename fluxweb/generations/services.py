@@ -90,6 +90,9 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
             else None,
             seed=seed,
             num_images=num_images,
+            options=data["options"]
+            if "options" in data
+            else {name: data[name] for name in spec.options if name in data},
             source=source,
             estimated_cost_usd=estimate_usd,
             hold=reservation.hold if reservation else None,

@@ -63,6 +63,7 @@ def store_images(
             width=image.width,
             height=image.height,
             size_bytes=len(image.data),
+            nsfw_flagged=bool(result.nsfw and index < len(result.nsfw) and result.nsfw[index]),
         )
         record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
         record.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compare_views, pages, views
+from . import compare_views, pages, safety_views, views
 
 app_name = "generations"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("generations/<int:pk>/cancel/", pages.cancel, name="cancel"),
     path("generations/<int:pk>/retry/", pages.retry, name="retry"),
     path("generations/<int:pk>/delete/", pages.delete, name="delete"),
+    path("settings/safety/", safety_views.safety_settings, name="safety"),
 ]

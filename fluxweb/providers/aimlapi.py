@@ -2,12 +2,15 @@
 
 Wire format (``shared/providers.md`` §1, aimlapi/api-docs ``flux-schnell.json`` /
 ``flux-dev.json``): ``POST {base}/v1/images/generations`` with ``Authorization: Bearer
-<key>`` and JSON ``{model, prompt, image_size: {width, height}, num_images, seed,
-num_inference_steps, guidance_scale (dev only)}``.
+<key>`` and JSON ``{model, prompt, image_size, num_images, seed, num_inference_steps,
+guidance_scale (dev only), enable_safety_checker}``. ``image_size`` is the documented preset
+name (``square_hd``, ``landscape_4_3``, ...) when the size is one of them, else the
+``{width, height}`` object the schema also allows (§1.2).
 
 Success comes in any of three documented shapes (§1.3), with HTTP 200 or 201:
 
-1. fal-style ``{"images": [{"url", "width", "height", "content_type"}], "seed", ...}``;
+1. fal-style ``{"images": [{"url", "width", "height", "content_type"}], "seed",
+   "has_nsfw_concepts": [bool per image], ...}`` (the flags are kept, §1.3);
 2. OpenAI-style ``{"data": [{"url" | "b64_json"}], "meta": {"usage": {"credits_used"}}}``;
 3. legacy ``{"output": {"choices": [{"image_base64"}]}, ...}``.
 
@@ -38,6 +41,7 @@ from .base import (
 )
 from .declaration import ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_for_status, json_body, message_field
+from .options import ENABLE_SAFETY_CHECKER, nsfw_flags
 from .pricing import per_image
 
 NAME = "AIML API"
@@ -45,6 +49,16 @@ NAME = "AIML API"
 SEED = Range(1, 2**31 - 1)
 API_KEY = key_var("AIMLAPI")
 BASE_URL = base_url_var("AIMLAPI", "https://api.aimlapi.com")
+# image_size presets (width, height) → name: AIML's enum (§1.2) with fal's pixel sizes for
+# it, which AIML's default (landscape_4_3 = 1024×768) matches; the mapping is inferred there.
+IMAGE_SIZES = {
+    (1024, 1024): "square_hd",
+    (512, 512): "square",
+    (768, 1024): "portrait_4_3",
+    (576, 1024): "portrait_16_9",
+    (1024, 768): "landscape_4_3",
+    (1024, 576): "landscape_16_9",
+}
 
 INFO: ProviderInfo = ProviderInfo(
     "aimlapi",
@@ -62,6 +76,7 @@ class _Shared(TypedDict):
     seed: Range
     default_width: int
     default_height: int
+    options: tuple[str, ...]
 
 
 class AIMLAPIProvider:
@@ -87,6 +102,7 @@ class AIMLAPIProvider:
             "seed": SEED,
             "default_width": 1024,
             "default_height": 768,
+            "options": (ENABLE_SAFETY_CHECKER.name,),
         }
         return [
             ModelSpec(
@@ -123,9 +139,14 @@ class AIMLAPIProvider:
         body: dict[str, Any] = {
             "model": request.model.api_name,
             "prompt": request.prompt,
-            "image_size": {"width": request.width, "height": request.height},
+            "image_size": IMAGE_SIZES.get(
+                (request.width, request.height), {"width": request.width, "height": request.height}
+            ),
             "num_images": request.num_images,
         }
+        safety = request.options.get(ENABLE_SAFETY_CHECKER.name)
+        if isinstance(safety, bool):
+            body[ENABLE_SAFETY_CHECKER.name] = safety
         if request.num_inference_steps is not None:
             body["num_inference_steps"] = request.num_inference_steps
         if request.seed is not None:
@@ -151,9 +172,11 @@ class AIMLAPIProvider:
         if not isinstance(payload, dict):
             raise InvalidResponseError(f"{NAME} returned a malformed answer")
         metadata: dict[str, Any] = {}
+        nsfw = None
         if isinstance(payload.get("images"), list):  # 1. fal-style
             items = requested_images(NAME, payload["images"], wanted)
             images = [fetch_url_image(self.http, _field(item, "url")) for item in items]
+            nsfw = nsfw_flags(payload.get("has_nsfw_concepts"), len(payload["images"]))
         elif isinstance(payload.get("data"), list):  # 2. OpenAI-style
             images = [
                 self._openai_image(item) for item in requested_images(NAME, payload["data"], wanted)
@@ -181,6 +204,7 @@ class AIMLAPIProvider:
             images=images,
             seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
             metadata=metadata,
+            nsfw=nsfw[: len(images)] if nsfw is not None else None,
         )
 
     def _openai_image(self, item: Any) -> bytes:

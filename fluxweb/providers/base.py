@@ -8,6 +8,7 @@ may help. Images come back as raw bytes; :mod:`fluxweb.providers.images` checks 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -64,6 +65,9 @@ class ModelSpec:
     # The FLUX.1 variant ("flux-1-schnell", "flux-1-dev") this model is, for best-price
     # routing (fluxweb.providers.routes); "" lets routes.family_of derive it from the id.
     family: str = ""
+    # Names of the provider-specific parameters the model takes (fluxweb.providers.options:
+    # "enable_safety_checker", "sampler_name", "scheduler", "denoise").
+    options: tuple[str, ...] = ()
 
     def estimate_cost(self, width: int, height: int, steps: int | None, num_images: int) -> Decimal:
         """Estimated USD for a request, from this model's :class:`Price`."""
@@ -87,6 +91,9 @@ class GenerationRequest:
     guidance_scale: float | None = None
     seed: int | None = None
     negative_prompt: str = ""
+    # Provider-specific parameters (fluxweb.providers.options), only those the model takes,
+    # already validated: e.g. {"sampler_name": "euler", "denoise": 0.8}.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,13 +101,16 @@ class GenerationResult:
     """What a provider returned: image bytes (not yet checked) plus what it reported.
 
     ``cost_usd`` is the provider's own figure for the call when it reports one;
-    ``metadata`` holds small JSON-safe facts worth keeping (request id, credits left).
+    ``metadata`` holds small JSON-safe facts worth keeping (request id, credits left);
+    ``nsfw`` is the provider's own safety flag per image, in image order (AIML
+    ``has_nsfw_concepts``, DeepInfra ``nsfw_content_detected``), None when it reports none.
     """
 
     images: list[bytes]
     seed: int | None = None
     cost_usd: Decimal | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    nsfw: list[bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 Wire format (``shared/providers.md`` §4.2, DeepInfra model pages and ``deepinfra-node``):
 ``POST {base}/v1/inference/black-forest-labs/FLUX-1-schnell`` with
 ``Authorization: Bearer <key>`` and JSON ``{prompt, width, height, num_inference_steps,
-num_images, seed}``; 200 answers ``{"images": ["data:image/png;base64,..."], "seed",
-"request_id", "inference_status": {"status", "cost", "runtime_ms"}}`` with ``cost`` in USD.
+num_images, seed}``; 200 answers ``{"images": ["data:image/png;base64,..."],
+"nsfw_content_detected": [bool per image], "seed", "request_id", "inference_status":
+{"status", "cost", "runtime_ms"}}`` with ``cost`` in USD; the flags are kept.
 Errors: 401/403 ``{"detail": {"error": "Not authenticated"}}``, 422 validation,
 429 rate limited, 5xx.
 """
@@ -29,6 +30,7 @@ from .base import (
 )
 from .declaration import ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_detail, error_for_status, json_body
+from .options import nsfw_flags
 from .pricing import FLUX_DEV, FLUX_SCHNELL
 
 NAME = "DeepInfra"
@@ -131,11 +133,14 @@ class DeepInfraProvider:
         if not isinstance(images, list) or not images:
             raise InvalidResponseError(f"{NAME} returned no image")
         seed = payload.get("seed")
+        decoded = [decode_data_url(item) for item in requested_images(NAME, images, wanted)]
+        nsfw = nsfw_flags(payload.get("nsfw_content_detected"), len(images))
         return GenerationResult(
-            images=[decode_data_url(item) for item in requested_images(NAME, images, wanted)],
+            images=decoded,
             seed=seed if isinstance(seed, int) else None,
             cost_usd=_cost(status),
             metadata={"request_id": payload.get("request_id")} if payload.get("request_id") else {},
+            nsfw=nsfw[: len(decoded)] if nsfw is not None else None,
         )
 
 

@@ -3,7 +3,7 @@
 Wire format (``shared/providers.md`` §3.1, segmind.com/models/flux-schnell/api):
 ``POST {base}/v1/flux-schnell`` with header ``x-api-key: <key>`` (a Bearer token is not
 accepted) and JSON ``{prompt, steps, seed, sampler_name, scheduler, samples, width,
-height}``. Success is HTTP 200 whose **body is the image** (``image/jpeg``); headers carry
+height, denoise}``. Success is HTTP 200 whose **body is the image** (``image/jpeg``); headers carry
 ``x-remaining-credits`` and, per Segmind's docs as summarised in §3.3 (secondary),
 ``x-cost`` (USD) and ``x-request-id``.
 
@@ -11,8 +11,8 @@ Errors (§3.4): 401 bad/missing key ``{"error": ...}``, 403 model not allowed fo
 account, 404 unknown model, 405 wrong method (an HTML page), **406 not enough credits**
 (a plain-text body), 410 model retired, 422 validation, 429 rate limit, 500 server error.
 
-fluxweb sends the documented default sampler (``euler``) and scheduler (``normal``); it
-offers no choice of them because only part of the enum is documented (§3.1).
+``sampler_name``, ``scheduler`` and ``denoise`` are the member's choice (the documented
+values in :mod:`.options`), else the documented defaults ``euler``, ``normal`` and 1.
 """
 
 from __future__ import annotations
@@ -36,11 +36,10 @@ from .base import (
 )
 from .declaration import ProviderInfo, base_url_var, key_var
 from .http import ProviderHTTP, error_detail, error_for_status
+from .options import DENOISE, SAMPLER_NAME, SCHEDULER
 from .pricing import per_image
 
 NAME = "Segmind"
-SAMPLER = "euler"
-SCHEDULER = "normal"
 API_KEY = key_var("SEGMIND")
 BASE_URL = base_url_var("SEGMIND", "https://api.segmind.com")
 
@@ -81,6 +80,7 @@ class SegmindProvider:
                 num_images=Range(1, 1),
                 seed=Range(0, 2**31 - 1),
                 price=per_image("0.008"),
+                options=(SAMPLER_NAME.name, SCHEDULER.name, DENOISE.name),
             )
         ]
 
@@ -89,13 +89,15 @@ class SegmindProvider:
 
         Raises :class:`~.base.ProviderError` subclasses.
         """
+        options = request.options
         body: dict[str, Any] = {
             "prompt": request.prompt,
-            "sampler_name": SAMPLER,
-            "scheduler": SCHEDULER,
+            "sampler_name": options.get(SAMPLER_NAME.name, SAMPLER_NAME.default),
+            "scheduler": options.get(SCHEDULER.name, SCHEDULER.default),
             "samples": 1,
             "width": request.width,
             "height": request.height,
+            "denoise": options.get(DENOISE.name, DENOISE.default),
         }
         if request.num_inference_steps is not None:
             body["steps"] = request.num_inference_steps

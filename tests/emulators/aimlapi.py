@@ -17,6 +17,10 @@ Faults: ``"401"``, ``"403-credits"``, ``"429"``, ``"500"``, ``"504"``, ``"malfor
 (the docs' comma-less error example as a 400), ``"broken-json"`` (200, truncated JSON),
 ``"html"`` (200 text/html), ``"no-image"``, ``"url-offsite"`` (an http URL on another
 host), ``"truncated"``, ``"not-image"``, ``"bomb"``.
+
+``nsfw``: when not None, the fal shape's ``has_nsfw_concepts`` as given (any JSON value, so
+tests can send hostile ones); else ``[false]`` per image. ``enable_safety_checker`` must be a
+boolean when sent.
 """
 
 from __future__ import annotations
@@ -38,7 +42,14 @@ PRESETS = {
     "landscape_4_3",
     "landscape_16_9",
 }
-PRESET_SIZES = {"landscape_4_3": (1024, 768)}
+PRESET_SIZES = {  # fal's sizes for AIML's enum (providers.md §1.2, inferred for AIML)
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+}
 LIMITS = {"flux/schnell": (64, 1536), "flux/dev": (512, 1536)}
 CREDITS_MESSAGE = (
     "You've run out of credits. "
@@ -66,6 +77,7 @@ class AIMLAPIEmulator(BaseEmulator):
     def __init__(self) -> None:
         super().__init__()
         self.shape = "fal"
+        self.nsfw: object = None
 
     def handle_api(self, request: Request) -> Response:
         if request.method != "POST" or request.path.split("?")[0] != PATH:
@@ -130,7 +142,9 @@ class AIMLAPIEmulator(BaseEmulator):
                     ],
                     "timings": {"inference": 0.35},
                     "seed": seed,
-                    "has_nsfw_concepts": [False] * len(images),
+                    "has_nsfw_concepts": (
+                        [False] * len(images) if self.nsfw is None else self.nsfw
+                    ),
                     "prompt": "...",
                 },
                 status=201 if self.shape == "fal-201" else 200,
@@ -211,6 +225,8 @@ def validate(body: object) -> list[str]:
     max_steps = 50 if model == "flux/dev" else None  # schnell: no maximum since 2025-11-25
     if "num_inference_steps" in body and not _int_in(body["num_inference_steps"], 1, max_steps):
         problems.append("num_inference_steps: out of range")
+    if "enable_safety_checker" in body and not isinstance(body["enable_safety_checker"], bool):
+        problems.append("enable_safety_checker: boolean")
     if "guidance_scale" in body:
         value = body["guidance_scale"]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 1 <= value <= 20:

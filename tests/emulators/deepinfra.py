@@ -38,6 +38,8 @@ class DeepInfraEmulator(BaseEmulator):
         self.api_key = API_KEY  # the key it accepts
         self.gate: threading.Event | None = None
         self.in_flight = 0
+        # When not None: the answer's nsfw_content_detected as given (any JSON value).
+        self.nsfw: object = None
 
     def handle(self, request: Request) -> Response:
         with self._lock:
@@ -112,7 +114,9 @@ class DeepInfraEmulator(BaseEmulator):
         return Response.json(
             {
                 "images": images,
-                "nsfw_content_detected": [False] * len(images),
+                "nsfw_content_detected": (
+                    [False] * len(images) if self.nsfw is None else self.nsfw
+                ),
                 "seed": seed,
                 "request_id": str(uuid.uuid4()),
                 "inference_status": {

@@ -54,7 +54,8 @@ def _chosen_team(form: Any, user: Any) -> Team | None:
     name = form["team"].value() if "team" in getattr(form, "fields", {}) else None
     if not name:
         return None
-    return teams_of(user).filter(name=name).first()
+    # Matched in Python, not in SQL: the raw value may hold what a query refuses (a NUL byte).
+    return next((team for team in teams_of(user) if team.name == name), None)
 
 
 @register.inclusion_tag("budgets/_charge_to.html", takes_context=True)

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from .models import Hold, LedgerEntry, QuotaModelLimit, Team
+from .models import Hold, QuotaModelLimit, Team
 from .periods import Period, period_start
 from .services import (
     _check_money,
@@ -26,6 +26,7 @@ from .services import (
     _hold,
     _locked_quota,
     _locked_team,
+    _new_hold,
     _transaction,
     status_of,
     team_status,
@@ -87,28 +88,18 @@ def reserve_batch(
         images_today = _check_caps(quota, requests, images, now)
         payer = pool if pool is not None else quota
         _hold(payer, total, now)
-        started = payer.period_started_at
-        holds = []
-        for request in requests:
-            hold = Hold.objects.create(
-                user=user,
-                team=pool,
-                model=request.model_id,
-                images=request.images,
-                reserved_usd=request.amount_usd,
-                period_started_at=started,
+        holds = [
+            _new_hold(
+                user,
+                pool,
+                request.model_id,
+                request.amount_usd,
+                request.images,
+                payer.period_started_at,
+                request.note,
             )
-            LedgerEntry.objects.create(
-                user=user,
-                team=pool,
-                hold=hold,
-                model=request.model_id,
-                kind=LedgerEntry.Kind.RESERVE,
-                reserved_usd=request.amount_usd,
-                period_started_at=started,
-                note=request.note[:200],
-            )
-            holds.append(hold)
+            for request in requests
+        ]
     if pool is not None:
         return BatchReservation(holds, team_status(pool, now))
     status = status_of(quota, now)

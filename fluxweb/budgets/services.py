@@ -206,32 +206,48 @@ def reserve(
         images_today = _check(
             quota, model_id, label or model_id, amount_usd, images, now, money=pool is None
         )
-        _hold(pool if pool is not None else quota, amount_usd, now)
-        started = (pool if pool is not None else quota).period_started_at
-        hold = Hold.objects.create(
-            user=user,
-            team=pool,
-            model=model_id,
-            images=images,
-            reserved_usd=amount_usd,
-            period_started_at=started,
-        )
-        LedgerEntry.objects.create(
-            user=user,
-            team=pool,
-            hold=hold,
-            model=model_id,
-            kind=LedgerEntry.Kind.RESERVE,
-            reserved_usd=amount_usd,
-            period_started_at=started,
-            note=note[:200],
-        )
+        payer = pool if pool is not None else quota
+        _hold(payer, amount_usd, now)
+        hold = _new_hold(user, pool, model_id, amount_usd, images, payer.period_started_at, note)
     if pool is not None:
         return Reservation(hold, team_status(pool, now))
     status = status_of(quota, now)
     if images_today is not None:
         status = replace(status, images_today=images_today + images)
     return Reservation(hold, status)
+
+
+def _new_hold(
+    user: Any,
+    team: Team | None,
+    model_id: str,
+    amount_usd: Decimal,
+    images: int,
+    period_started_at: datetime,
+    note: str,
+) -> Hold:
+    """Write a :class:`Hold` of ``amount_usd`` (USD) for ``images`` images and its
+    ``reserve`` ledger row (``note`` cut to the column's 200 characters); the caller has
+    checked and moved the pool's reserved total."""
+    hold = Hold.objects.create(
+        user=user,
+        team=team,
+        model=model_id,
+        images=images,
+        reserved_usd=amount_usd,
+        period_started_at=period_started_at,
+    )
+    LedgerEntry.objects.create(
+        user=user,
+        team=team,
+        hold=hold,
+        model=model_id,
+        kind=LedgerEntry.Kind.RESERVE,
+        reserved_usd=amount_usd,
+        period_started_at=period_started_at,
+        note=note[:200],
+    )
+    return hold
 
 
 def _locked_team(team: Team, user: Any) -> Team:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from fluxweb.budgets.models import ModelPrice, Quota
-from fluxweb.budgets.services import quota_for
+from fluxweb.budgets.pools import quota_for
 from fluxweb.providers.pricing import Basis
 from fluxweb.providers.registry import get_registry
 

@@ -13,8 +13,9 @@ import pytest
 from django.db import connection, connections
 from django_tasks_db.models import DBTaskResult
 
+from fluxweb.budgets.maintenance import ledger_totals
 from fluxweb.budgets.models import LedgerEntry, Quota
-from fluxweb.budgets.services import QuotaExceeded, ledger_totals
+from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.generations.models import Generation
 from fluxweb.generations.running import fail_generation
 from fluxweb.generations.services import submit_generation

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from fluxweb.budgets import maintenance
 from fluxweb.budgets import services as budgets
 from fluxweb.budgets.models import (
     BudgetDefaults,
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 def balances(user) -> tuple[Decimal, Decimal]:
     """(reserved, spent) on the quota row, after checking they equal the ledger's sums."""
     quota = Quota.objects.get(user=user)
-    assert budgets.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
+    assert maintenance.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
     return quota.reserved_usd, quota.spent_usd
 
 
@@ -312,7 +313,7 @@ def test_a_new_period_starts_from_zero(member):
     quota.refresh_from_db()
     assert quota.period_started_at == timezone.make_aware(datetime(2026, 8, 1))
     assert quota.reserved_usd == Decimal("0.06")
-    assert budgets.ledger_totals(quota) == (Decimal("0.06"), 0)
+    assert maintenance.ledger_totals(quota) == (Decimal("0.06"), 0)
 
 
 def test_reset_period_and_set_budget(member):
@@ -321,9 +322,9 @@ def test_reset_period_and_set_budget(member):
     submit_generation(member, submit_data(num_images=2))
     with pytest.raises(budgets.QuotaExceeded):
         submit_generation(member, submit_data())
-    budgets.reset_period([quota])
+    maintenance.reset_period([quota])
     submit_generation(member, submit_data())
-    budgets.set_budget([quota], Decimal("0.05"), Period.DAILY)
+    maintenance.set_budget([quota], Decimal("0.05"), Period.DAILY)
     quota.refresh_from_db()
     assert (quota.budget_usd, quota.period) == (Decimal("0.05"), "daily")
 
@@ -333,9 +334,9 @@ def test_recompute_repairs_totals_from_the_ledger(member):
     quota = set_quota(member, "1.00")
     submit_generation(member, submit_data(num_images=3))
     Quota.objects.filter(pk=quota.pk).update(reserved_usd=Decimal("9"))
-    assert budgets.recompute(quota)
+    assert maintenance.recompute(quota)
     assert balances(member) == (Decimal("0.03"), 0)
-    assert not budgets.recompute(quota)
+    assert not maintenance.recompute(quota)
 
 
 def test_status_shows_what_is_left_without_writing(member):

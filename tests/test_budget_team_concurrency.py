@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from fluxweb.budgets.maintenance import ledger_totals
 from fluxweb.budgets.models import Hold, LedgerEntry, Quota, Team
-from fluxweb.budgets.services import QuotaExceeded, ledger_totals
+from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.budgets.teams import create_team
 from fluxweb.generations.models import Generation
 from fluxweb.generations.services import submit_generation

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from fluxweb.budgets import maintenance
 from fluxweb.budgets import services as budgets
 from fluxweb.budgets.models import Hold, LedgerEntry, Quota, Team
 from fluxweb.budgets.teams import create_team, teams_of
@@ -28,13 +29,13 @@ def team(member) -> Team:
 def pool(team: Team) -> tuple[Decimal, Decimal]:
     """(reserved, spent) on the team row, after checking they equal the ledger's sums."""
     team.refresh_from_db()
-    assert budgets.ledger_totals(team) == (team.reserved_usd, team.spent_usd)
+    assert maintenance.ledger_totals(team) == (team.reserved_usd, team.spent_usd)
     return team.reserved_usd, team.spent_usd
 
 
 def own(user) -> tuple[Decimal, Decimal]:
     quota = Quota.objects.get(user=user)
-    assert budgets.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
+    assert maintenance.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
     return quota.reserved_usd, quota.spent_usd
 
 
@@ -107,5 +108,5 @@ def test_submit_passes_the_chosen_team_to_the_ledger(member, team):
 def test_recompute_repairs_a_team_pool(member, team):
     budgets.reserve(member, DEMO, CENT, 1, team=team)
     Team.objects.filter(pk=team.pk).update(reserved_usd=Decimal("0.5"))
-    assert budgets.recompute(team) is True
+    assert maintenance.recompute(team) is True
     assert pool(team) == (CENT, 0)

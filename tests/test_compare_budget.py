@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from fluxweb.budgets import maintenance
 from fluxweb.budgets import services as budgets
 from fluxweb.budgets.batches import HoldRequest, reserve_batch
 from fluxweb.budgets.models import Hold, LedgerEntry, Quota
@@ -34,7 +35,7 @@ def test_each_request_gets_its_own_hold_and_ledger_row(member):
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RESERVE).count() == 3
     quota = Quota.objects.get(user=member)
     assert quota.reserved_usd == Decimal("0.6")
-    assert budgets.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
+    assert maintenance.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
     assert reservation.status.remaining_usd == Decimal("0.4")
 
 
@@ -45,7 +46,7 @@ def test_settling_and_releasing_cells_one_by_one_keeps_the_totals(member):
     budgets.settle(second, Decimal("0.05"))
     quota = Quota.objects.get(user=member)
     assert (quota.reserved_usd, quota.spent_usd) == (Decimal(0), Decimal("0.05"))
-    assert budgets.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
+    assert maintenance.ledger_totals(quota) == (quota.reserved_usd, quota.spent_usd)
 
 
 def test_the_all_models_daily_cap_counts_the_whole_batch(member):

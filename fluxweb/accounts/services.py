@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from fluxweb.budgets.services import quota_for
+from fluxweb.budgets.pools import quota_for
 
 from .models import Invitation
 

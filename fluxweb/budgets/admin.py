@@ -18,6 +18,7 @@ from fluxweb.core.money import format_usd
 from fluxweb.providers.registry import get_registry
 
 from .forms import ModelLimitForm, SetBudgetForm
+from .maintenance import recompute, reset_period, set_budget
 from .models import (
     BudgetDefaults,
     DefaultModelLimit,
@@ -30,7 +31,7 @@ from .models import (
 )
 from .periods import period_start
 from .prices import ensure_prices
-from .services import recompute, reset_period, set_budget, status_of, team_status
+from .services import status_of, team_status
 
 EDITABLE_QUOTA_FIELDS = ["budget_usd", "period", "images_per_day"]
 

@@ -20,17 +20,16 @@ from django.utils import timezone
 
 from .models import Hold, QuotaModelLimit, Team
 from .periods import Period, period_start
-from .services import (
-    _check_money,
-    _counted_holds,
-    _hold,
-    _locked_quota,
-    _locked_team,
-    _new_hold,
-    _transaction,
-    status_of,
-    team_status,
+from .pools import (
+    add_reserved,
+    check_money,
+    counted_holds,
+    in_transaction,
+    locked_quota,
+    locked_team,
+    new_hold,
 )
+from .services import status_of, team_status
 from .status import BudgetStatus, QuotaExceeded
 
 
@@ -78,18 +77,18 @@ def reserve_batch(
     now = now or timezone.now()
     total = sum((request.amount_usd for request in requests), Decimal(0))
     images = sum(request.images for request in requests)
-    with _transaction():
-        pool = _locked_team(team, user) if team is not None else None  # team row first, always
-        quota = _locked_quota(user, requests[0].model_id, now)
+    with in_transaction():
+        pool = locked_team(team, user) if team is not None else None  # team row first, always
+        quota = locked_quota(user, requests[0].model_id, now)
         if pool is not None:
-            _check_money(team_status(pool, now), total)
+            check_money(team_status(pool, now), total)
         else:
-            _check_money(status_of(quota, now), total)
+            check_money(status_of(quota, now), total)
         images_today = _check_caps(quota, requests, images, now)
         payer = pool if pool is not None else quota
-        _hold(payer, total, now)
+        add_reserved(payer, total, now)
         holds = [
-            _new_hold(
+            new_hold(
                 user,
                 pool,
                 request.model_id,
@@ -125,7 +124,7 @@ def _check_caps(quota: Any, requests: list[HoldRequest], images: int, now: datet
     if quota.images_per_day is None and not caps:
         return None
     sums = {f"m{i}": Sum("images", filter=Q(model=model_id)) for i, model_id in enumerate(caps)}
-    totals = _counted_holds(quota.user_id, period_start(Period.DAILY, now)).aggregate(
+    totals = counted_holds(quota.user_id, period_start(Period.DAILY, now)).aggregate(
         total=Sum("images"), **sums
     )
     used = totals["total"] or 0

@@ -14,7 +14,7 @@
   The ledger knows nothing of what the request is: the caller keeps the link to its hold.
 - :class:`LedgerEntry`: every reservation, charge and refund, each pointing at its hold. A
   quota's totals always equal the sums of its ledger rows for the current period
-  (:func:`.services.recompute`).
+  (:func:`.maintenance.recompute`).
 
 Money is ``Decimal`` USD: budgets to the cent, costs and totals to a millionth.
 """

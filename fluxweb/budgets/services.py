@@ -23,79 +23,34 @@ savepoints when the caller already holds a transaction.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Round
+from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-# Admin operations live in .maintenance; re-exported for the callers of this module.
-from .maintenance import ledger_totals as ledger_totals  # noqa: E402, I001
-from .maintenance import recompute as recompute  # noqa: E402
-from .maintenance import reset_period as reset_period  # noqa: E402
-from .maintenance import set_budget as set_budget  # noqa: E402
-from .models import BudgetDefaults, Hold, LedgerEntry, Quota, QuotaModelLimit, Team
+from .models import BudgetDefaults, Hold, LedgerEntry, Quota, Team
 from .periods import Period, period_end, period_start
+from .pools import (
+    add_reserved,
+    check_money,
+    counted_holds,
+    in_transaction,
+    locked_quota,
+    locked_team,
+    new_hold,
+    plus,
+)
 from .status import ZERO, Reservation
 
 # The ledger's answers, imported from here by its callers.
 from .status import BudgetStatus as BudgetStatus
 from .status import QuotaExceeded as QuotaExceeded
 
-
-def _plus(field: str, delta: Decimal) -> Round:
-    """``field + delta`` computed by the database. Rounded to the column's 6 places because
-    SQLite keeps decimals as binary floats, whose errors would otherwise pile up."""
-    return Round(F(field) + delta, 6)
-
-
 # --- quotas --------------------------------------------------------------------------
-
-
-def quota_for(user: Any, now: datetime | None = None) -> Quota:
-    """The user's :class:`Quota`, created from :class:`BudgetDefaults` (with its per-model
-    limits) the first time. Safe when two requests create it at once."""
-    now = now or timezone.now()
-    defaults = BudgetDefaults.load()
-    quota, created = Quota.objects.get_or_create(
-        user=user,
-        defaults={
-            "budget_usd": defaults.budget_usd,
-            "period": defaults.period,
-            "images_per_day": defaults.images_per_day,
-            "period_started_at": period_start(defaults.period, now),
-        },
-    )
-    if created:
-        QuotaModelLimit.objects.bulk_create(
-            QuotaModelLimit(
-                quota=quota, model_id=limit.model_id, images_per_day=limit.images_per_day
-            )
-            for limit in defaults.model_limits.all()
-        )
-    return quota
-
-
-def _locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
-    """The user's quota row, locked (``SELECT ... FOR UPDATE``) until the transaction ends,
-    with ``model_limit``: its images-per-day cap for ``model_id`` or None. One query; a
-    user without a quota row gets one from the defaults first (:func:`quota_for`)."""
-    cap = QuotaModelLimit.objects.filter(quota=OuterRef("pk"), model_id=model_id).values(
-        "images_per_day"
-    )[:1]
-    # Not first(): the default ordering would join auth_user, and FOR UPDATE would lock that
-    # row too.
-    locked = Quota.objects.select_for_update().annotate(model_limit=Subquery(cap))
-    try:
-        return locked.get(user=user)
-    except Quota.DoesNotExist:
-        quota_for(user, now)
-        return locked.get(user=user)
 
 
 def team_status(team: Team, now: datetime | None = None) -> BudgetStatus:
@@ -157,15 +112,8 @@ def budget_status(user: Any, now: datetime | None = None) -> BudgetStatus | None
 
 def images_since(user_id: int, since: datetime) -> int:
     """Images the user asked for since ``since`` that count against daily caps
-    (:func:`_counted_holds`)."""
-    return _counted_holds(user_id, since).aggregate(total=Sum("images"))["total"] or 0
-
-
-def _counted_holds(user_id: int, since: datetime) -> QuerySet[Hold]:
-    """The user's holds since ``since`` whose images count against daily caps: held or
-    settled ones, not released ones (their request failed and was refunded)."""
-    holds = Hold.objects.filter(user_id=user_id, created_at__gte=since)
-    return holds.exclude(state=Hold.State.RELEASED)
+    (:func:`counted_holds`)."""
+    return counted_holds(user_id, since).aggregate(total=Sum("images"))["total"] or 0
 
 
 # --- reserve / settle / release -----------------------------------------------------------
@@ -198,90 +146,23 @@ def reserve(
     :class:`QuotaExceeded` before writing anything (the caller's transaction stays usable).
     """
     now = now or timezone.now()
-    with _transaction():
-        pool = _locked_team(team, user) if team is not None else None  # team row first, always
-        quota = _locked_quota(user, model_id, now)
+    with in_transaction():
+        pool = locked_team(team, user) if team is not None else None  # team row first, always
+        quota = locked_quota(user, model_id, now)
         if pool is not None:
-            _check_money(team_status(pool, now), amount_usd)
+            check_money(team_status(pool, now), amount_usd)
         images_today = _check(
             quota, model_id, label or model_id, amount_usd, images, now, money=pool is None
         )
         payer = pool if pool is not None else quota
-        _hold(payer, amount_usd, now)
-        hold = _new_hold(user, pool, model_id, amount_usd, images, payer.period_started_at, note)
+        add_reserved(payer, amount_usd, now)
+        hold = new_hold(user, pool, model_id, amount_usd, images, payer.period_started_at, note)
     if pool is not None:
         return Reservation(hold, team_status(pool, now))
     status = status_of(quota, now)
     if images_today is not None:
         status = replace(status, images_today=images_today + images)
     return Reservation(hold, status)
-
-
-def _new_hold(
-    user: Any,
-    team: Team | None,
-    model_id: str,
-    amount_usd: Decimal,
-    images: int,
-    period_started_at: datetime,
-    note: str,
-) -> Hold:
-    """Write a :class:`Hold` of ``amount_usd`` (USD) for ``images`` images and its
-    ``reserve`` ledger row (``note`` cut to the column's 200 characters); the caller has
-    checked and moved the pool's reserved total."""
-    hold = Hold.objects.create(
-        user=user,
-        team=team,
-        model=model_id,
-        images=images,
-        reserved_usd=amount_usd,
-        period_started_at=period_started_at,
-    )
-    LedgerEntry.objects.create(
-        user=user,
-        team=team,
-        hold=hold,
-        model=model_id,
-        kind=LedgerEntry.Kind.RESERVE,
-        reserved_usd=amount_usd,
-        period_started_at=period_started_at,
-        note=note[:200],
-    )
-    return hold
-
-
-def _locked_team(team: Team, user: Any) -> Team:
-    """``team``'s row, locked until the transaction ends (only that row, not the membership
-    join). Raises :class:`QuotaExceeded` unless ``user`` is one of its members."""
-    locked = Team.objects.select_for_update(of=("self",)).filter(pk=team.pk, members=user).first()
-    if locked is None:
-        raise QuotaExceeded(f"You are not a member of the team {team.name}.")
-    return locked
-
-
-def _check_money(status: BudgetStatus, amount: Decimal) -> None:
-    message = status.shortfall(amount)
-    if message:
-        raise QuotaExceeded(message, needed_usd=amount, remaining_usd=status.remaining_usd)
-
-
-def _transaction() -> AbstractContextManager[Any]:
-    """The caller's transaction when there is one (no SAVEPOINT round trips), else a new one."""
-    return nullcontext() if connection.in_atomic_block else transaction.atomic()
-
-
-def _hold(pool: Quota | Team, amount: Decimal, now: datetime) -> None:
-    """Add ``amount`` to the locked pool's (quota's or team's) reserved total (one UPDATE),
-    starting its totals again from zero first when a new period has begun; ``pool`` is
-    updated to match."""
-    rows = type(pool).objects.filter(pk=pool.pk)
-    start = period_start(pool.period, now)
-    if start > pool.period_started_at:
-        rows.update(period_started_at=start, reserved_usd=amount, spent_usd=ZERO)
-        pool.period_started_at, pool.reserved_usd, pool.spent_usd = start, amount, ZERO
-    else:
-        rows.update(reserved_usd=_plus("reserved_usd", amount))
-        pool.reserved_usd += amount
 
 
 def _check(
@@ -298,7 +179,7 @@ def _check(
     is False: a team pays); returns today's images (all models) when the quota has a daily
     cap, else None. ``quota`` carries ``model_limit``."""
     if money:
-        _check_money(status_of(quota, now), amount)
+        check_money(status_of(quota, now), amount)
     model_cap: int | None = getattr(quota, "model_limit", None)
     if quota.images_per_day is None and model_cap is None:
         return None
@@ -318,8 +199,8 @@ def _check(
 
 def _images_today(user_id: int, model_id: str, now: datetime) -> tuple[int, int]:
     """(all models, ``model_id`` only): images the user asked for since local midnight that
-    count against daily caps (:func:`_counted_holds`). One query."""
-    totals = _counted_holds(user_id, period_start(Period.DAILY, now)).aggregate(
+    count against daily caps (:func:`counted_holds`). One query."""
+    totals = counted_holds(user_id, period_start(Period.DAILY, now)).aggregate(
         total=Sum("images"), of_model=Sum("images", filter=Q(model=model_id))
     )
     return totals["total"] or 0, totals["of_model"] or 0
@@ -370,7 +251,7 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
         )
         if pool is not None and pool.period_started_at == hold.period_started_at:
             type(pool).objects.filter(pk=pool.pk).update(
-                reserved_usd=_plus("reserved_usd", -hold.reserved_usd),
-                spent_usd=_plus("spent_usd", charged),
+                reserved_usd=plus("reserved_usd", -hold.reserved_usd),
+                spent_usd=plus("spent_usd", charged),
             )
     return entry

@@ -16,7 +16,7 @@ def give_new_user_a_quota(
     sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
     if created and not raw:
-        from .services import quota_for
+        from .pools import quota_for
 
         quota_for(instance)
 

@@ -22,7 +22,8 @@ from django.utils import timezone
 from fluxweb.accounts import lockout
 from fluxweb.budgets.models import Hold, Quota, QuotaModelLimit
 from fluxweb.budgets.periods import Period, period_start
-from fluxweb.budgets.services import BudgetStatus, quota_for, status_of
+from fluxweb.budgets.pools import quota_for
+from fluxweb.budgets.services import BudgetStatus, status_of
 
 logger = logging.getLogger(__name__)
 

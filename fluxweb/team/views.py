@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fluxweb.budgets.maintenance import reset_period, set_budget
 from fluxweb.budgets.models import QuotaModelLimit, Team
 from fluxweb.budgets.periods import period_start
-from fluxweb.budgets.services import quota_for, reset_period, set_budget, team_status
+from fluxweb.budgets.pools import quota_for
+from fluxweb.budgets.services import team_status
 from fluxweb.budgets.teams import UnknownModel, reset_team_period, set_model_limit
 from fluxweb.core.http import AuthenticatedHttpRequest
 

@@ -157,7 +157,8 @@ def openapi_document(server_url: str, model_ids: list[str]) -> dict[str, Any]:
                         "team": {
                             "type": "string",
                             "description": "fluxweb extension: "
-                            "charge this team's budget (its name)",
+                            "charge this team's budget (its name); without it, the "
+                            "team the token is bound to, if any",
                         },
                         "enable_safety_checker": {
                             "type": "boolean",

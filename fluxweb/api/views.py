@@ -21,7 +21,7 @@ from fluxweb.providers.registry import get_registry
 from fluxweb.queue.connections import release_connection
 
 from . import waiting
-from .auth import user_for_request
+from .auth import token_for_request, user_for_request
 from .errors import allow_methods, api_error
 from .schema import openapi_document
 from .translate import InvalidParameter, parse_images_request, parse_json
@@ -38,27 +38,53 @@ UNAUTHORIZED = (
 @allow_methods("POST")
 async def images_generations(request: HttpRequest) -> HttpResponse:
     """Create images like OpenAI's ``POST /v1/images/generations``, charged to the token
-    owner's budget; waits for the worker up to ``FLUXWEB_API_WAIT_TIMEOUT`` seconds, then
-    answers 504 with the generation id. Over budget: 429 ``insufficient_quota``."""
-    user = await sync_to_async(user_for_request)(request)
-    if user is None:
-        return api_error(401, UNAUTHORIZED, code="invalid_api_key")
+    owner's budget (or the team's named by the body's ``"team"``, else the team the token is
+    bound to); waits for the worker up to ``FLUXWEB_API_WAIT_TIMEOUT`` seconds, then
+    answers 504 with the generation id. Over budget: 429 ``insufficient_quota``.
+
+    The database work before and after the wait is one synchronous call each (each
+    ``sync_to_async`` hop costs a thread handover); in between the request sleeps on the
+    process's watch (:mod:`.waiting`) with its connection back in the pool."""
+    submitted = await sync_to_async(submit_request)(request)
+    if isinstance(submitted, HttpResponse):
+        return submitted
+    pk, response_format = submitted
+    await waiting.wait_until_finished(pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
+    return await sync_to_async(answer)(request, pk, response_format)
+
+
+def submit_request(request: HttpRequest) -> tuple[int, str] | HttpResponse:
+    """Check the token and the body and submit the generation: its id and the asked
+    ``response_format``, or the error answer (401, 400, 429). Gives the thread's pooled
+    connection back before returning: the wait that follows needs none."""
     try:
-        parsed = await sync_to_async(parse_images_request)(parse_json(request.body))
-    except InvalidParameter as exc:
-        return api_error(exc.status, exc.message, param=exc.param, code=exc.code)
-    try:
-        generation = await sync_to_async(submit_generation)(
-            user, parsed.cleaned_data, source=Generation.Source.API
-        )
-    except QuotaExceeded as exc:
-        # OpenAI answers an exhausted quota with 429 insufficient_quota; so do we.
-        return api_error(429, exc.message, type="insufficient_quota", code="insufficient_quota")
-    pk = generation.pk
-    waited = await wait_until_finished(pk, settings.FLUXWEB_API_WAIT_TIMEOUT)
-    if waited is None:
+        token = token_for_request(request)
+        if token is None:
+            return api_error(401, UNAUTHORIZED, code="invalid_api_key")
+        try:
+            parsed = parse_images_request(parse_json(request.body))
+        except InvalidParameter as exc:
+            return api_error(exc.status, exc.message, param=exc.param, code=exc.code)
+        cleaned = parsed.cleaned_data
+        if cleaned.get("team") is None and token.team is not None:
+            cleaned = {**cleaned, "team": token.team}
+        try:
+            generation = submit_generation(token.user, cleaned, source=Generation.Source.API)
+        except QuotaExceeded as exc:
+            # OpenAI answers an exhausted quota with 429 insufficient_quota; so do we.
+            return api_error(429, exc.message, type="insufficient_quota", code="insufficient_quota")
+        return generation.pk, parsed.response_format
+    finally:
+        release_connection()
+
+
+def answer(request: HttpRequest, pk: int, response_format: str) -> HttpResponse:
+    """The answer for generation ``pk`` after the wait: its images (``response_format``),
+    504 while it is still queued or running, 502 when the provider failed, 409 when it was
+    deleted or cancelled meanwhile."""
+    generation = Generation.objects.select_related("prompt").filter(pk=pk).first()
+    if generation is None:
         return gone(pk, "deleted")
-    generation = waited
     if not generation.is_finished:
         return api_error(
             504,
@@ -79,14 +105,14 @@ async def images_generations(request: HttpRequest) -> HttpResponse:
     if generation.status != Generation.Status.SUCCEEDED:  # finished otherwise: cancelled
         return gone(pk, generation.status)
     try:
-        data = await sync_to_async(image_payloads)(request, generation, parsed.response_format)
+        data = image_payloads(request, generation, response_format)
     except OSError:  # its files went with a delete meanwhile
         return gone(pk, "deleted")
-    answer: dict[str, object] = {"created": int(generation.created_at.timestamp()), "data": data}
+    body: dict[str, object] = {"created": int(generation.created_at.timestamp()), "data": data}
     if generation.route:  # fluxweb extension: which host a best-price model ran on, and why
-        answer["provider"] = generation.provider
-        answer["route"] = generation.route_summary
-    return JsonResponse(answer)
+        body["provider"] = generation.provider
+        body["route"] = generation.route_summary
+    return JsonResponse(body)
 
 
 def gone(pk: int, what: str) -> JsonResponse:
@@ -98,16 +124,6 @@ def gone(pk: int, what: str) -> JsonResponse:
         code=f"generation_{what}",
         generation_id=pk,
     )
-
-
-async def wait_until_finished(pk: int, timeout: float) -> Generation | None:
-    """The generation once it is finished, or as it is after ``timeout`` seconds; None once
-    it no longer exists (deleted meanwhile). The request sleeps meanwhile, its database
-    connection back in the pool, and is woken by the process's watch on generation changes
-    (:mod:`.waiting`), not by a poll of its own."""
-    await sync_to_async(release_connection)()
-    await waiting.wait_until_finished(pk, timeout)
-    return await Generation.objects.select_related("prompt").filter(pk=pk).afirst()
 
 
 def image_payloads(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import django.forms
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from environs import Env
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.forms",  # its widget templates for TemplatesSetting (FORM_RENDERER)
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     # SearchVectorField (the stored prompt tsvector); harmless on SQLite.
@@ -127,6 +129,11 @@ WSGI_APPLICATION = "fluxweb.wsgi.application"
 
 TEMPLATES = [
     {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [Path(django.forms.__file__).parent / "jinja2"],
+        "APP_DIRS": False,
+    },
+    {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
@@ -141,6 +148,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render from Django's Jinja2 widget templates (the first engine in TEMPLATES),
+# the rest with Django's: its engine made the gallery page miss 30 ms (bench/gallery.py,
+# docs/speed.md).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Caches. "cards": the gallery's rendered cards (templates/gallery/_card.html), keyed by each
 # generation's version (updated_at), so entries never go stale, they only expire. Local memory
@@ -259,39 +271,8 @@ if FLUXWEB_TASK_BACKEND == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Logs go to stderr; LOG_FORMAT=json writes one JSON object per line with the record's
-# structured fields (e.g. generation_id, provider, model, latency_s, outcome).
-LOG_FORMAT = env.str("LOG_FORMAT", default="plain", validate=OneOf(["plain", "json"]))
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    # Every handler scrubs secrets (API keys, tokens, passwords) from what it writes.
-    "filters": {"redact": {"()": "fluxweb.core.redact.RedactingFilter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["redact"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # httpx logs request lines at INFO/DEBUG; keep them (and any header) out of the logs.
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-        # Django's own handlers (console, mail_admins) are replaced: its records go to ours.
-        "django": {"level": "INFO", "propagate": True},
-        "django.server": {"level": "INFO", "propagate": True},
-    },
-}
+# --- Logs (stderr, plain or JSON, secrets scrubbed): fluxweb/core/log_settings.py
+from fluxweb.core.log_settings import *  # noqa: E402, F403
 
 # --- Content-Security-Policy (Django's own middleware) -----------------------------------
 # No inline script anywhere: htmx and our JS come from our static files, and htmx's own

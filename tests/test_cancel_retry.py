@@ -3,21 +3,31 @@ requests, and who may do it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
+from django.utils import timezone
 
 from fluxweb.budgets.models import Hold, Quota
 from fluxweb.budgets.services import QuotaExceeded
 from fluxweb.generations.models import Generation
-from fluxweb.generations.running import call_and_finish, prepare_call, run_generation
+from fluxweb.generations.running import (
+    call_and_finish,
+    discard_cancelled,
+    prepare_call,
+    run_generation,
+)
 from fluxweb.generations.services import (
     cancel_generation,
     delete_generation,
     retry_generation,
     submit_generation,
 )
+from fluxweb.generations.sweep import sweep_stuck_work
+from fluxweb.providers.base import GenerationResult
 from tests.budget_factories import set_price, set_quota, submit_data
 
 pytestmark = pytest.mark.django_db
@@ -84,10 +94,48 @@ def test_a_cancelled_running_generation_is_discarded_and_charged_what_the_provid
     assert len(deepinfra.requests) == 1
     assert generation.status == Generation.Status.CANCELLED
     assert not generation.images.exists()
+    assert stored_files(generation.pk) == []  # the images were written, then deleted
     reported = generation.actual_cost_usd
     assert reported is not None and reported != generation.estimated_cost_usd
     assert money(member) == (0, reported)
     assert generation.hold.state == Hold.State.SETTLED
+
+
+def stored_files(generation_id: int) -> list[str]:
+    """The files left in storage under generation ``generation_id``'s folder."""
+    try:
+        return default_storage.listdir(f"generations/{generation_id}")[1]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.mark.parametrize("ending", ["cancelled", "deleted"])
+def test_a_bad_image_for_a_generation_cancelled_or_deleted_meanwhile_is_discarded_and_charged(
+    member, deepinfra, ending
+):
+    """The provider billed the work: a cancel (or delete) while it worked is charged what it
+    reported, whatever it sent back, and the generation does not end "failed"."""
+    set_quota(member, "1.00")
+    generation = submit_deepinfra_as(member)
+    call = prepare_call(generation)
+    assert generation.mark_running(provider_called=True)
+    hold, pk = generation.hold, generation.pk
+    if ending == "cancelled":
+        assert cancel_generation(generation, member)
+    else:
+        delete_generation(generation, member)
+        generation.pk = pk
+    deepinfra.fault = "truncated"
+
+    assert call_and_finish(generation, *call) == ending
+    hold.refresh_from_db()
+    assert hold.state == Hold.State.SETTLED
+    reserved, spent = money(member)
+    assert reserved == 0 and spent > 0
+    if ending == "cancelled":
+        generation.refresh_from_db()
+        assert generation.status == Generation.Status.CANCELLED and not generation.error
+    assert stored_files(pk) == []
 
 
 def submit_deepinfra_as(user) -> Generation:
@@ -200,9 +248,10 @@ def test_deleting_a_queued_generation_cancels_it_and_refunds(member):
     assert money(member) == (0, 0)
 
 
-def test_deleting_a_running_generation_charges_the_estimate_and_its_answer_is_dropped(
+def test_deleting_a_running_generation_charges_what_the_provider_reports_when_it_answers(
     member, deepinfra
 ):
+    set_price(SCHNELL, usd="0.01")  # the estimate; the emulator reports DeepInfra's own formula
     set_quota(member, "1.00")
     generation = submit_deepinfra_as(member)
     call = prepare_call(generation)
@@ -210,8 +259,48 @@ def test_deleting_a_running_generation_charges_the_estimate_and_its_answer_is_dr
     hold, pk = generation.hold, generation.pk
     delete_generation(generation, member)
     hold.refresh_from_db()
-    assert hold.state == Hold.State.SETTLED
-    assert money(member) == (0, hold.reserved_usd)
+    assert hold.state == Hold.State.HELD  # kept for the provider's answer
+    assert money(member) == (hold.reserved_usd, 0)
+
     generation.pk = pk
-    call_and_finish(generation, *call)  # the provider's late answer finds no generation
+    assert call_and_finish(generation, *call) == "deleted"  # the answer finds no generation
     assert not Generation.objects.exists()
+    assert len(deepinfra.requests) == 1
+    hold.refresh_from_db()
+    assert hold.state == Hold.State.SETTLED
+    reserved, spent = money(member)
+    assert reserved == 0 and 0 < spent != hold.reserved_usd  # the reported cost, not $0.01
+
+
+def test_deleting_a_running_generation_whose_answer_never_comes_is_charged_by_the_sweep(
+    member, deepinfra
+):
+    set_quota(member, "1.00")
+    generation = submit_deepinfra_as(member)
+    generation.mark_running(provider_called=True)
+    hold = generation.hold
+    delete_generation(generation, member)
+    assert sweep_stuck_work(stuck_after=3600).charged_holds == []  # its answer may still come
+    Hold.objects.filter(pk=hold.pk).update(created_at=timezone.now() - timedelta(hours=2))
+
+    report = sweep_stuck_work(stuck_after=3600)
+
+    assert report.charged_holds == [hold.pk]
+    hold.refresh_from_db()
+    assert hold.state == Hold.State.SETTLED
+    assert money(member) == (0, hold.reserved_usd)  # the estimate
+    assert sweep_stuck_work(stuck_after=3600).charged_holds == []  # once
+
+
+def test_a_cancelled_run_with_an_unbelievable_reported_cost_is_charged_the_estimate(
+    member, deepinfra
+):
+    set_quota(member, "1.00")
+    generation = submit_deepinfra_as(member)
+    generation.mark_running(provider_called=True)
+    assert cancel_generation(generation, member)
+    generation.refresh_from_db()
+
+    assert discard_cancelled(generation, GenerationResult(images=[], cost_usd=Decimal("-50")))
+
+    assert money(member) == (0, generation.estimated_cost_usd)  # not −$50

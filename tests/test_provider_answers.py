@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from fluxweb.budgets.services import quota_for
+from fluxweb.budgets.pools import quota_for
 from fluxweb.generations.models import Generation
 from fluxweb.generations.running import fail_generation, run_generation
 from fluxweb.generations.services import submit_generation
+from fluxweb.providers.answers import trusted_cost
 from fluxweb.providers.network import is_internal
 from fluxweb.providerstatus.models import ProviderStatus
 from tests.budget_factories import set_quota, submit_data
@@ -113,6 +114,19 @@ def test_a_believable_reported_cost_is_charged(segmind: Any, member: Any) -> Non
     assert generation.actual_cost_usd == Decimal("0.011")
     assert quota_for(member).spent_usd == Decimal("0.011")
     assert not ProviderStatus.objects.get(slug="segmind").last_ignored_cost
+
+
+@pytest.mark.parametrize(
+    ("estimate", "shown"), [("0.003", "$0.003"), ("0.0385", "$0.039"), ("0.25", "$0.25")]
+)
+def test_why_a_cost_is_ignored_names_the_estimate_in_the_one_money_format(
+    estimate: str, shown: str
+) -> None:
+    # The reason is shown on the provider status page: fluxweb/core/money.py's format.
+    assert trusted_cost(Decimal("1000"), Decimal(estimate)) == (
+        None,
+        f"more than 10× the estimate of {shown}",
+    )
 
 
 @pytest.mark.django_db

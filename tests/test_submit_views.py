@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fluxweb.budgets.models import QuotaModelLimit
 from fluxweb.generations.models import Generation
+from fluxweb.generations.routing import run_generation
 from tests.budget_factories import set_price, set_quota
 from tests.queue_helpers import enqueued
 
@@ -245,3 +248,33 @@ def test_htmx_submit_query_count(
         )
     assert response.status_code == 200 and Generation.objects.count() == 2
     assert len(callbacks) == 1  # the enqueue, after the commit
+
+
+# The generation with its prompt and hold; the claim (an UPDATE and the read of what it set);
+# the success transaction (BEGIN/COMMIT, here SAVEPOINT/RELEASE): success (UPDATE and read,
+# which also sees a cancel), the image row, the locked quota, the hold's UPDATE, the ledger
+# row, the quota's totals; then the provider's status and its call row. The generation is
+# read once before the claim, and its hold never on its own.
+RUN_QUERIES = 14
+
+
+def test_worker_run_query_count(member_client, django_assert_max_num_queries):
+    for prompt in ("a first lighthouse", "a second lighthouse"):
+        member_client.post(
+            "/generations/new/",
+            {**FORM, "prompt": prompt, "num_images": "1"},
+            HTTP_HX_REQUEST="true",
+        )
+    first, generation = Generation.objects.order_by("pk")
+    run_generation(first.pk)  # the provider's status row now exists, as it does in a server
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_assert_max_num_queries(RUN_QUERIES),
+    ):
+        run_generation(generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.SUCCEEDED
+    statements = [query["sql"] for query in queries.captured_queries]
+    before_claim = statements[: next(i for i, sql in enumerate(statements) if "UPDATE" in sql)]
+    assert len(before_claim) == 1 and '"budgets_hold"' in before_claim[0]  # one read, joined
+    assert not [sql for sql in statements if sql.startswith('SELECT "budgets_hold"')]

@@ -10,7 +10,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from fluxweb.generations import sweep as sweep_module
@@ -82,7 +81,7 @@ def test_work_within_its_deadline_and_finished_work_are_left_alone(member):
     done = make_generation(member, status=Generation.Status.SUCCEEDED)
     queued = make_generation(member)
     report = sweep_stuck_work(stuck_after=600)
-    assert report.as_dict() == {"requeued": [], "failed": []}
+    assert report.as_dict() == {"requeued": [], "failed": [], "charged_holds": []}
     for generation, status in ((recent, "running"), (done, "succeeded"), (queued, "queued")):
         generation.refresh_from_db()
         assert generation.status == status
@@ -128,16 +127,19 @@ def test_sweep_command_prints_its_report(member):
     generation = stuck(member, called=True)
     out = StringIO()
     call_command("sweep", "--stuck-after", "60", stdout=out)
-    assert json.loads(out.getvalue()) == {"requeued": [], "failed": [generation.pk]}
+    assert json.loads(out.getvalue()) == {
+        "requeued": [],
+        "failed": [generation.pk],
+        "charged_holds": [],
+    }
 
 
-def test_the_provider_call_is_recorded_before_it_happens(member):
-    generation = make_generation(member)
-    assert generation.mark_provider_called() is False  # only while running
-    assert generation.mark_running()
-    Generation.objects.filter(pk=generation.pk).update(updated_at=Now())
-    assert generation.mark_provider_called() is True
-    assert generation.provider_called_at is not None
+def test_the_provider_call_is_recorded_with_the_claim(member):
+    unasked, asked = make_generation(member), make_generation(member)
+    assert unasked.mark_running() and asked.mark_running(provider_called=True)
+    assert unasked.provider_called_at is None  # read from the row: the claim left it unset
+    assert asked.provider_called_at is not None
+    assert asked.mark_running(provider_called=True) is False  # only a queued one is claimed
 
 
 def waiting_on_job(generation: Generation, deadline_in_minutes: int) -> Generation:
@@ -188,7 +190,11 @@ def test_a_queued_generation_without_a_task_is_enqueued_again_once(
     assert tasks == [("generate_images", [generation.pk])]
     # Requeueing restarted its wait: the next sweep leaves it alone for another stuck_after.
     with enqueued() as tasks, django_capture_on_commit_callbacks(execute=True):
-        assert sweep_stuck_work(stuck_after=60).as_dict() == {"requeued": [], "failed": []}
+        assert sweep_stuck_work(stuck_after=60).as_dict() == {
+            "requeued": [],
+            "failed": [],
+            "charged_holds": [],
+        }
     assert tasks == []
 
 

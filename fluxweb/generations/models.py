@@ -310,7 +310,7 @@ class Generation(models.Model):
         """Claim a queued generation for this worker process (stamping its
         :func:`~fluxweb.queue.heartbeat.current_worker_id`); False if someone else has it.
         ``provider_called``: the worker asks the provider right away, so the same statement
-        records :meth:`mark_provider_called`'s stamp (one write instead of two)."""
+        stamps ``provider_called_at`` (from then on the sweep won't retry it)."""
         changes: dict[str, Any] = {
             "status": self.Status.RUNNING,
             "started_at": Now(),
@@ -319,10 +319,6 @@ class Generation(models.Model):
         if provider_called:
             changes["provider_called_at"] = Now()
         return self._transition((self.Status.QUEUED,), **changes)
-
-    def mark_provider_called(self) -> bool:
-        """Record that the provider call is about to start (only while running)."""
-        return self._transition((self.Status.RUNNING,), provider_called_at=Now())
 
     def requeue(self) -> bool:
         """Put a running generation whose worker died back in the queue (before its

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from decimal import Decimal
+from typing import Any
 
 from fluxweb.budgets.prices import host_estimates
 from fluxweb.providers.answers import trusted_cost
@@ -31,8 +32,6 @@ from fluxweb.providers.base import (
     GenerationResult,
     ModelSpec,
     OutOfCreditsError,
-    PendingJob,
-    Provider,
     ProviderError,
     RetryableProviderError,
 )
@@ -79,12 +78,15 @@ def plan(generation: Generation) -> tuple[list[tuple[ModelSpec, Decimal]], list[
 
 def run_generation(generation_id: int) -> Generation | None:
     """Worker side of any generation: a best-price one is routed here, any other runs
-    through :func:`fluxweb.generations.running.run_generation`. Returns the generation, or
-    None when it was not queued. Never raises for provider problems."""
-    model = Generation.objects.filter(pk=generation_id).values_list("model", flat=True).first()
-    if model is None or not is_virtual(model):
-        return running.run_generation(generation_id)
-    generation = Generation.objects.select_related("prompt").get(pk=generation_id)
+    through :func:`fluxweb.generations.running.run` (one read of the generation for both).
+    Returns the generation, or None when it was not queued or no longer exists. Never
+    raises for provider problems."""
+    generation = running.load(generation_id)
+    if generation is None:
+        logger.info("generation %s no longer exists; nothing to run", generation_id)
+        return None
+    if not is_virtual(generation.model):
+        return running.run(generation)
     try:
         hosts, skipped = plan(generation)
     except Exception:
@@ -109,11 +111,11 @@ def _label(spec: ModelSpec) -> str:
     return provider.label if provider else spec.provider
 
 
-def _use_host(generation: Generation, spec: ModelSpec, estimate: Decimal, route: list) -> None:
-    changes = {"provider": spec.provider, "estimated_cost_usd": estimate, "route": route}
+def _save(generation: Generation, **changes: Any) -> None:
+    """Write ``changes`` (field name → value) to ``generation``'s row and to the instance."""
     Generation.objects.filter(pk=generation.pk).update(**changes)
-    generation.provider, generation.estimated_cost_usd = spec.provider, estimate
-    generation.route = route
+    for name, value in changes.items():
+        setattr(generation, name, value)
 
 
 def route_and_finish(
@@ -126,7 +128,7 @@ def route_and_finish(
     for index, (spec, estimate) in enumerate(hosts):
         provider = registry.provider_for(spec)
         last = index == len(hosts) - 1
-        _use_host(generation, spec, estimate, route)
+        _save(generation, provider=spec.provider, estimated_cost_usd=estimate, route=route)
         started = time.monotonic()
         try:
             release_connection()
@@ -141,7 +143,7 @@ def route_and_finish(
                 logger.info("generation %s: %s failed over", generation.pk, provider.label)
                 provider_status.record_failure(spec.provider, exc.reason)
                 continue
-            _save_route(generation, route)
+            _save(generation, route=route)
             summary = "; ".join(reasons)
             if len(reasons) > 1:
                 summary = f"every host failed: {summary}"
@@ -149,12 +151,12 @@ def route_and_finish(
             return "failed"
         except Exception:
             logger.exception("generation %s crashed", generation.pk)
-            _save_route(generation, route)
+            _save(generation, route=route)
             running.fail_generation(generation, running.INTERNAL_ERROR)
             return "crashed"
         latency = time.monotonic() - started
         route = [*route, {"provider": spec.provider, "label": provider.label, "reason": ""}]
-        _save_route(generation, route)
+        _save(generation, route=route)
         reported = outcome.cost_usd if isinstance(outcome, GenerationResult) else None
         reported = trusted_cost(reported, estimate)[0]  # a bogus figure never feeds drift
         record_call(
@@ -165,26 +167,5 @@ def route_and_finish(
             estimated_usd=estimate,
             actual_usd=reported,
         )
-        return _finish(generation, outcome, provider)
+        return running.finish_outcome(generation, outcome, provider)
     raise AssertionError("unreachable: the last host's failure returns")
-
-
-def _save_route(generation: Generation, route: list[dict[str, str]]) -> None:
-    Generation.objects.filter(pk=generation.pk).update(route=route)
-    generation.route = route
-
-
-def _finish(
-    generation: Generation, outcome: GenerationResult | PendingJob, provider: Provider
-) -> str:
-    try:
-        if isinstance(outcome, PendingJob):
-            return "pending" if running.wait_for_job(generation, outcome) else "discarded"
-        return "succeeded" if running.finish_generation(generation, outcome, provider) else "kept"
-    except ProviderError as exc:
-        running.fail_generation(generation, exc.reason)
-        return "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation.pk)
-        running.fail_generation(generation, running.INTERNAL_ERROR)
-        return "crashed"

@@ -6,8 +6,8 @@ reason, its budget returned (:func:`fail_generation`).
 
 Providers that answer "pending" (ImagePipeline) do not hold a worker while they work: the
 generation stays ``running`` with the job in ``provider_metadata["pending"]``, and
-``poll_generation`` tasks, each scheduled ``poll_after`` seconds ahead (by the task that
-ran, from :func:`next_poll_at`), ask again until the job finishes, fails, or passes
+:func:`~.pending.poll_generation` tasks, each scheduled ``poll_after`` seconds ahead (by
+the task that ran, from :func:`next_poll_at`), ask again until the job finishes, fails, or passes
 ``FLUXWEB_PENDING_TIMEOUT`` seconds.
 """
 
@@ -108,14 +108,34 @@ def prepare_call(generation: Generation) -> tuple[Provider, GenerationRequest]:
 
 
 def call_and_finish(generation: Generation, provider: Provider, request: GenerationRequest) -> str:
-    """Call the provider for a running generation and finish it (or leave it waiting on a
-    pending job); returns the outcome's name for the log. Never raises for provider
-    problems or crashes: the generation is failed with a readable reason."""
+    """Call the provider for a running generation and finish it (:func:`finish_outcome`);
+    returns the outcome's name for the log. Never raises for provider problems or crashes:
+    the generation is failed with a readable reason."""
     try:
         # The provider call holds no database connection: with a worker pool, threads
         # waiting on providers leave the pool to those that write (docs/deployment.md).
         release_connection()
         outcome = call_provider(provider, request)
+    except ProviderError as exc:
+        recorded, name = fail_generation(generation, exc.reason), "failed"
+    except Exception:
+        logger.exception("generation %s crashed", generation.pk)
+        recorded, name = fail_generation(generation, INTERNAL_ERROR), "crashed"
+    else:
+        return finish_outcome(generation, outcome, provider)
+    return name if recorded else recorded_outcome(generation, name)
+
+
+def finish_outcome(
+    generation: Generation, outcome: GenerationResult | PendingJob, provider: Provider
+) -> str:
+    """Record ``provider``'s answer for the running ``generation``: store its images and
+    charge it (:func:`finish_generation`), or leave it waiting on a pending job
+    (:func:`wait_for_job`). Returns the outcome's name for the log (``succeeded``,
+    ``pending``, ``failed`` or ``crashed``, or what the generation already was when the
+    answer came too late: :func:`recorded_outcome`). Never raises: an answer that cannot
+    be stored fails the generation with a readable reason."""
+    try:
         if isinstance(outcome, PendingJob):
             recorded, name = wait_for_job(generation, outcome), "pending"
         else:
@@ -145,13 +165,26 @@ def recorded_outcome(generation: Generation, attempted: str) -> str:
     return str(generation.status)
 
 
+def load(generation_id: int) -> Generation | None:
+    """The generation a worker task runs, with its prompt and its hold (the outcome's
+    transaction settles or releases it); None when it no longer exists. One query."""
+    return Generation.objects.select_related("prompt", "hold").filter(pk=generation_id).first()
+
+
 def run_generation(generation_id: int) -> Generation | None:
-    """Worker side: claim the generation, call its provider, store the images.
+    """Worker side: claim the generation, call its provider, store the images (:func:`run`).
+    None when it was not queued or no longer exists."""
+    generation = load(generation_id)
+    return None if generation is None else run(generation)
+
+
+def run(generation: Generation) -> Generation | None:
+    """Claim ``generation`` (as loaded by :func:`load`), call its provider, store the images.
 
     Returns the finished generation, or None when it was not queued (already claimed by
     another worker, or cancelled). Never raises for provider problems.
     """
-    generation = Generation.objects.select_related("prompt").get(pk=generation_id)
+    generation_id = generation.pk
     call: tuple[Provider, GenerationRequest] | None = None
     try:
         call = prepare_call(generation)
@@ -227,17 +260,20 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
     The files are written first; their rows, the success and its charge then commit in
     one transaction (one commit, and no image rows on a generation that did not succeed).
     If the generation was no longer running (the sweep failed it meanwhile), or the
-    transaction fails, the files are deleted again. If its cancel was asked for, the images
-    are discarded and it ends ``cancelled``, charged the provider's reported cost, else the
-    estimate (:func:`discard_cancelled`)."""
-    # Cancelled (or deleted) while the provider worked: keep none of its images.
-    cancel_asked = list(
-        Generation.objects.filter(pk=generation.pk).values_list("cancel_requested_at", flat=True)
-    )
-    if not cancel_asked or cancel_asked[0] is not None:
-        discard_cancelled(generation, result)
-        return False
-    images = store_images(generation, result, provider.label)
+    transaction fails, the files are deleted again. If its cancel was asked for (or it was
+    deleted) while the provider worked, the images are discarded and it ends ``cancelled``,
+    charged the provider's reported cost, else the estimate (:func:`discard_cancelled`),
+    bad images or not.
+
+    The success's conditional UPDATE is what sees a cancel: cancels while a provider works
+    are rare, so a generation is not read again before its images are stored (one statement
+    fewer per generation; a cancelled one's files are written and deleted again)."""
+    try:
+        images = store_images(generation, result, provider.label)
+    except ProviderError:
+        if discard_cancelled(generation, result) or not generation_exists(generation):
+            return False  # cancelled or deleted meanwhile: the answer is discarded either way
+        raise
     cost, distrust = trusted_cost(result.cost_usd, generation.estimated_cost_usd)
     metadata = result.metadata
     if distrust:
@@ -275,17 +311,26 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
     return succeeded
 
 
+def generation_exists(generation: Generation) -> bool:
+    """Whether ``generation``'s row is still there (it is not deleted). One query."""
+    return Generation.objects.filter(pk=generation.pk).exists()
+
+
 def discard_cancelled(generation: Generation, result: GenerationResult) -> bool:
     """End a running generation whose cancel was asked for as ``cancelled`` and charge its
-    hold what the provider reported (``result.cost_usd``, USD), else the estimate: the
-    provider bills the work anyway. Its images are not kept. False (nothing charged) if it
-    was not a running generation waiting to be cancelled."""
+    hold what the provider reported (``result.cost_usd``, USD, when :func:`trusted_cost`
+    believes it), else the estimate: the provider bills the work anyway. Its images are not
+    kept. A generation deleted while its provider worked has no row left to end, but its
+    hold was kept for this answer and is charged the same way. False (nothing recorded on
+    a generation) if it was not a running generation waiting to be cancelled."""
+    cost = trusted_cost(result.cost_usd, generation.estimated_cost_usd)[0]
+    hold = generation.hold
     with transaction.atomic():
         cancelled = generation.mark_cancelled_after_run(
-            actual_cost_usd=result.cost_usd, metadata=result.metadata
+            actual_cost_usd=cost, metadata=result.metadata
         )
-        if cancelled and (hold := generation.hold) is not None:
-            budgets.settle(hold, result.cost_usd)
+        if hold is not None and (cancelled or not generation_exists(generation)):
+            budgets.settle(hold, cost)  # only a hold still held is charged
     return cancelled
 
 
@@ -331,65 +376,3 @@ def next_poll_at(generation: Generation) -> datetime | None:
         return datetime.fromisoformat(pending["poll_at"])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def poll_generation(generation_id: int) -> Generation | None:
-    """Worker side: ask the provider once about a pending generation's job.
-
-    The job finished → images stored, succeeded; the job failed → failed with the
-    provider's reason; still pending (or a retryable error such as a 5xx) → polled again
-    later, unless the deadline has passed, which fails it with a readable reason.
-    Returns None when the generation is not waiting on a job (finished meanwhile).
-    """
-    generation = Generation.objects.select_related("prompt").get(pk=generation_id)
-    pending = generation.provider_metadata.get("pending")
-    if generation.status != Generation.Status.RUNNING or not isinstance(pending, dict):
-        logger.info(
-            "generation %s is %s and not pending; no poll", generation_id, generation.status
-        )
-        return None
-    job = PendingJob(
-        job_id=pending["job_id"],
-        poll_after=settings.FLUXWEB_PENDING_POLL_INTERVAL,
-        metadata=pending.get("metadata") or {},
-    )
-    deadline = datetime.fromisoformat(pending["deadline"])
-    try:
-        provider = get_registry().providers.get(generation.provider)
-        if provider is None:
-            raise ProviderError(
-                f"the provider {generation.provider} is no longer enabled on this server"
-            )
-        try:
-            limits = (settings.FLUXWEB_PROVIDER_TIMEOUT, answer_budget(generation.num_images))
-            with provider_call(*limits):
-                outcome = provider.poll(job)
-        except RetryableProviderError as exc:
-            if timezone.now() >= deadline:
-                raise ProviderError(
-                    f"{provider.label} did not finish in time; last error: {exc.reason}"
-                ) from exc
-            logger.info(
-                "generation %s: polling %s failed, will retry: %s",
-                generation_id,
-                provider.label,
-                exc.reason,
-            )
-            outcome = job
-        if isinstance(outcome, PendingJob):
-            if timezone.now() >= deadline:
-                timeout = settings.FLUXWEB_PENDING_TIMEOUT
-                raise ProviderError(
-                    f"{provider.label} did not finish the image within {timeout:g} seconds"
-                )
-            wait_for_job(generation, outcome, deadline)
-        else:
-            finish_generation(generation, outcome, provider)
-    except ProviderError as exc:
-        fail_generation(generation, exc.reason)
-    except Exception:
-        logger.exception("polling generation %s crashed", generation_id)
-        fail_generation(
-            generation, "fluxweb hit an internal error while waiting for this generation"
-        )
-    return generation

@@ -173,8 +173,11 @@ def delete_generation(generation: Generation, by: Any = None) -> None:
     """Delete a generation, its images' rows and their files (originals and thumbnails).
 
     A queued or running one is cancelled first (:func:`cancel_generation`): a queued one's
-    hold is released; a running one's provider bills the work but its answer will find no
-    generation, so its hold is charged the estimate now.
+    hold is released; a running one's provider bills the work, so its hold stays held for
+    the answer, which finds no generation and charges the hold what the provider reports,
+    else the estimate (:func:`~fluxweb.generations.running.discard_cancelled`); a hold
+    whose answer never comes is charged the estimate by the stuck-work sweep
+    (:func:`~fluxweb.generations.sweep.sweep_stuck_work`).
 
     The files go once the transaction commits, so a rolled-back delete keeps them; the
     prompt's history counters are recomputed from the generations left. A
@@ -183,10 +186,6 @@ def delete_generation(generation: Generation, by: Any = None) -> None:
     """
     if not generation.is_finished:
         cancel_generation(generation, by)
-        generation.refresh_from_db(fields=["status"])
-        hold = generation.hold
-        if generation.status == Generation.Status.RUNNING and hold is not None:
-            budgets.settle(hold, None)
     names = [
         name
         for image in generation.images.all()

@@ -48,6 +48,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from fluxweb.budgets import services as budgets
+from fluxweb.budgets.models import Hold
 from fluxweb.queue.enqueue import enqueue
 from fluxweb.queue.heartbeat import dead_cutoff, live_worker_ids
 
@@ -63,19 +65,27 @@ MAX_REQUEUES = 1
 
 @dataclass
 class SweepReport:
-    """What one sweep did: generation ids re-queued and failed."""
+    """What one sweep did: generation ids re-queued and failed, and the ids of holds
+    charged because their generation was deleted while its provider worked."""
 
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    charged_holds: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"requeued": self.requeued, "failed": self.failed}
+        return {
+            "requeued": self.requeued,
+            "failed": self.failed,
+            "charged_holds": self.charged_holds,
+        }
 
 
 def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
     """Finish every generation running, or queued, for more than ``stuck_after`` seconds
     (default ``FLUXWEB_STUCK_AFTER``): requeue it once if its provider was never called,
-    otherwise fail it with a reason (returning its budget)."""
+    otherwise fail it with a reason (returning its budget). A hold still held whose
+    generation was deleted while running, and older than that, is charged its estimate:
+    the provider's answer, which would have charged what it reported, never came."""
     stuck_after = settings.FLUXWEB_STUCK_AFTER if stuck_after is None else stuck_after
     deadline = timezone.now() - timedelta(seconds=stuck_after)
     report = SweepReport()
@@ -92,14 +102,27 @@ def sweep_stuck_work(stuck_after: float | None = None) -> SweepReport:
                 report.requeued.append(generation.pk)
         elif fail_generation(generation, LOST_IN_QUEUE):
             report.failed.append(generation.pk)
-    if report.requeued or report.failed:
+    for hold in abandoned_holds(deadline):
+        if budgets.settle(hold, None):
+            report.charged_holds.append(hold.pk)
+    if report.requeued or report.failed or report.charged_holds:
         logger.warning(
-            "sweep: requeued=%s failed=%s",
+            "sweep: requeued=%s failed=%s charged_holds=%s",
             report.requeued,
             report.failed,
+            report.charged_holds,
             extra={"event": "sweep", **report.as_dict()},
         )
     return report
+
+
+def abandoned_holds(created_before: datetime) -> list[Hold]:
+    """Holds still held that no generation points at, made before ``created_before`` (an
+    aware datetime): a generation and its hold are written in one transaction, so these
+    belonged to generations deleted while their provider worked
+    (:func:`~.services.delete_generation`)."""
+    held = Hold.objects.filter(state=Hold.State.HELD, created_at__lt=created_before)
+    return list(held.filter(generation__isnull=True).order_by("created_at"))
 
 
 def orphaned_by_dead_workers() -> list[Generation]:

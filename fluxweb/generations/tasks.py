@@ -7,7 +7,7 @@ from django.tasks import task
 
 from fluxweb.queue.enqueue import enqueue
 
-from . import routing, running
+from . import pending, routing, running
 from .models import Generation
 
 
@@ -27,7 +27,7 @@ def generate_images(generation_id: int) -> str | None:
 def poll_generation(generation_id: int) -> str | None:
     """Ask the provider again about pending generation ``generation_id``; returns its
     status afterwards."""
-    generation = running.poll_generation(generation_id)
+    generation = pending.poll_generation(generation_id)
     if generation is None:
         return None
     schedule_poll(generation)

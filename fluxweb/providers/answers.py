@@ -9,6 +9,8 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fluxweb.core.money import format_usd
+
 from .base import InvalidResponseError
 from .http import ProviderHTTP
 
@@ -62,7 +64,8 @@ def trusted_cost(reported: Decimal | None, estimate: Decimal) -> tuple[Decimal |
     """The cost to charge (USD) for a provider's ``reported`` figure, given fluxweb's
     ``estimate`` (USD): ``(reported, "")`` when believable, else ``(None, why)``, None
     meaning the estimate is charged. Not believed: negative, not a finite number, or more
-    than :data:`MAX_COST_FACTOR` times the estimate."""
+    than :data:`MAX_COST_FACTOR` times the estimate. ``why`` is shown on the provider
+    status page, the estimate in the one money format (:func:`format_usd`)."""
     if reported is None:
         return None, ""
     if not reported.is_finite():
@@ -70,7 +73,7 @@ def trusted_cost(reported: Decimal | None, estimate: Decimal) -> tuple[Decimal |
     if reported < 0:
         return None, "negative"
     if reported > estimate * MAX_COST_FACTOR:
-        return None, f"more than {MAX_COST_FACTOR}× the estimate of ${estimate:.4f}"
+        return None, f"more than {MAX_COST_FACTOR}× the estimate of {format_usd(estimate)}"
     return reported, ""
 
 

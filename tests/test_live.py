@@ -123,7 +123,7 @@ def test_old_deletion_records_are_pruned_on_later_deletes(member):
 def test_a_deletion_wakes_the_live_hubs_on_postgresql(member):
     generation = make_generation(member, "doomed")  # notified before anyone listens
     woke = threading.Event()
-    listener = notify.Listener([notify.GENERATIONS], woke.set)
+    listener = notify.Listener([notify.GENERATIONS], lambda _payload: woke.set())
     listener.start()
     try:
         assert listener.connected.wait(10)
@@ -141,3 +141,32 @@ def test_versions_already_sent_are_not_rendered_again_but_newer_ones_are(member)
     (event,) = changes_since(None, sent=sent)
     assert event.generation_id == first.pk and "card--running" in event.html
     assert (GENERATION, second.pk) in sent
+
+
+def test_a_burst_of_changes_already_sent_does_not_hide_the_next_change(member):
+    # More changes inside the overlap window than one look reads (here 3 > limit 2), all of
+    # them sent already: the next change must still come. Reading the same first rows again
+    # and again had stalled every open gallery after a burst (seen after 640 generations
+    # were failed at once).
+    burst = [make_generation(member, f"burst {i}") for i in range(3)]
+    cursor = max(g.updated_at for g in burst)
+    sent = {(GENERATION, g.pk): g.updated_at for g in burst}
+    assert changes_since(cursor, limit=2, sent=sent) == []
+    later = make_generation(member, "after the burst")
+
+    events = changes_since(cursor, limit=2, sent=sent)
+
+    assert [e.generation_id for e in events] == [later.pk]
+
+
+def test_a_burst_of_deletions_already_sent_does_not_hide_the_next_one(member):
+    doomed = [make_generation(member, f"doomed {i}") for i in range(4)]
+    for generation in doomed[:3]:
+        delete_generation(generation)
+    sent = {(DELETED, d.generation_id): d.deleted_at for d in GenerationDeletion.objects.all()}
+    last_id = doomed[3].pk
+    delete_generation(doomed[3])
+
+    events = changes_since(None, limit=2, sent=sent)
+
+    assert [(e.kind, e.generation_id) for e in events if e.kind == DELETED] == [(DELETED, last_id)]

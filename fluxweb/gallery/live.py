@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection, models
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 
 from fluxweb.generations.models import Generation, GenerationDeletion
@@ -77,28 +78,54 @@ def changes_since(
     sent: dict[tuple[str, int], datetime] | None = None,
 ) -> list[CardEvent]:
     """Cards of generations whose ``updated_at`` is after ``cursor`` minus the overlap, and
-    deletions recorded since then, oldest first (two queries). ``cursor=None`` means
-    "nothing yet". Card versions already in ``sent`` (``(GENERATION, id)`` → newest version
-    sent, as the hub keeps it) are left out before rendering: the overlap re-reads them on
-    every poll."""
+    deletions recorded since then, oldest first (two queries, more only after a burst).
+    ``cursor=None`` means "nothing yet". Card versions already in ``sent`` (``(kind, id)`` →
+    newest version sent, as the hub keeps it) are left out before rendering: the overlap
+    re-reads them on every poll, and a burst of more than ``limit`` changes inside it is
+    stepped over page by page (:func:`_unsent`) rather than read again forever."""
+    sent = sent or {}
     # A compare batch's other cells fill its grid, not the wall (its cell 0 is its card).
     queryset = Generation.objects.for_gallery().on_wall().order_by("updated_at", "id")
     deletions = GenerationDeletion.objects.order_by("deleted_at", "id")
     if cursor is not None:
         queryset = queryset.filter(updated_at__gt=cursor - OVERLAP)
         deletions = deletions.filter(deleted_at__gt=cursor - OVERLAP)
-    generations = list(queryset[:limit])
-    if len(generations) == limit:  # more changes wait: deletions after them come next time
-        deletions = deletions.filter(deleted_at__lte=generations[-1].updated_at)
-    if sent:
-        generations = [
-            g
-            for g in generations
-            if (previous := sent.get((GENERATION, g.pk))) is None or previous < g.updated_at
-        ]
+    generations, read_to = _unsent(queryset, "updated_at", GENERATION, sent, limit)
+    if read_to is not None:  # more changes wait: deletions after them come next time
+        deletions = deletions.filter(deleted_at__lte=read_to)
+    gone, _ = _unsent(deletions, "deleted_at", DELETED, sent, limit, key="generation_id")
     events = [CardEvent(g.pk, g.updated_at, render_card(g)) for g in generations]
-    events += [CardEvent(d.generation_id, d.deleted_at, "", DELETED) for d in deletions[:limit]]
+    events += [CardEvent(d.generation_id, d.deleted_at, "", DELETED) for d in gone]
     return sorted(events, key=lambda event: event.version)
+
+
+def _unsent[T: models.Model](
+    rows: QuerySet[T],
+    field: str,
+    kind: str,
+    sent: dict[tuple[str, int], datetime],
+    limit: int,
+    key: str = "pk",
+) -> tuple[list[T], datetime | None]:
+    """Up to ``limit`` of ``rows`` (ordered by ``field``, then id) whose version (``field``)
+    is newer than the one ``sent`` holds for ``(kind, row.<key>)``, oldest first, and the
+    version of the last row read when rows were left unread (else None). A page whose rows
+    were all sent already is stepped over (keyset on ``field`` and id): re-reading the same
+    first ``limit`` rows would hide every change after them."""
+    page = list(rows[:limit])
+    while True:
+        unsent = [
+            row
+            for row in page
+            if (previous := sent.get((kind, getattr(row, key)))) is None
+            or previous < getattr(row, field)
+        ]
+        last = page[-1] if len(page) == limit else None
+        if unsent or last is None:
+            return unsent, getattr(last, field) if last is not None else None
+        version = getattr(last, field)
+        after = Q(**{f"{field}__gt": version}) | Q(**{field: version, "id__gt": last.pk})
+        page = list(rows.filter(after)[:limit])
 
 
 def render_card(generation: Generation) -> str:
@@ -139,7 +166,7 @@ class LiveHub:
         listener = None
         if notify.available():
             listener = notify.Listener(
-                [notify.GENERATIONS], lambda: loop.call_soon_threadsafe(wake.set)
+                [notify.GENERATIONS], lambda _payload: loop.call_soon_threadsafe(wake.set)
             )
             listener.start()
         try:

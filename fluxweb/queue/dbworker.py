@@ -149,7 +149,9 @@ class ThreadedWorker(Worker):
         heartbeat.start()
         listener = None
         if notify.available():
-            listener = notify.Listener([notify.TASKS], self.wake, on_connect=self.wake)
+            listener = notify.Listener(
+                [notify.TASKS], lambda _payload: self.wake(), on_connect=self.wake
+            )
             listener.start()
         if self.startup_delay and self.interval:
             time.sleep(random.random())  # noqa: S311 (spread out workers started together)

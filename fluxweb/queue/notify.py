@@ -3,10 +3,11 @@
 The queue sends ``NOTIFY`` (:data:`TASKS`) in the transaction that inserts a ready task row
 (:func:`wake_workers`, called by :func:`fluxweb.queue.enqueue.enqueue`); triggers on the
 generations tables (generations' migrations) send :data:`GENERATIONS` when a generation
-changes or is deleted. A process that
-wants to know starts one :class:`Listener`: a daemon thread holding its own autocommit
-psycopg connection, which calls the subscribed callbacks from that thread. Notifications
-carry no data; receivers re-read the database, so a lost one only costs the fallback poll.
+changes or is deleted, and :data:`FINISHED`, with the generation's id as payload, when one
+finishes (succeeded, failed, cancelled) or is deleted. A process that wants to know starts
+one :class:`Listener`: a daemon thread holding its own autocommit psycopg connection, which
+calls the subscribed callback with each notification's payload from that thread. Receivers
+treat a notification as a hint and have a fallback look, so a lost one only costs time.
 On SQLite, or with ``FLUXWEB_PG_NOTIFY=0``, nothing listens and everyone polls as before.
 """
 
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 TASKS = "fluxweb_tasks"
 GENERATIONS = "fluxweb_generations"
+FINISHED = "fluxweb_finished"  # payload: the generation's id (generations' migration 0004)
 RECONNECT_DELAY = 1.0  # seconds between attempts after the connection broke
 
 
@@ -56,7 +58,8 @@ def conninfo(alias: str = "default") -> str:
 
 
 class Listener(threading.Thread):
-    """Calls ``callback()`` for each notification on ``channels`` (from this thread).
+    """Calls ``callback(payload)`` for each notification on ``channels`` (from this
+    thread; ``payload`` is the notification's text, ``""`` for most channels).
 
     ``on_connect`` runs after every (re)connection: anything notified while the
     connection was down is lost, so receivers should look once more then.
@@ -65,7 +68,7 @@ class Listener(threading.Thread):
     def __init__(
         self,
         channels: list[str],
-        callback: Callable[[], object],
+        callback: Callable[[str], object],
         alias: str = "default",
         on_connect: Callable[[], None] | None = None,
     ) -> None:
@@ -88,8 +91,8 @@ class Listener(threading.Thread):
                     if self.on_connect:
                         self.on_connect()
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=1.0):
-                            self.callback()
+                        for notification in conn.notifies(timeout=1.0):
+                            self.callback(notification.payload)
             except psycopg.Error:
                 logger.warning(
                     "LISTEN connection lost; polling only until it is back", exc_info=True

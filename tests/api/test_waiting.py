@@ -70,3 +70,42 @@ def test_one_query_tells_which_of_many_generations_finished_or_are_gone(
     with django_assert_num_queries(1):
         done = waiting.finished_or_gone([g.pk for g in queued] + [failed.pk, 999_999])
     assert done == {failed.pk, 999_999}
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY is PostgreSQL's")
+def test_a_finish_notified_on_postgresql_wakes_its_waiter_without_a_look(member, monkeypatch):
+    """Once the watch listens, a generation's finish wakes its request through the trigger's
+    notification, with no query; a request that registers after the notification came
+    returns at once, also without one."""
+    monkeypatch.setattr(waiting, "FALLBACK", 600.0)  # no fallback look during the test
+    looks: list[list[int]] = []
+    look = waiting.finished_or_gone
+    monkeypatch.setattr(waiting, "finished_or_gone", lambda ids: looks.append(ids) or look(ids))
+    first, second = make_generation(member, "first"), make_generation(member, "second")
+
+    def fail(pk: int) -> None:
+        fail_generation(Generation.objects.get(pk=pk), "the provider said no")
+        connection.close()
+
+    async def scenario() -> tuple[bool, int, bool, int]:
+        waiter = asyncio.ensure_future(waiting.wait_until_finished(first.pk, 30))
+        await asyncio.sleep(0)
+        watch = waiting._watches[asyncio.get_running_loop()]
+        while not (watch._listening() and not watch.look_now and not watch.wake.is_set()):
+            await asyncio.sleep(0.05)  # connected, and the look on connecting done
+        looked = len(looks)
+        await asyncio.to_thread(fail, first.pk)
+        woke = await asyncio.wait_for(waiter, 10)
+        looks_for_first = len(looks) - looked
+
+        await asyncio.to_thread(fail, second.pk)  # nobody waits for it yet
+        while second.pk not in watch.recent:
+            await asyncio.sleep(0.05)
+        looked = len(looks)
+        late = await asyncio.wait_for(waiting.wait_until_finished(second.pk, 30), 1)
+        return woke, looks_for_first, late, len(looks) - looked
+
+    with override_settings(FLUXWEB_PG_NOTIFY=True):
+        woke, looks_for_first, late, looks_for_second = asyncio.run(scenario())
+    assert (woke, looks_for_first) == (True, 0)
+    assert (late, looks_for_second) == (True, 0)

@@ -4,7 +4,9 @@ that poll tasks finish, are left alone."""
 
 from __future__ import annotations
 
+import re
 import signal
+import socket
 import threading
 from datetime import timedelta
 
@@ -13,6 +15,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from fluxweb.budgets.models import Hold
+from fluxweb.core.redact import redact
 from fluxweb.generations.models import Generation
 from fluxweb.generations.sweep import sweep_stuck_work
 from fluxweb.queue import heartbeat
@@ -87,7 +90,7 @@ def test_live_workers_fresh_claims_and_pending_jobs_are_left_alone(member, setti
     )
     unstamped = claimed(member, "", called=True)  # claimed before heartbeats: STUCK_AFTER's
     report = sweep_stuck_work(stuck_after=3600)
-    assert report.as_dict() == {"requeued": [], "failed": []}
+    assert report.as_dict() == {"requeued": [], "failed": [], "charged_holds": []}
     for generation in (live, just_claimed, pending, unstamped):
         generation.refresh_from_db()
         assert generation.status == Generation.Status.RUNNING
@@ -121,7 +124,10 @@ def test_killed_worker_generation_is_failed_and_refunded_by_the_next_worker(
         generation = submit(member_client)
         wait_for(lambda: deepinfra.in_flight)
         generation.refresh_from_db()
-        assert generation.worker_id
+        # The worker's id says where it runs, and logs show it as it is.
+        host = re.escape(socket.gethostname()[:30])
+        assert re.fullmatch(rf"{host}-\d+-[a-z0-9]{{12}}", generation.worker_id)
+        assert redact(generation.worker_id) == generation.worker_id
         assert WorkerHeartbeat.objects.filter(pk=generation.worker_id).exists()
         kill_group(doomed)
         assert doomed.wait(timeout=10) == -signal.SIGKILL

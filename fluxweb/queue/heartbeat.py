@@ -26,6 +26,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Now
 from django.utils.crypto import get_random_string
 
+from .connections import pooled
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,13 @@ def current_worker_id() -> str:
 
 
 def new_worker_id() -> str:
-    """A fresh worker id: host name, process id and a random part (at most 64 characters)."""
-    return f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(12)}"[:64]
+    """A fresh worker id: host name, process id and a random part (at most 64 characters),
+    so that an admin reading a log line or a heartbeat row knows where the worker ran. The
+    random part is lower case: the logs' secret filter takes long mixed-case runs for tokens
+    (django-tasks-db's own default, 32 random mixed-case characters, showed as
+    ``[redacted]``)."""
+    random_part = get_random_string(12, allowed_chars="abcdefghijklmnopqrstuvwxyz0123456789")
+    return f"{socket.gethostname()[:30]}-{os.getpid()}-{random_part}"[:64]
 
 
 def live_worker_ids() -> QuerySet[WorkerHeartbeat, str]:
@@ -81,6 +87,8 @@ class Heartbeat(threading.Thread):
         self.interval = settings.FLUXWEB_HEARTBEAT_INTERVAL if interval is None else interval
         self._stop_event = threading.Event()
         self._failing = False
+        # Held for each beat: an RQ worker forks its work horses outside it (rqworker.py).
+        self.beating = threading.Lock()
 
     def start(self) -> None:
         global _current
@@ -101,6 +109,10 @@ class Heartbeat(threading.Thread):
             connection.close()
 
     def _beat(self) -> None:
+        with self.beating:
+            self._beat_once()
+
+    def _beat_once(self) -> None:
         try:
             beat(self.worker_id)
         except DatabaseError as exc:
@@ -113,8 +125,11 @@ class Heartbeat(threading.Thread):
             if self._failing:
                 logger.warning("worker=%s: heartbeat is back", self.worker_id)
                 self._failing = False
-            if connection.settings_dict.get("OPTIONS", {}).get("pool"):
-                connection.close()  # back to the pool between beats; otherwise kept open
+            # Back to the pool between beats; an SQLite file is not left open when an RQ
+            # worker forks (SQLite forbids using its state across a fork). Otherwise kept
+            # open, so a full server does not silence a live worker.
+            if connection.vendor == "sqlite" or pooled():
+                connection.close()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop beating and remove this worker's row (waits up to ``timeout`` seconds)."""

@@ -18,10 +18,22 @@ from .heartbeat import Heartbeat, new_worker_id
 class HeartbeatWorker(Worker):
     """RQ's ``Worker`` that beats (:class:`~fluxweb.queue.heartbeat.Heartbeat`) while it works."""
 
+    beats: Heartbeat | None = None  # (RQ's own heartbeat() is its Redis key)
+
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        heartbeat = Heartbeat(new_worker_id())
-        heartbeat.start()
+        self.beats = Heartbeat(new_worker_id())
+        self.beats.start()
         try:
             return super().work(*args, **kwargs)
         finally:
-            heartbeat.stop()
+            self.beats.stop()
+
+    def fork_work_horse(self, job: Any, queue: Any) -> None:
+        """Fork the horse between two beats, never during one: a fork copies SQLite's
+        in-process lock state, and a horse forked while the first beat's transaction was
+        open found the database locked for good (its task failed after the 20 s timeout)."""
+        if self.beats is None:
+            super().fork_work_horse(job, queue)
+            return
+        with self.beats.beating:
+            super().fork_work_horse(job, queue)

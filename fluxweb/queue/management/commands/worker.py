@@ -30,6 +30,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from fluxweb.queue.connections import keep_connections
 from fluxweb.queue.dbworker import ThreadedWorker
 from fluxweb.queue.enqueue import RQ, backend_kind
+from fluxweb.queue.heartbeat import new_worker_id
 from fluxweb.queue.signals import worker_starting
 
 
@@ -62,6 +63,7 @@ class Command(DbWorkerCommand):
                 parser.add_argument(option, help=SUPPRESS)
         else:
             super().add_arguments(parser)
+            parser.set_defaults(worker_id=None)  # new_worker_id() then, not db_worker's random
         parser.add_argument(
             "--threads",
             type=positive_int,
@@ -114,7 +116,7 @@ class Command(DbWorkerCommand):
                 backend_name=options["backend_name"],
                 startup_delay=options["startup_delay"],
                 max_tasks=options["max_tasks"],
-                worker_id=options["worker_id"],
+                worker_id=options["worker_id"] or new_worker_id(),
             )
             if reload and not batch:
                 if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":

@@ -4,6 +4,7 @@ enabled models, deactivate, password reset, bulk actions, team pools."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,10 +14,13 @@ from django.test import Client
 
 from fluxweb.budgets.forms import ModelLimitForm
 from fluxweb.budgets.models import Quota, QuotaModelLimit, Team
-from fluxweb.budgets.services import quota_for
+from fluxweb.budgets.pools import quota_for
 from fluxweb.budgets.teams import UnknownModel, set_model_limit
+from fluxweb.generations.models import Generation
+from fluxweb.generations.running import run_generation
+from fluxweb.generations.services import delete_generation, submit_generation
 from fluxweb.team.forms import LimitForm
-from tests.budget_factories import DEMO, set_quota
+from tests.budget_factories import DEMO, set_price, set_quota, submit_data
 from tests.test_accounts import reset_password_through
 from tests.urlconf import routes
 
@@ -77,6 +81,7 @@ def test_edit_sets_role_budget_and_daily_cap(admin_client, member):
             "period": "weekly",
             "images_per_day": "7",
         },
+        headers={"HX-Request": "true"},  # the edit row's form is htmx's
     )
     assert answer.status_code == 200 and b"Saved." in answer.content
     member.refresh_from_db()
@@ -90,7 +95,7 @@ def test_admin_cannot_demote_or_deactivate_themselves(admin_client, admin_user):
         f"/team/members/{admin_user.pk}/edit/", {"role": "member", "period": "monthly"}
     )
     assert b"own admin role" in answer.content
-    answer = admin_client.post(f"/team/members/{admin_user.pk}/active/")
+    answer = admin_client.post(f"/team/members/{admin_user.pk}/active/", follow=True)
     assert b"cannot deactivate yourself" in answer.content
     admin_user.refresh_from_db()
     assert admin_user.is_staff and admin_user.is_active
@@ -139,8 +144,30 @@ def test_deactivated_member_cannot_log_in(admin_client, member):
     assert logs_in("bob", "bob-password-123")
 
 
+def test_a_row_action_answers_htmx_with_the_row_and_a_plain_form_with_the_page(
+    admin_client, member
+):
+    """Row actions are forms that htmx enhances: clicked before htmx loaded (or without
+    JavaScript) they still work and come back to the members page with the outcome."""
+    page = admin_client.get("/team/").content.decode()
+    assert f'<form method="post" action="/team/members/{member.pk}/active/"' in page
+
+    row = admin_client.post(f"/team/members/{member.pk}/active/", headers={"HX-Request": "true"})
+    assert row.status_code == 200
+    assert row.content.decode().startswith(f'\n<tr id="member-{member.pk}"')
+    assert b"Deactivated." in row.content
+
+    plain = admin_client.post(f"/team/members/{member.pk}/active/")
+    assert plain.status_code == 302
+    assert plain["Location"] == f"/team/#member-{member.pk}"
+    follow = admin_client.get(plain["Location"])
+    assert b"Reactivated." in follow.content
+    member.refresh_from_db()
+    assert member.is_active
+
+
 def test_password_reset_link_is_emailed_and_works(admin_client, member):
-    answer = admin_client.post(f"/team/members/{member.pk}/password-reset/")
+    answer = admin_client.post(f"/team/members/{member.pk}/password-reset/", follow=True)
     assert b"sent to bob@example.com" in answer.content
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["bob@example.com"]
     # allauth's reset link (the same flow as "Forgot your password?").
@@ -158,7 +185,7 @@ def test_password_reset_goes_to_the_chosen_member_only(admin_client, member, dja
 
 def test_password_reset_without_email_says_so(admin_client, django_user_model):
     nomail = django_user_model.objects.create_user("nomail", password="x")
-    answer = admin_client.post(f"/team/members/{nomail.pk}/password-reset/")
+    answer = admin_client.post(f"/team/members/{nomail.pk}/password-reset/", follow=True)
     assert b"has no email address" in answer.content
 
 
@@ -221,3 +248,42 @@ def test_django_admin_picks_a_caps_model_from_the_enabled_models(member, django_
     )
     assert typed.status_code == 200  # the form again, with the error
     assert not QuotaModelLimit.objects.exists()
+
+
+def test_an_admin_made_on_the_members_page_needs_no_django_admin(admin_client, django_user_model):
+    """Admins (``is_staff``) reach members, teams and invitations from the app; the link to
+    Django admin is for superusers only (for a plain admin it opens a page with nothing on it)."""
+    page = admin_client.get("/team/").content.decode()
+    for href in ("/team/", "/team/teams/", "/accounts/invitations/"):
+        assert f'href="{href}"' in page
+    assert 'href="/admin/"' not in page
+    root = Client()
+    root.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "x"))
+    assert 'href="/admin/"' in root.get("/team/").content.decode()
+
+
+def test_a_members_row_shows_spend_remaining_images_today_and_last_active(admin_client, member):
+    set_price(usd="0.25")  # per image
+    set_quota(member, "5.00", images_per_day=10)
+    made = submit_generation(member, submit_data(num_images=2))
+    run_generation(made.pk)  # charged $0.50
+    submit_generation(member, submit_data())  # $0.25 held, not yet charged
+    delete_generation(Generation.objects.get(pk=made.pk))  # its images still count today
+    member.last_login = datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
+    member.save(update_fields=["last_login"])
+
+    row = admin_client.get(f"/team/members/{member.pk}/").content.decode()
+    cells = [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+    ]
+    assert cells[1:9] == [
+        "member",
+        "active",
+        "$5.00 (monthly budget)",
+        "$0.50 (+$0.25 held)",
+        "$4.25",
+        "3 of 10",
+        "—",
+        "4 Mar 2026 05:06",
+    ]

@@ -22,7 +22,7 @@ from fluxweb.budgets.periods import period_start
 from fluxweb.budgets.pools import quota_for
 from fluxweb.budgets.services import team_status
 from fluxweb.budgets.teams import UnknownModel, reset_team_period, set_model_limit
-from fluxweb.core.http import AuthenticatedHttpRequest
+from fluxweb.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 from .forms import BulkForm, LimitForm, MemberForm, SearchForm, TeamForm
 from .members import (
@@ -55,7 +55,16 @@ def _user(pk: int) -> Any:
     return get_object_or_404(get_user_model(), pk=pk)
 
 
-def _row(request: HttpRequest, user: Any, note: str = "", error: str = "") -> HttpResponse:
+def _row(request: HtmxHttpRequest, user: Any, note: str = "", error: str = "") -> HttpResponse:
+    """The member's table row (HTMX swaps it in). A row action posted as a plain form,
+    before htmx loaded or without JavaScript, goes back to the members page instead, with
+    ``note`` or ``error`` as a message."""
+    if request.method == "POST" and not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif note:
+            messages.success(request, note)
+        return HttpResponseRedirect(reverse("team:members") + f"#member-{user.pk}")
     context = {"row": member_row(user), "note": note, "error": error}
     return render(request, "team/members.html#row", context)
 
@@ -99,13 +108,13 @@ def members_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
-def member(request: HttpRequest, pk: int) -> HttpResponse:
+def member(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _row(request, _user(pk))
 
 
 @require_http_methods(["GET", "POST"])
 @admin_required
-def edit_member(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_member(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the member's edit row; POST: save role, budget, period, daily cap (then the row)."""
     user = _user(pk)
     if request.method == "GET":
@@ -148,7 +157,7 @@ def delete_limit(request: HttpRequest, pk: int, limit_pk: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
+def toggle_active(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Deactivate an active member, reactivate an inactive one."""
     user = _user(pk)
     try:
@@ -160,7 +169,7 @@ def toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def password_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = _user(pk)
     problem = send_password_reset(user, request)
     if problem:
@@ -170,7 +179,7 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def unlock_member(request: HttpRequest, pk: int) -> HttpResponse:
+def unlock_member(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Let a member locked out by failed logins log in again now."""
     user = _user(pk)
     return _row(request, user, note=unlock(user))

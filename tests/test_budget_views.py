@@ -133,7 +133,10 @@ def test_usage_page_reports_estimate_vs_actual(member, admin_client):
     generation.mark_running()
     generation.mark_succeeded(seed=1, actual_cost_usd=Decimal("0.011"), metadata={})
     page = admin_client.get(reverse("usage:usage")).content.decode()
-    assert "<td>$0.01</td><td>$0.011</td><td>10.0%</td>" in page
+    assert (
+        '<td data-label="Their estimate">$0.01</td><td data-label="Reported">$0.011</td>'
+        '<td data-label="Difference">10.0%</td>'
+    ) in page
 
 
 def test_header_links_to_usage(member_client):

@@ -115,3 +115,24 @@ def test_the_stream_sends_thumbnails_by_url(member):
     image = generation.images.get()
     [event] = [e for e in changes_since(None) if e.generation_id == generation.pk]
     assert f'src="/images/{image.pk}/thumb/"' in event.html and "data:" not in event.html
+
+
+def test_a_cached_cards_details_link_carries_the_pages_filters(member, member_client):
+    generation = make_finished_generation(member)
+    detail = f"/generations/{generation.pk}/"
+    assert f'href="{detail}"' in card_of(member_client.get("/").content.decode(), generation.pk)
+    filtered = card_of(
+        member_client.get(f"/?model={generation.model}").content.decode(), generation.pk
+    )
+    assert f'href="{detail}?model={generation.model.replace("/", "%2F")}"' in filtered
+    # And back: the unfiltered page does not get the filtered page's links.
+    assert f'href="{detail}"' in card_of(member_client.get("/").content.decode(), generation.pk)
+
+
+def test_a_failed_card_keeps_retry_for_its_author_only(member, member_client, alice_client):
+    generation = make_finished_generation(member, status="failed")
+    Generation.objects.filter(pk=generation.pk).update(status="failed", updated_at=Now())
+    mine = card_of(member_client.get("/").content.decode(), generation.pk)
+    hers = card_of(alice_client.get("/").content.decode(), generation.pk)
+    assert 'class="card__retry"' in mine and "Retry" in mine
+    assert 'class="card__retry"' not in hers

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 
@@ -63,6 +65,11 @@ def guess_with_rotating_addresses(client: httpx.Client, username: str) -> list[i
     ]
 
 
+def addresses_tried(username: str) -> set[str]:
+    """The client addresses the failed logins for ``username`` were counted against."""
+    return set(AccessAttempt.objects.filter(username=username).values_list("ip_address", flat=True))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_client_rotating_x_forwarded_for_is_locked_out_and_an_admin_unlocks(
     bob, web, django_user_model
@@ -72,6 +79,7 @@ def test_a_client_rotating_x_forwarded_for_is_locked_out_and_an_admin_unlocks(
     with httpx.Client(base_url=web, transport=transport, timeout=30) as client:
         statuses = guess_with_rotating_addresses(client, "bob")
         assert 429 in statuses
+        assert addresses_tried("bob") == {"127.0.0.2"}
         refused = log_in(client, "bob", PASSWORD, forwarded_for="198.18.1.1")
         assert not logged_in(refused)
         assert refused.status_code == 429
@@ -84,7 +92,7 @@ def test_a_client_rotating_x_forwarded_for_is_locked_out_and_an_admin_unlocks(
         admin_client.force_login(admin)
         page = admin_client.get("/team/").content.decode()
         assert f"/team/members/{bob.pk}/unlock/" in page and "locked out" in page
-        answer = admin_client.post(f"/team/members/{bob.pk}/unlock/")
+        answer = admin_client.post(f"/team/members/{bob.pk}/unlock/", follow=True)
         assert "Unlocked bob." in answer.content.decode()
         assert f"/team/members/{bob.pk}/unlock/" not in admin_client.get("/team/").content.decode()
 
@@ -97,6 +105,8 @@ def test_guesses_through_a_trusted_proxy_from_many_addresses_lock_the_username(b
     # comes from another address, and the per-username lock still trips.
     with httpx.Client(base_url=web, timeout=30) as client:
         assert 429 in guess_with_rotating_addresses(client, "bob")
+        assert len(addresses_tried("bob")) > 1
+        assert addresses_tried("bob") <= {f"198.18.0.{i}" for i in range(20)}
         assert not logged_in(log_in(client, "bob", PASSWORD, forwarded_for="198.18.1.1"))
 
 
@@ -121,3 +131,14 @@ def test_the_lockout_page_says_what_happened_and_for_how_long(member, settings):
     assert "locked after 2 wrong passwords" in page
     assert "15 minutes" in page
     assert "admin" in page
+
+
+@pytest.mark.django_db
+def test_a_cool_off_of_a_day_or_more_is_told_in_full(member, settings):
+    # timedelta.seconds is only the part below a day: a one-day cool-off said "0 minutes".
+    settings.AXES_FAILURE_LIMIT = 1
+    settings.AXES_COOLOFF_TIME = timedelta(days=1, minutes=30)
+    client = Client()
+    client.post("/accounts/login/", {"login": "bob", "password": "wrong"})
+    page = client.post("/accounts/login/", {"login": "bob", "password": "wrong"}).content.decode()
+    assert "stays locked for 1470 minutes" in page

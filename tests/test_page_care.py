@@ -105,3 +105,13 @@ def test_cancel_and_retry_show_for_the_author_and_admins_only(
     as_admin = admin_client.get("/").content.decode()
     assert f'action="/generations/{hers.pk}/cancel/"' in card_of(as_admin, hers.pk)
     assert "charged what the provider bills" in card_of(as_admin, hers.pk)
+
+
+def test_the_filters_fold_away_and_the_search_stays_in_view(member, member_client):
+    page = member_client.get("/").content.decode()
+    search = page.index('name="q"')
+    folded = page.index('<details class="filters__more">')  # not open: nothing filtered
+    assert search < folded  # the search box is outside the folded part
+    assert 'name="author"' in page[folded:]
+    filtered = member_client.get("/", {"author": member.pk}).content.decode()
+    assert '<details class="filters__more" open>' in filtered

@@ -66,8 +66,8 @@ def test_an_echoed_key_reaches_no_page_answer_export_or_log(
     hostile, member, settings, handler_output
 ):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    member.is_staff = True  # to see the status page and everyone's usage
-    member.save(update_fields=["is_staff"])
+    member.is_staff = member.is_superuser = True  # status page, everyone's usage, the ledger
+    member.save(update_fields=["is_staff", "is_superuser"])
     token = ApiToken.issue(member, "script")[1]
     client = Client()
     answer = client.post(
@@ -92,9 +92,11 @@ def test_an_echoed_key_reaches_no_page_answer_export_or_log(
         "live stream": "".join(event.encode() for event in changes_since(None)),
         "provider status": client.get("/providers/status/").content.decode(),
         "usage csv": client.get("/usage/export.csv").content.decode(),
+        "admin ledger": client.get("/admin/budgets/ledgerentry/").content.decode(),
         "log": handler_output.getvalue(),
     }
     assert "refused the request" in outputs["card"]
+    assert "refused the request" in outputs["admin ledger"]  # the release's note is listed
     assert "provider said" in outputs["log"]
     for where, text in outputs.items():
         assert SECRET not in text, where

@@ -37,8 +37,8 @@ def test_usage_groups_by_team_and_csv_names_the_pool(member, alice, admin_client
 
     page = admin_client.get(reverse("usage:usage")).content.decode()
     assert "Per team" in page
-    assert '<th scope="row">Marketing</th><td>$0.03</td>' in page
-    assert '<th scope="row">(own budgets)</th><td>$0.01</td>' in page
+    assert '<th scope="row">Marketing</th><td data-label="Spent">$0.03</td>' in page
+    assert '<th scope="row">(own budgets)</th><td data-label="Spent">$0.01</td>' in page
 
     marketing = admin_client.get(reverse("usage:usage"), {"team": team.pk}, HTTP_HX_REQUEST="true")
     assert "spent <strong>$0.03</strong>" in marketing.content.decode()

@@ -18,6 +18,29 @@
     return time ? Date.parse(time.getAttribute("datetime")) : 0;
   }
 
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+  function focusKey(el) {
+    return [el.tagName, el.getAttribute("href") || "", el.getAttribute("name") || "",
+            (el.textContent || "").trim()].join("|");
+  }
+
+  // A card replaced while the keyboard is on one of its controls: after the swap, put the
+  // focus back on that control (the star's node moves into the new card), else on the new
+  // card's control that matches it, else on its first one. Without this the focus fell to
+  // the page's body and the next Tab started over from the top.
+  function keepFocus(existing, card) {
+    var active = document.activeElement;
+    if (!active || !existing.contains(active)) return function () {};
+    var key = focusKey(active);
+    return function () {
+      if (card.contains(active)) { active.focus({ preventScroll: true }); return; }
+      var controls = Array.prototype.slice.call(card.querySelectorAll(FOCUSABLE));
+      var match = controls.find(function (el) { return focusKey(el) === key; }) || controls[0];
+      if (match) match.focus({ preventScroll: true });
+    };
+  }
+
   function upsertCard(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
@@ -38,8 +61,10 @@
       // Streamed cards are the same for everyone: keep this user's star as shown.
       var oldStar = existing.querySelector(".star-form");
       var newStar = card.querySelector(".star-form");
+      var refocus = keepFocus(existing, card);
       if (oldStar && newStar) newStar.replaceWith(oldStar);
       existing.replaceWith(card);
+      refocus();
     } else {
       var cards = document.getElementById("gallery-cards");
       // Filtered or older pages only update the cards they show.

@@ -11,10 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -117,29 +119,39 @@ def worker(env: dict[str, str], log: Path, *extra_args: str) -> Iterator[subproc
         yield child
 
 
+# A test run's claim on its Redis database lapses this many seconds after the run stops
+# renewing it, so a killed run frees its database within a minute (a fixed 6-hour claim
+# let killed runs pile up until all 15 databases were taken and a CI run could not start).
+REDIS_CLAIM_KEY = "fluxweb:test-run"
+REDIS_CLAIM_SECONDS = 60
+
+
 @contextmanager
 def own_redis_db() -> Iterator[None]:
     """With ``FLUXWEB_TASK_BACKEND=rq``: give this test run a Redis database (1-15) of its
-    own, so parallel runs never run each other's jobs. The database is claimed with a key,
-    emptied of an earlier run's leftovers, used by this process (``RQ_QUEUES``) and by the
-    processes it starts (``REDIS_URL``), and emptied again at the end. Nothing otherwise."""
+    own, so parallel runs never run each other's jobs. The database is claimed with a key
+    that lapses ``REDIS_CLAIM_SECONDS`` after the run stops renewing it (a thread renews it
+    while the run lasts), emptied of an earlier run's leftovers, used by this process
+    (``RQ_QUEUES``) and by the processes it starts (``REDIS_URL``), and emptied again at
+    the end. Waits up to two claim lifetimes for a free database, then raises
+    ``RuntimeError``. Nothing otherwise."""
     if settings.FLUXWEB_TASK_BACKEND != "rq":
         yield
         return
-    import redis
-
     base = settings.REDIS_URL
-    for number in range(1, 16):
-        conn = redis.Redis.from_url(base, db=number)
-        if conn.set("fluxweb:test-run", os.getpid(), nx=True, ex=6 * 3600):
-            break
-    else:
-        raise RuntimeError(
-            "every Redis database 1-15 is claimed by a test run (key fluxweb:test-run)"
-        )
-    keep = conn.get("fluxweb:test-run")
-    conn.flushdb()
-    conn.set("fluxweb:test-run", keep, ex=6 * 3600)
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    conn, number = _claim_redis_db(base, owner)
+    for key in conn.scan_iter():
+        if key != REDIS_CLAIM_KEY.encode():
+            conn.delete(key)
+    stop_renewing = threading.Event()
+
+    def renew() -> None:
+        while not stop_renewing.wait(REDIS_CLAIM_SECONDS / 4):
+            conn.set(REDIS_CLAIM_KEY, owner, ex=REDIS_CLAIM_SECONDS)
+
+    renewer = threading.Thread(target=renew, name="redis-claim", daemon=True)
+    renewer.start()
     own_url = _with_db(base, number)
     previous = os.environ.get("REDIS_URL")
     settings.RQ_QUEUES["default"]["URL"] = own_url
@@ -147,12 +159,33 @@ def own_redis_db() -> Iterator[None]:
     try:
         yield
     finally:
+        stop_renewing.set()
+        renewer.join()
         conn.flushdb()
         conn.close()
         if previous is None:
             os.environ.pop("REDIS_URL", None)
         else:
             os.environ["REDIS_URL"] = previous
+
+
+def _claim_redis_db(base: str, owner: str) -> tuple[Any, int]:
+    """The first Redis database 1-15 whose claim key this run could set, as (client,
+    number); tries again each second for two claim lifetimes, then ``RuntimeError``."""
+    import redis
+
+    deadline = time.monotonic() + 2 * REDIS_CLAIM_SECONDS
+    while True:
+        for number in range(1, 16):
+            conn = redis.Redis.from_url(_with_db(base, number))
+            if conn.set(REDIS_CLAIM_KEY, owner, nx=True, ex=REDIS_CLAIM_SECONDS):
+                return conn, number
+            conn.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"every Redis database 1-15 is claimed by a test run (key {REDIS_CLAIM_KEY})"
+            )
+        time.sleep(1)
 
 
 def _with_db(url: str, number: int) -> str:
@@ -181,6 +214,9 @@ def web_server(
         "--proxy-headers",
         "--forwarded-allow-ips",
         env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # Open event streams (a live gallery still on screen) end at once at the test's end.
+        "--timeout-graceful-shutdown",
+        "1",
         *extra_args,
     ]
     with process(args, env, log, stop_timeout) as child:

@@ -4,11 +4,14 @@ server), single sign-on settings and the password-login switch."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
 from email import message_from_bytes
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -19,7 +22,10 @@ from fluxweb.accounts.adapters import email_domain_allowed
 from fluxweb.accounts.models import Invitation
 from fluxweb.api.models import ApiToken
 from fluxweb.budgets.models import BudgetDefaults, Quota
-from tests.processes import free_port
+from tests.emulators.server import serve
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
+from tests.smtp import smtp_inbox
+from tests.test_production_settings import manage, production_env
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -129,9 +135,13 @@ def test_an_invitation_link_works_once(admin_client):
 
 
 def test_expired_invitation_is_refused(admin_client):
+    sent = timezone.now()
     link = link_path(
         invite_links(admin_client.post("/accounts/invitations/", {"emails": "old@example.com"}))[0]
     )
+    valid_for = Invitation.objects.get().expires_at - sent
+    assert timedelta(days=7) <= valid_for < timedelta(days=7, minutes=1)  # the default
+    assert Client().get(link).status_code == 302  # still usable
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert Client().get(link).status_code == 410
 
@@ -208,21 +218,7 @@ def test_password_reset_for_an_unknown_address_sends_nothing_useful(member):
 
 
 def test_password_reset_through_a_real_smtp_server(member, settings):
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self) -> None:
-            self.messages: list[bytes] = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-            self.messages.append(envelope.content)
-            return "250 Message accepted for delivery"
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_inbox() as (port, messages):
         settings.MAILERS = {
             "default": {
                 "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -230,10 +226,8 @@ def test_password_reset_through_a_real_smtp_server(member, settings):
             }
         }
         Client().post("/accounts/password/reset/", {"email": "bob@example.com"})
-    finally:
-        controller.stop()
-    assert len(inbox.messages) == 1
-    message = message_from_bytes(inbox.messages[0])
+    assert len(messages) == 1
+    message = message_from_bytes(messages[0])
     assert message["To"] == "bob@example.com"
     body = (
         message.get_payload(decode=True).decode()
@@ -296,3 +290,116 @@ def test_single_sign_on_button_and_password_switch(settings, member):
 def test_sso_sign_up_domains(settings, email, domains, allowed):
     settings.OIDC_ALLOWED_DOMAINS = domains
     assert email_domain_allowed(email) is allowed
+
+
+@pytest.mark.parametrize(
+    ("email_url", "expected"),
+    [
+        (
+            "smtp://mailer:p%40ss@mail.example.com:2525/?tls=True",
+            {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "host": "mail.example.com",
+                "port": 2525,
+                "username": "mailer",
+                "password": "p@ss",
+                "use_tls": True,
+                "use_ssl": False,
+            },
+        ),
+        ("console:", {"BACKEND": "django.core.mail.backends.console.EmailBackend"}),
+        # Unset in production: mail is dropped, never logged (reset links are secrets).
+        ("", {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}),
+    ],
+)
+@pytest.mark.django_db(transaction=True)  # the child process opens the test database
+def test_email_is_configured_by_email_url_and_default_from_email(tmp_path, email_url, expected):
+    """EMAIL_URL (dj-email-url's format) and DEFAULT_FROM_EMAIL, read the way a deployment
+    reads them: production settings in a child process with only environment variables."""
+    env = production_env(tmp_path, DEFAULT_FROM_EMAIL="Studio <studio@example.com>")
+    env.pop("EMAIL_URL", None)
+    if email_url:
+        env["EMAIL_URL"] = email_url
+    code = (
+        "import json; from django.conf import settings; m = settings.MAILERS['default']; "
+        "print(json.dumps({'BACKEND': m['BACKEND'], **m['OPTIONS'], "
+        "'from': settings.DEFAULT_FROM_EMAIL}))"
+    )
+    result = manage(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found.pop("from") == "Studio <studio@example.com>"
+    assert {key: found.get(key) for key in expected} == expected
+
+
+@pytest.fixture
+def outside_sso(settings):
+    """Single sign-on against a local provider whose person is outside the allowed domains."""
+    provider = OIDCProvider(
+        {
+            "sub": "u-2002",
+            "email": "pat@partner.example.org",
+            "email_verified": True,
+            "preferred_username": "pat",
+        }
+    )
+    with serve(provider) as issuer:
+        provider.base_url = issuer
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "openid_connect": {
+                "OAUTH_PKCE_ENABLED": True,
+                "APPS": [
+                    {
+                        "provider_id": "sso",
+                        "name": "Test ID",
+                        "client_id": CLIENT_ID,
+                        "secret": CLIENT_SECRET,
+                        "settings": {"server_url": issuer},
+                    }
+                ],
+            }
+        }
+        settings.OIDC_ALLOWED_DOMAINS = ["example.com"]
+        settings.FLUXWEB_PASSWORD_LOGIN = False
+        yield provider
+
+
+def sign_in_by_sso(client: Client) -> None:
+    """Press "Sign in with Test ID", consent at the provider, come back to the callback."""
+    to_provider = client.post("/accounts/oidc/sso/login/")
+    assert to_provider.status_code == 302, to_provider.content.decode()[:500]
+    authorize = urlsplit(to_provider["Location"])
+    consent = httpx.post(
+        f"{authorize.scheme}://{authorize.netloc}/authorize",
+        data={k: v[0] for k, v in parse_qs(authorize.query).items()},
+    )
+    assert consent.status_code == 302
+    client.get(link_path(consent.headers["Location"]), follow=True)
+
+
+def test_an_invitation_lets_its_invitee_join_by_single_sign_on(admin_client, outside_sso):
+    defaults = BudgetDefaults.load()
+    defaults.budget_usd = Decimal("4.75")
+    defaults.save()
+    stranger = Client()
+    sign_in_by_sso(stranger)  # outside OIDC_ALLOWED_DOMAINS and not invited: refused
+    assert not User.objects.filter(email="pat@partner.example.org").exists()
+
+    link = link_path(
+        invite_links(
+            admin_client.post("/accounts/invitations/", {"emails": "pat@partner.example.org"})
+        )[0]
+    )
+    invitee = Client()
+    page = invitee.get(link, follow=True).content.decode()
+    assert "Sign in with Test ID" in page and "Choose a username" not in page
+    sign_in_by_sso(invitee)
+    pat = User.objects.get(email="pat@partner.example.org")
+    assert invitee.session["_auth_user_id"] == str(pat.pk)
+    assert Quota.objects.get(user=pat).budget_usd == Decimal("4.75")
+    assert Invitation.objects.get().accepted_by == pat
+
+
+def test_the_login_page_links_password_reset_once():
+    page = Client().get("/accounts/login/").content.decode()
+    assert page.count('href="/accounts/password/reset/"') == 1  # under the password field

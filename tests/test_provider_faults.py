@@ -15,6 +15,7 @@ from fluxweb.generations.running import run_generation
 from fluxweb.providerstatus.models import ProviderStatus
 from tests.emulators.server import serve
 from tests.factories import make_generation
+from tests.processes import wait_for
 from tests.provider_cases import PROVIDERS, generation_fields
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,9 @@ def test_timeouts_are_retried_then_fail(request, member, settings, name):
     emulator, generation = run(request, name, member, latency=1.0)
     assert generation.status == Generation.Status.FAILED
     assert generation.error.endswith("did not answer in time")
+    # The emulator notes a request once its thread has read it, which on a loaded machine
+    # can come after the client gave that attempt up (0.2 s): wait for the last one.
+    wait_for(lambda: len(emulator.requests) == ATTEMPTS, timeout=5)
     assert len(emulator.requests) == ATTEMPTS
 
 

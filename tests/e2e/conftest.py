@@ -13,13 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.browser import launch_chromium
 from tests.emulators.deepinfra import API_KEY
 from tests.processes import app_env, web_server, worker
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# An assertion waits up to 15 s (Playwright's default is 5 s): on a 2-core CI machine the
+# server, the worker and Chromium share the cores, and a card can take longer than 5 s to
+# arrive there without anything being wrong. A passing assertion returns as soon as it holds.
+expect.set_options(timeout=15_000)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
 

@@ -315,14 +315,32 @@ HIDDEN_TAB = """
 window.__hidden = false;
 Object.defineProperty(document, "hidden", {get: () => window.__hidden});
 """
+# The browser's notifications, recorded: permission asked for ("default") until the member
+# opts in with the gallery's button.
+NOTIFICATIONS = """
+window.__notes = [];
+window.Notification = class {
+  constructor(title, options) { window.__notes.push({title, body: options.body}); }
+  static requestPermission() {
+    window.Notification.permission = "granted";
+    return Promise.resolve("granted");
+  }
+};
+window.Notification.permission = "default";
+"""
 
 
 def test_a_finished_generation_counts_in_the_title_while_the_tab_is_hidden(app, team):
     page = open_context(app.browser, app.base_url, "desktop", "light", team["milo"])
-    page.context.add_init_script(HIDDEN_TAB)
+    page.context.add_init_script(HIDDEN_TAB + NOTIFICATIONS)
     page.reload()
     settle(page)
     title = page.title()
+    opt_in = page.get_by_role("button", name="Notify me when my images are ready")
+    opt_in.click()
+    expect(page.get_by_role("button", name="Notifications on")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     page.evaluate("window.__hidden = true")
     form = page.locator("#generation-form")
     form.get_by_label("Prompt", exact=True).fill("A kite over the dunes")
@@ -330,5 +348,96 @@ def test_a_finished_generation_counts_in_the_title_while_the_tab_is_hidden(app, 
     card = page.locator("#gallery-cards article.card--succeeded", has_text="A kite over the dunes")
     expect(card).to_have_count(1, timeout=20_000)
     expect(page).to_have_title(f"(1) {title}")
+    assert page.evaluate("window.__notes") == [
+        {"title": "Your image is ready", "body": "A kite over the dunes"}
+    ]
     page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
     expect(page).to_have_title(title)
+
+
+def test_notifications_are_turned_on_from_the_account_page_too(app, team):
+    page = open_context(app.browser, app.base_url, "phone", "light", team["milo"])
+    page.context.add_init_script(NOTIFICATIONS)
+    page.goto("/accounts/me/")
+    notifications = page.locator("section", has=page.get_by_role("heading", name="Notifications"))
+    notifications.get_by_role("button", name="Notify me when my images are ready").click()
+    expect(notifications.get_by_role("button", name="Notifications on")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    problems = audit(page, "account phone light")
+    assert not problems, "\n".join(problems)
+
+
+# For every prompt history row: how far "Use this prompt" overlaps the "Used … by …" line
+# above it (pixels; 0 or less is clear of it).
+HISTORY_OVERLAP = """() => [...document.querySelectorAll(".prompt-row")].map(row => {
+  const used = row.querySelector(".help").getBoundingClientRect();
+  const links = [...row.querySelectorAll("a")];
+  const use = links.find(a => a.textContent.trim() === "Use this prompt");
+  const button = use.getBoundingClientRect();
+  const across = Math.min(used.right, button.right) - Math.max(used.left, button.left);
+  return across > 0 ? used.bottom - button.top : 0;
+})"""
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_prompt_history_button_clears_the_used_by_line(app, team, viewport):
+    page = open_context(app.browser, app.base_url, viewport, "light", team["milo"])
+    page.goto("/prompts/")
+    settle(page)
+    overlaps = page.evaluate(HISTORY_OVERLAP)
+    assert len(overlaps) == len(PROMPTS) + 2
+    assert all(overlap <= 0 for overlap in overlaps), overlaps
+    page.context.close()
+
+
+def test_an_admin_reaches_pin_and_delete_in_the_lightbox_by_keyboard(app, team):
+    page = open_context(app.browser, app.base_url, "desktop", "light", team["ada"])
+    own = Generation.objects.filter(author__username="ada").latest("created_at")
+    page.goto(f"/generations/{own.pk}/")
+    settle(page)
+    reached = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("(document.activeElement.textContent || '').trim()"))
+        if "Pin for the team" in reached and "Delete…" in reached:
+            break
+    assert {"Pin for the team", "Delete…"} <= reached, reached
+    pin = page.get_by_role("button", name="Pin for the team")
+    pin.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Unpin for the team")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    own.refresh_from_db()
+    assert own.pinned
+    page.context.close()
+
+
+# The focused element's ring: its own outline, or its label's for the aspect presets (their
+# radio buttons are hidden inside the chip that draws the ring).
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const ring = (e) => {
+    const style = getComputedStyle(e);
+    return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  };
+  const chip = el.closest(".aspect-chip");
+  return [el.outerHTML.slice(0, 80), ring(el) || (chip !== null && ring(chip))];
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_every_control_reached_by_tab_shows_a_focus_ring(app, team, viewport):
+    page = open_context(app.browser, app.base_url, viewport, "light", team["milo"])
+    settle(page)
+    seen = 0
+    for _ in range(45):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            continue
+        what, ringed = page.evaluate(FOCUS_RING)
+        assert ringed, what
+        seen += 1
+    assert seen >= 30
+    page.context.close()

@@ -44,10 +44,10 @@ def submit(page, model: str, width: str, height: str, prompt: str = T_REX) -> No
     carries the price for the size filled in)."""
     form = page.locator("#generation-form")  # the gallery's filter bar has its own "Model"
     form.get_by_label("Prompt", exact=True).fill(prompt)
-    # Choosing a model re-renders the form with that model's limits: wait for the new form.
-    old_form = page.locator("#generation-form").element_handle()
+    # Choosing a model re-renders the form's body with that model's limits: wait for it.
+    old_select = form.get_by_label("Model").element_handle()
     form.get_by_label("Model").select_option(value=model)
-    page.wait_for_function("form => !form.isConnected", arg=old_form)
+    page.wait_for_function("select => !select.isConnected", arg=old_select)
     open_advanced(form)
     form.get_by_label("Width (px)").fill(width)
     form.get_by_label("Height (px)").fill(height)
@@ -178,6 +178,30 @@ def test_a_change_to_an_older_generation_not_on_the_page_does_not_jump_to_the_to
     expect(page.locator(f"#generation-{oldest.pk}")).to_have_count(0)
     expect(cards).to_have_count(PAGE_SIZE)
     expect(cards.first).to_have_id(f"generation-{newest.pk}")
+
+
+@pytest.mark.parametrize(
+    ("role", "name"), [("link", "Details"), ("button", "Favourite")], ids=["link", "star"]
+)
+def test_a_card_updated_while_the_keyboard_is_on_it_keeps_the_focus(
+    app, alice, django_user_model, role, name
+):
+    """A streamed card replaces the one shown; a keyboard user on one of its controls stays
+    on that control (the star's form is carried over into the new card) instead of being
+    sent back to the top of the page."""
+    author = django_user_model.objects.get(username=alice[0])
+    generation = make_generation(
+        author, "A lighthouse at dusk", status=Generation.Status.FAILED, error="test"
+    )
+    page = app.login(*alice)
+    card = page.locator(f"#generation-{generation.pk}")
+    card.get_by_role(role, name=name).focus()
+    old_card = card.element_handle()
+
+    generation.set_pinned(True)
+    page.wait_for_function("card => !card.isConnected", arg=old_card, timeout=10_000)
+    expect(card.locator(".badge--pinned")).to_be_visible()
+    expect(card.get_by_role(role, name=name)).to_be_focused()
 
 
 def test_after_a_submit_the_form_keeps_what_was_typed_and_shows_the_budget_left(app, alice):

@@ -106,8 +106,9 @@ def test_invalid_htmx_submit_shows_errors_and_enqueues_nothing(
             "/generations/new/", {**FORM, "width": "99999", "prompt": ""}, HTTP_HX_REQUEST="true"
         )
     assert response.status_code == 200
-    assert response["HX-Retarget"] == "#generation-form" and response["HX-Reswap"] == "outerHTML"
+    assert response["HX-Retarget"] == "#generation-form" and response["HX-Reswap"] == "innerHTML"
     html = response.content.decode()
+    assert "<form" not in html  # the body only: the form element, and its htmx queue, stay
     assert "This field is required." in html and "Width (px) must be 64–2048" in html
     assert 'value="99999"' in html  # nothing the user typed is lost
     assert Generation.objects.count() == 0 and callbacks == []
@@ -155,6 +156,9 @@ def test_switching_model_rerenders_form_with_its_limits_and_defaults(member_clie
         },
     )
     html = response.content.decode()
+    # The form's body, swapped into the form element in the page (which keeps its htmx
+    # queue: generations/_form.html).
+    assert "<form" not in html and 'name="csrfmiddlewaretoken"' in html
     assert "keep me" in html and 'value="768"' in html
     assert 'name="num_inference_steps" value="25"' in html  # dev's default, not schnell's 4
     assert 'max="1536"' in html and 'step="32"' in html
@@ -180,7 +184,7 @@ def test_htmx_submit_keeps_the_typed_form_and_shows_the_budget_left_after_it(mem
     )
     html = response.content.decode()
     # The form in the page is left alone, so every value typed stays as it was.
-    assert "outerHTML:#generation-form" not in html and 'name="prompt"' not in html
+    assert ":#generation-form" not in html and 'name="prompt"' not in html
     estimate = re.search(r'<div hx-swap-oob="outerHTML:#estimate">(.*)</div>', html, re.S).group(1)
     assert "Estimated cost:\n        <output>$0.02</output>" in estimate
     assert (
@@ -199,7 +203,7 @@ def test_a_submit_after_errors_sends_the_form_again_without_them_keeping_the_val
     fixed = {**FORM, "width": "640", "seed": "12345", "errors_shown": "1"}
     html = member_client.post("/generations/new/", fixed, HTTP_HX_REQUEST="true").content.decode()
     assert Generation.objects.get().width == 640
-    form = re.search(r'<div hx-swap-oob="outerHTML:#generation-form">(.*)</div>', html, re.S).group(
+    form = re.search(r'<div hx-swap-oob="innerHTML:#generation-form">(.*)</div>', html, re.S).group(
         1
     )
     assert "must be" not in form and 'name="errors_shown"' not in form

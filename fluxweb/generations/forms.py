@@ -57,7 +57,9 @@ class GenerationForm(forms.Form):
     negative_prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 1})
     )
-    # Choosing a model re-renders the form for it (its limits and defaults, views.form).
+    # Choosing a model re-renders the form's body for it (its limits and defaults,
+    # views.form), in the form's queue: it waits for a submit in flight, and a submit made
+    # meanwhile waits for it (generations/_form.html).
     model = forms.ChoiceField(
         widget=forms.Select(
             attrs={
@@ -65,7 +67,8 @@ class GenerationForm(forms.Form):
                 "hx-trigger": "change",
                 "hx-include": "closest form",
                 "hx-target": "#generation-form",
-                "hx-swap": "outerHTML",
+                "hx-swap": "innerHTML",
+                "hx-sync": "closest form:queue last",
             }
         )
     )

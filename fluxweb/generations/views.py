@@ -72,18 +72,20 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _form_errors(request: HtmxHttpRequest, form: GenerationForm) -> HttpResponse:
     if request.htmx:
         response = render(
-            request, "generations/_form.html", {"form": form, "estimate": form.estimate()}
+            request, "generations/_form.html#body", {"form": form, "estimate": form.estimate()}
         )
-        return reswap(retarget(response, "#generation-form"), "outerHTML")
+        return reswap(retarget(response, "#generation-form"), "innerHTML")
     context = {"form": form, "estimate": form.estimate()}
     return render(request, "generations/new.html", context, status=400)
 
 
 @require_GET
 def form(request: HttpRequest) -> HttpResponse:
-    """The form re-rendered for another model (its limits and defaults), keeping values."""
+    """The form's body re-rendered for another model (its limits and defaults), keeping
+    values; swapped into the form element, which stays."""
     initial = _kept_values(request, reset=MODEL_DEFAULTS)
-    return render(request, "generations/_form.html", {"form": GenerationForm(initial=initial)})
+    form = GenerationForm(initial=initial)
+    return render(request, "generations/_form.html#body", {"form": form})
 
 
 @require_GET

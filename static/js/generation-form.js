@@ -1,4 +1,4 @@
-// The generation form: choosing a model re-renders the whole form for that model (its
+// The generation form: choosing a model re-renders the form's body for that model (its
 // limits and defaults; the select's hx-get). A value typed while that request is in flight
 // is not in it, so the answer would put back the old value or the model's default. Record
 // what is typed meanwhile and write it into the answer before it is swapped in.
@@ -7,6 +7,7 @@
 
   var FORM = "generation-form";
   var typed = null; // field name -> value typed since the re-render was asked for
+  var askEstimate = false; // the swapped-in body kept typed values its estimate did not see
 
   function isModelSelect(elt) {
     return elt && elt.matches && elt.matches("#" + FORM + " select[name=model]");
@@ -29,42 +30,40 @@
     if (!names.length || !event.detail.shouldSwap) { typed = null; return; }
     var template = document.createElement("template");
     template.innerHTML = event.detail.serverResponse;
-    var form = template.content.getElementById(FORM);
+    var body = template.content;
     names.forEach(function (name) {
-      var field = form && form.querySelector('[name="' + name + '"]');
+      var field = body.querySelector('[name="' + name + '"]');
       if (!field || field.disabled) return;
-      if (field.type === "radio") checkRadio(form, name, typed[name], typed);
+      if (field.type === "radio") checkRadio(body, name, typed[name], typed);
       else if (field.tagName === "TEXTAREA") field.textContent = typed[name];
       else if (field.tagName === "INPUT") field.setAttribute("value", typed[name]);
     });
-    if (form) {
-      form.dataset.keptTyped = "true";
-      event.detail.serverResponse = template.innerHTML;
-    }
+    event.detail.serverResponse = template.innerHTML;
+    askEstimate = true;
     typed = null;
   });
 
   // A preset (aspect) picked meanwhile: check it in the answer and take its size for the
   // new model, unless a size was typed after it.
-  function checkRadio(form, name, value, typed) {
+  function checkRadio(body, name, value, typed) {
     var chosen = null;
-    form.querySelectorAll('input[name="' + name + '"]').forEach(function (radio) {
+    body.querySelectorAll('input[name="' + name + '"]').forEach(function (radio) {
       if (radio.value === value) chosen = radio;
       radio.removeAttribute("checked");
     });
     if (!chosen) return;
     chosen.setAttribute("checked", "");
     ["width", "height"].forEach(function (side) {
-      var input = form.querySelector('input[name="' + side + '"]');
+      var input = body.querySelector('input[name="' + side + '"]');
       if (input && chosen.dataset[side] && !(side in typed)) input.setAttribute("value", chosen.dataset[side]);
     });
   }
 
   // The answer's estimate was made for the values it was asked with: ask again.
-  document.addEventListener("htmx:load", function (event) {
-    var form = event.detail.elt;
-    if (form && form.id === FORM && form.dataset.keptTyped) {
-      delete form.dataset.keptTyped;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.target;
+    if (askEstimate && form && form.id === FORM) {
+      askEstimate = false;
       if (window.htmx) window.htmx.trigger(form, "input");
     }
   });
@@ -179,20 +178,28 @@
     prompt.focus();
   });
 
-  // A re-rendered form (another model, errors) keeps Advanced open if it was.
+  // A re-rendered form body (another model, errors; in the answer itself or out of band
+  // after a submit) keeps Advanced open if it was.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var form = theForm();
     var advanced = form && form.querySelector("[data-advanced]");
-    if (!advanced || !advanced.open || typeof event.detail.serverResponse !== "string") return;
-    if (event.detail.serverResponse.indexOf('id="' + FORM + '"') === -1) return;
-    event.detail.serverResponse = event.detail.serverResponse.replace("data-advanced", "data-advanced open");
+    var response = event.detail.serverResponse;
+    if (!advanced || !advanced.open || typeof response !== "string") return;
+    var target = event.detail.target;
+    if (!(target && target.id === FORM) && response.indexOf(":#" + FORM + '"') === -1) return;
+    event.detail.serverResponse = response.replace("data-advanced", "data-advanced open");
   });
+
+  function initSwapped(event) {
+    var target = event.detail.target;
+    if (target && target.id === FORM) init(target);
+  }
+  document.addEventListener("htmx:afterSwap", initSwapped);
+  document.addEventListener("htmx:oobAfterSwap", initSwapped);
 
   document.addEventListener("htmx:load", function (event) {
     var elt = event.detail.elt;
-    if (!elt) return;
-    if (elt.id === FORM) init(elt);
-    else if (elt.id === "estimate" && theForm()) showPrices(theForm());
+    if (elt && elt.id === "estimate" && theForm()) showPrices(theForm());
   });
 
   // The submit's answer puts the new card on top of the gallery: make sure it is in sight.

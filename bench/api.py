@@ -54,7 +54,7 @@ from common import (
     setup_database,
     verdict,
     web,
-    worker_args,
+    worker,
 )
 from django.db import connection
 
@@ -183,12 +183,15 @@ class Target:
         self.times: dict[str, list[float]] = {"serial": [], "concurrent": []}
         self.rates: list[float] = []
         self.cpu: dict[str, float] = {"serial": 0.0, "concurrent": 0.0}
+        self.cpu_by_pid: dict[int, float] = dict.fromkeys(pids, 0.0)  # both modes together
         self.db_cpu: dict[str, float] = {"serial": 0.0, "concurrent": 0.0}
         self.connections = 0
         self.failures = 0
 
-    def cpu_now(self) -> tuple[float, dict[int, float]]:
-        own = sum(cpu_seconds(p) for pid in self.pids for p in tree(pid))
+    def cpu_now(self) -> tuple[dict[int, float], dict[int, float]]:
+        """CPU seconds so far of each of the target's processes (with its children) and of
+        each PostgreSQL backend of the benchmark database."""
+        own = {pid: sum(cpu_seconds(p) for p in tree(pid)) for pid in self.pids}
         backends = {pid: cpu_seconds(pid) for pid in backend_pids()} if self.database else {}
         return own, backends
 
@@ -232,7 +235,9 @@ async def round_of(target: Target, mode: str, count: int, at_once: int, tag: str
     target.times[mode] += [r for r in results if r is not None]
     if mode == "concurrent":
         target.rates.append(count / elapsed)
-    target.cpu[mode] += cpu_after - cpu_before
+    for pid, seconds in cpu_after.items():
+        target.cpu_by_pid[pid] += seconds - cpu_before[pid]
+    target.cpu[mode] += sum(cpu_after.values()) - sum(cpu_before.values())
     target.db_cpu[mode] += sum(cpu - db_before.get(pid, 0.0) for pid, cpu in db_after.items())
 
 
@@ -342,7 +347,7 @@ def main() -> None:
     threads = os.environ.get("FLUXWEB_WORKER_THREADS", "32")
     with relay_emulator() as (fake, emulator_url), ExitStack() as stack:
         env = app_env(emulator_url, FLUXWEB_WORKER_THREADS=threads)
-        worker = stack.enter_context(process(worker_args()[:-1] + [threads], env, "api-worker"))
+        worker_process = stack.enter_context(worker(env, "api-worker", threads))
         web_env = {**env, "FLUXWEB_API_WAIT_TIMEOUT": "120"}
         base_url = stack.enter_context(web(web_env, "api-web"))
         web_pid = listening_pid(base_url.rsplit(":", 1)[1])
@@ -353,7 +358,7 @@ def main() -> None:
                 f"{base_url}/v1/images/generations",
                 body,
                 {"Authorization": f"Bearer {token}"},
-                [web_pid, worker.pid],
+                [web_pid, worker_process.pid],
                 database=True,
             ),
             Target(
@@ -428,6 +433,9 @@ def report(targets: list[Target]) -> None:
             continue
         count = len(t.times["serial"]) + len(t.times["concurrent"]) or 1
         text = f"{(t.cpu['serial'] + t.cpu['concurrent']) / count * ms:.0f} ms"
+        if len(t.pids) > 1:  # fluxweb: web, then worker
+            parts = " + ".join(f"{t.cpu_by_pid[pid] / count * ms:.0f}" for pid in t.pids)
+            text += f" (web + worker: {parts})"
         if t.database:
             text += (
                 f" + PostgreSQL {(t.db_cpu['serial'] + t.db_cpu['concurrent']) / count * ms:.0f} ms"

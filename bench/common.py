@@ -163,8 +163,9 @@ def process(args: list[str], env: dict[str, str], name: str) -> Iterator[subproc
         yield child
 
 
-def worker_args() -> list[str]:
-    """The Procfile's worker line with its defaults."""
+def worker_args(threads: str | None = None) -> list[str]:
+    """The Procfile's worker line with its defaults (``--threads`` from ``threads``, else
+    ``FLUXWEB_WORKER_THREADS``, else 16)."""
     return [
         sys.executable,
         "manage.py",
@@ -173,8 +174,28 @@ def worker_args() -> list[str]:
         "--interval",
         "1",
         "--threads",
-        os.environ.get("FLUXWEB_WORKER_THREADS", "16"),
+        threads or os.environ.get("FLUXWEB_WORKER_THREADS", "16"),
     ]
+
+
+def worker_pool_size() -> str:
+    """Connections a benchmark's worker process pools: ``DJANGO_DB_POOL_MAX_SIZE`` when
+    set, else the Procfile's ``WORKER_DB_POOL_MAX_SIZE`` (default 8)."""
+    return os.environ.get("DJANGO_DB_POOL_MAX_SIZE") or os.environ.get(
+        "WORKER_DB_POOL_MAX_SIZE", "8"
+    )
+
+
+@contextmanager
+def worker(
+    env: dict[str, str], name: str, threads: str | None = None
+) -> Iterator[subprocess.Popen]:
+    """One worker process as the Procfile runs it (:func:`worker_args`), with the Procfile's
+    worker connection pool (:func:`worker_pool_size`, unless ``env`` sets
+    ``DJANGO_DB_POOL_MAX_SIZE``); output to var/bench-logs/NAME.log."""
+    env = {"DJANGO_DB_POOL_MAX_SIZE": worker_pool_size(), **env}
+    with process(worker_args(threads), env, name) as child:
+        yield child
 
 
 @contextmanager

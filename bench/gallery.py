@@ -17,9 +17,11 @@ Times are measured in-process with Django's test Client (no network): the view,
 templates and SQL, i.e. the server's share of a page load. Thumbnails are real
 WebP files made by the app's own make_thumbnail() from photo-like 1024×1024 images.
 
-Each row prints the 1-minute load average when it was measured and the fastest request
-(min) next to p50/p95: on a shared machine the median moves with the neighbours' load, the
-minimum much less. The database connection stays open between requests (Django's test
+Each row prints the 1-minute load average when it was measured, the fastest request (min)
+and the median CPU time of this process per request next to p50/p95: on a shared machine the
+median moves with the neighbours' load, the minimum less and the CPU time least.
+``--profile`` prints a cProfile of the gallery page instead (time in templates and SQL).
+The database connection stays open between requests (Django's test
 client keeps it); see docs/gallery.md for what a new connection per request adds.
 """
 
@@ -288,15 +290,16 @@ def measure(
     after every request with the default settings (no pool, CONN_MAX_AGE=0)."""
     for _ in range(WARMUP):
         client.get(url, headers=headers)
-    times, sql_times = [], []
+    times, cpu_times, sql_times = [], [], []
     for _ in range(RUNS):
         if cold:
             clear_caches()
         if reconnect:
             connection.close()
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         response = client.get(url, headers=headers)
         times.append((time.perf_counter() - began) * 1000)
+        cpu_times.append((time.process_time() - began_cpu) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     for _ in range(RUNS // 4):
         if cold:
@@ -309,6 +312,7 @@ def measure(
         "p50": statistics.median(times),
         "p95": quantiles[18],
         "min": min(times),
+        "cpu": statistics.median(cpu_times),
         "queries": len(queries),
         "sql": statistics.median(sql_times),
         "load": os.getloadavg()[0],
@@ -327,6 +331,53 @@ def page_weight(client: Client, html: str) -> tuple[int, int, int, int]:
     return len(html.encode()), thumb_bytes, len(thumbs), static_bytes
 
 
+def profile(client: Client, url: str, runs: int = 20) -> None:
+    """cProfile of ``runs`` warm requests of ``url``, each on its own: the Python function
+    calls per request (which the neighbours' load does not move), and the median and min per
+    request (ms, under cProfile) of the total, the share inside template rendering (the
+    backend's Template.render, outermost calls) and inside SQL (the driver's execute, client
+    side); then the functions with the most cumulative time over all requests (also written
+    to var/gallery.prof)."""
+    import cProfile
+    import pstats
+
+    def cumulative(stats: pstats.Stats, module: str, name: str) -> float:
+        return 1000 * sum(
+            value[3]
+            for (filename, _, function), value in stats.stats.items()  # type: ignore[attr-defined]
+            if filename.endswith(module) and function == name
+        )
+
+    for _ in range(WARMUP):
+        client.get(url)
+    totals, templates, sql = [], [], []
+    combined: pstats.Stats | None = None
+    for _ in range(runs):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get(url)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        totals.append(stats.total_tt * 1000)  # type: ignore[attr-defined]
+        templates.append(cumulative(stats, "django/template/backends/django.py", "render"))
+        sql.append(cumulative(stats, "django/db/backends/utils.py", "_execute"))
+        if combined is None:
+            combined = stats
+        else:
+            combined.add(profiler)
+    assert combined is not None
+    combined.dump_stats(ROOT / "var" / "gallery.prof")  # for pstats or snakeviz
+    calls = combined.total_calls // runs  # type: ignore[attr-defined]
+    print(
+        f"profile of GET {url}: {runs} requests, {calls:,} function calls each; ms per "
+        f"request under cProfile (median / min): total {statistics.median(totals):.1f} / "
+        f"{min(totals):.1f}, templates {statistics.median(templates):.1f} / "
+        f"{min(templates):.1f}, SQL (client side) {statistics.median(sql):.1f} / "
+        f"{min(sql):.1f}; load {os.getloadavg()[0]:.1f}"
+    )
+    combined.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "OVER"
 
@@ -335,6 +386,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--refill", action="store_true", help="empty the bench data and fill it again"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of the table: profile GET / (warm caches) with cProfile and print where "
+        "the time goes (templates, SQL, the slowest functions)",
     )
     args = parser.parse_args()
     vendor = connection.vendor
@@ -362,6 +419,9 @@ def main() -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     ):
+        if args.profile:
+            profile(client, "/")
+            return
         first = client.get("/").content.decode()
         cursor = (
             re.search(r'hx-get="/gallery/page/\?([^"]*)"', first).group(1).replace("&amp;", "&")
@@ -400,19 +460,22 @@ def main() -> None:
         f"{RUNS} requests each after {WARMUP} warm-up; in-process Django test Client"
     )
     print(
-        f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'SQL ms':>8}"
+        f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'min ms':>8}{'CPU ms':>8}{'SQL ms':>8}"
         f"{'queries':>9}{'load':>6}   "
         f"target p50 ≤ {TARGET_P50_MS} ms, ≤ {TARGET_QUERIES} queries"
     )
     for name, r in results.items():
         ok = r["p50"] <= TARGET_P50_MS and r["queries"] <= TARGET_QUERIES
         print(
-            f"{name:<26}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['min']:>8.1f}{r['sql']:>8.1f}{r['queries']:>9}"
+            f"{name:<26}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['min']:>8.1f}{r['cpu']:>8.1f}"
+            f"{r['sql']:>8.1f}{r['queries']:>9}"
             f"{r['load']:>6.1f}   {verdict(ok)}"
         )
     print(
         "(SQL ms: median time inside the database driver; the rest is Django: middleware, "
-        "forms, templates; load: 1-minute load average after the row's requests)"
+        "forms, templates; CPU ms: median CPU time of this process per request, which the "
+        "neighbours' load moves far less than p50; load: 1-minute load average after the "
+        "row's requests)"
     )
     print(
         f"queries vs page size: 12 cards → {counts[12]}, 48 cards → {counts[48]}   "

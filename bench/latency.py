@@ -38,11 +38,10 @@ from common import (
     emulator,
     machine,
     percentile,
-    process,
     setup_database,
     verdict,
     web,
-    worker_args,
+    worker,
 )
 from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import Page, sync_playwright
@@ -209,7 +208,7 @@ def run(
     with emulator(latency) as (fake, url), NotifyClock() as clock:
         env = app_env(url)
         with (
-            process(worker_args(), env, f"latency-worker-{latency}"),
+            worker(env, f"latency-worker-{latency}"),
             web(dict(env, LOG_LEVEL="DEBUG", **web_env), web_log) as base_url,
         ):
             page = page_factory()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Concurrency benchmark: 200 generations submitted at once, provider latency 2 s, with 1, 2
-and 4 worker processes (each the Procfile's line: 16 threads).
+and 4 worker processes (each the Procfile's line: 16 threads; FLUXWEB_WORKER_THREADS changes it).
 
     export BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench
     .venv/bin/python bench/throughput.py
@@ -19,6 +19,7 @@ Targets (2 processes, the production default): ≥ 32 in flight, ≥ 0.9 × idea
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import statistics
@@ -33,11 +34,11 @@ from common import (
     bench_user,
     emulator,
     machine,
-    process,
     rss_mib,
     setup_database,
     verdict,
-    worker_args,
+    worker,
+    worker_pool_size,
 )
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
@@ -65,7 +66,7 @@ def run(processes: int, user) -> dict[str, float]:
     with emulator(LATENCY) as (fake, url), ExitStack() as stack:
         env = app_env(url)
         workers = [
-            stack.enter_context(process(worker_args(), env, f"throughput-{processes}-{i}"))
+            stack.enter_context(worker(env, f"throughput-{processes}-{i}"))
             for i in range(processes)
         ]
         while not idle_workers(processes):
@@ -140,8 +141,8 @@ def slot_use(ids: list[int]) -> dict[str, float]:
     ]
     beyond = [(t.finished_at - t.started_at).total_seconds() - LATENCY for t in tasks]
     gaps = []
-    for worker in {t.worker_ids[-1] for t in tasks}:
-        mine = [t for t in tasks if t.worker_ids[-1] == worker]
+    for worker_id in {t.worker_ids[-1] for t in tasks}:
+        mine = [t for t in tasks if t.worker_ids[-1] == worker_id]
         starts = sorted(t.started_at for t in mine)
         finishes = sorted(t.finished_at for t in mine)
         gaps += [(start - finishes[k]).total_seconds() for k, start in enumerate(starts[THREADS:])]
@@ -161,13 +162,24 @@ def cpu_seconds(pid: int) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1, 2, 4],
+        help="worker process counts to run (default 1 2 4); with FLUXWEB_WORKER_THREADS=200 "
+        "--processes 1 is issue 18's one-worker run",
+    )
+    args = parser.parse_args()
     setup_database()
     user = bench_user()
-    results = {n: run(n, user) for n in (1, 2, 4)}
+    results = {n: run(n, user) for n in args.processes}
     print(f"## bench/throughput.py: {COUNT} generations at once, provider latency {LATENCY:g} s")
     print(machine())
     print(
-        "worker processes = the Procfile line each (--threads 16); "
+        f"worker processes = the Procfile line each (--threads {THREADS}, "
+        f"pool {worker_pool_size()}); "
         "targets apply to 2 (the production default)"
     )
     print(

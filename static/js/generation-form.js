@@ -202,10 +202,14 @@
     if (elt && elt.id === "estimate" && theForm()) showPrices(theForm());
   });
 
-  // The submit's answer puts the new card on top of the gallery: make sure it is in sight.
+  // The submit's answer puts the new card on top of the gallery: the welcome (shown until
+  // the member's first generation, as the server decides on the next page) has done its
+  // work, and the card is made sure to be in sight.
   document.addEventListener("htmx:afterSettle", function (event) {
     var requester = event.detail.requestConfig && event.detail.requestConfig.elt;
     if (!requester || requester.id !== FORM || event.detail.target.id !== "gallery-cards") return;
+    var welcome = document.getElementById("welcome");
+    if (welcome) welcome.remove();
     var card = event.detail.target.firstElementChild;
     if (!card) return;
     var box = card.getBoundingClientRect();

@@ -113,6 +113,7 @@ def test_a_new_member_goes_from_welcome_to_cancel_and_retry(
     card = page.locator("#gallery-cards > article").first
     expect(card).to_contain_text("A paper boat on a puddle")
     made = Generation.objects.get(prompt__text__startswith="A paper boat")
+    expect(page.locator("#welcome")).to_have_count(0)  # its work is done: the card moves up
     page.wait_for_function(IN_VIEW, arg=f"#generation-{made.pk}")
     # Read together: the live stream may have just replaced the card (a detached one reads 0).
     card_top, bar_bottom = page.evaluate(

@@ -254,12 +254,18 @@ def _answering(base_url: str, child: subprocess.Popen, log: Path) -> str:
             time.sleep(0.1)
 
 
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
-    """Poll ``predicate`` until it returns something truthy; return that or raise."""
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, log: Path | None = None):
+    """Poll ``predicate`` until it returns something truthy; return that or raise
+    ``AssertionError`` (with the last lines of ``log``, a process's log, when given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+    message = f"condition not met within {timeout} s"
+    if log is not None and log.exists():
+        message += f"; the last lines of {log.name}:\n" + "\n".join(
+            log.read_text(errors="replace").splitlines()[-40:]
+        )
+    raise AssertionError(message)

@@ -46,12 +46,13 @@ def test_worker_generates_through_each_provider_and_survives_a_fault(
     if name == "imagepipeline":
         emulator.pending_polls = 2  # the whole PENDING → poll → SUCCESS flow
     emulator.fault, emulator.fault_times = "401", 1
-    with worker(app_env(**emulator.env), tmp_path / "worker.log") as process:
+    log = tmp_path / "worker.log"
+    with worker(app_env(**emulator.env), log) as process:
         failed = submit(member_client, name)
-        wait_for(lambda: finished(failed))
+        wait_for(lambda: finished(failed), log=log)
         ok = submit(member_client, name)
-        wait_for(lambda: finished(ok))
-        assert process.poll() is None, (tmp_path / "worker.log").read_text()
+        wait_for(lambda: finished(ok), log=log)
+        assert process.poll() is None, log.read_text()
     assert (failed.status, failed.error) == (
         Generation.Status.FAILED,
         "the provider rejected the API key",

@@ -47,11 +47,13 @@ def test_worker_generates_through_each_provider_and_survives_a_fault(
         emulator.pending_polls = 2  # the whole PENDING → poll → SUCCESS flow
     emulator.fault, emulator.fault_times = "401", 1
     log = tmp_path / "worker.log"
+    # A generous deadline, which only matters when the worker never finishes: CI once timed
+    # out at the default 20 s here while the machine ran other tests beside it.
     with worker(app_env(**emulator.env), log) as process:
         failed = submit(member_client, name)
-        wait_for(lambda: finished(failed), log=log)
+        wait_for(lambda: finished(failed), timeout=60, log=log)
         ok = submit(member_client, name)
-        wait_for(lambda: finished(ok), log=log)
+        wait_for(lambda: finished(ok), timeout=60, log=log)
         assert process.poll() is None, log.read_text()
     assert (failed.status, failed.error) == (
         Generation.Status.FAILED,

@@ -271,7 +271,7 @@ def finish_generation(generation: Generation, result: GenerationResult, provider
     try:
         images = store_images(generation, result, provider.label)
     except ProviderError:
-        if discard_cancelled(generation, result) or not generation_exists(generation):
+        if discard_cancelled(generation, result):
             return False  # cancelled or deleted meanwhile: the answer is discarded either way
         raise
     cost, distrust = trusted_cost(result.cost_usd, generation.estimated_cost_usd)
@@ -321,17 +321,19 @@ def discard_cancelled(generation: Generation, result: GenerationResult) -> bool:
     hold what the provider reported (``result.cost_usd``, USD, when :func:`trusted_cost`
     believes it), else the estimate: the provider bills the work anyway. Its images are not
     kept. A generation deleted while its provider worked has no row left to end, but its
-    hold was kept for this answer and is charged the same way. False (nothing recorded on
-    a generation) if it was not a running generation waiting to be cancelled."""
+    hold was kept for this answer and is charged the same way. Returns whether the answer
+    was discarded so: False (nothing recorded, nothing charged) when the generation exists
+    but was not a running one waiting to be cancelled."""
     cost = trusted_cost(result.cost_usd, generation.estimated_cost_usd)[0]
     hold = generation.hold
     with transaction.atomic():
         cancelled = generation.mark_cancelled_after_run(
             actual_cost_usd=cost, metadata=result.metadata
         )
-        if hold is not None and (cancelled or not generation_exists(generation)):
+        discarded = cancelled or not generation_exists(generation)
+        if hold is not None and discarded:
             budgets.settle(hold, cost)  # only a hold still held is charged
-    return cancelled
+    return discarded
 
 
 def wait_for_job(generation: Generation, job: PendingJob, deadline: datetime | None = None) -> bool:

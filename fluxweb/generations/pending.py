@@ -15,7 +15,7 @@ from fluxweb.providers.network import provider_call
 from fluxweb.providers.registry import get_registry
 
 from .models import Generation
-from .running import fail_generation, finish_generation, wait_for_job
+from .running import fail_generation, finish_generation, load, wait_for_job
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def poll_generation(generation_id: int) -> Generation | None:
     later, unless the deadline has passed, which fails it with a readable reason.
     Returns None when the generation is not waiting on a job (finished meanwhile).
     """
-    generation = Generation.objects.select_related("prompt").filter(pk=generation_id).first()
+    generation = load(generation_id)
     if generation is None:  # deleted meanwhile; the sweep charges its hold
         logger.info("generation %s was deleted; no poll", generation_id)
         return None

@@ -116,14 +116,9 @@ def call_and_finish(generation: Generation, provider: Provider, request: Generat
         # waiting on providers leave the pool to those that write (docs/deployment.md).
         release_connection()
         outcome = call_provider(provider, request)
-    except ProviderError as exc:
-        recorded, name = fail_generation(generation, exc.reason), "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation.pk)
-        recorded, name = fail_generation(generation, INTERNAL_ERROR), "crashed"
-    else:
-        return finish_outcome(generation, outcome, provider)
-    return name if recorded else recorded_outcome(generation, name)
+    except Exception as exc:
+        return _fail(generation, exc)
+    return finish_outcome(generation, outcome, provider)
 
 
 def finish_outcome(
@@ -140,10 +135,20 @@ def finish_outcome(
             recorded, name = wait_for_job(generation, outcome), "pending"
         else:
             recorded, name = finish_generation(generation, outcome, provider), "succeeded"
-    except ProviderError as exc:
+    except Exception as exc:
+        return _fail(generation, exc)
+    return name if recorded else recorded_outcome(generation, name)
+
+
+def _fail(generation: Generation, exc: Exception) -> str:
+    """Fail ``generation`` for ``exc`` raised while calling its provider or recording the
+    answer: a :class:`ProviderError` with its reason (``failed``), anything else as an
+    internal error, logged with its traceback (``crashed``). Returns the outcome's name
+    for the log (:func:`recorded_outcome` when it had finished already)."""
+    if isinstance(exc, ProviderError):
         recorded, name = fail_generation(generation, exc.reason), "failed"
-    except Exception:
-        logger.exception("generation %s crashed", generation.pk)
+    else:
+        logger.error("generation %s crashed", generation.pk, exc_info=exc)
         recorded, name = fail_generation(generation, INTERNAL_ERROR), "crashed"
     return name if recorded else recorded_outcome(generation, name)
 

@@ -10,7 +10,7 @@ Each request still gets a :class:`Hold` of its own, so one that fails is release
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,11 +25,10 @@ from .pools import (
     check_money,
     counted_holds,
     in_transaction,
-    locked_quota,
-    locked_team,
+    locked_pools,
     new_hold,
 )
-from .services import status_of, team_status
+from .services import status_after, status_of, team_status
 from .status import BudgetStatus, QuotaExceeded
 
 
@@ -78,8 +77,7 @@ def reserve_batch(
     total = sum((request.amount_usd for request in requests), Decimal(0))
     images = sum(request.images for request in requests)
     with in_transaction():
-        pool = locked_team(team, user) if team is not None else None  # team row first, always
-        quota = locked_quota(user, requests[0].model_id, now)
+        pool, quota = locked_pools(user, team, requests[0].model_id, now)
         if pool is not None:
             check_money(team_status(pool, now), total)
         else:
@@ -99,12 +97,7 @@ def reserve_batch(
             )
             for request in requests
         ]
-    if pool is not None:
-        return BatchReservation(holds, team_status(pool, now))
-    status = status_of(quota, now)
-    if images_today is not None:
-        status = replace(status, images_today=images_today + images)
-    return BatchReservation(holds, status)
+    return BatchReservation(holds, status_after(pool, quota, images_today, images, now))
 
 
 def _check_caps(quota: Any, requests: list[HoldRequest], images: int, now: datetime) -> int | None:

@@ -71,6 +71,17 @@ def locked_quota(user: Any, model_id: str, now: datetime) -> Quota:
         return locked.get(user=user)
 
 
+def locked_pools(
+    user: Any, team: Team | None, model_id: str, now: datetime
+) -> tuple[Team | None, Quota]:
+    """The pools a reservation for ``user`` may touch, locked until the transaction ends in
+    the one order every caller keeps, so that two reservations never wait on each other:
+    ``team``'s row first (:func:`locked_team`, when a team pays; else None), then the
+    user's quota row with its cap for ``model_id`` (:func:`locked_quota`)."""
+    pool = locked_team(team, user) if team is not None else None
+    return pool, locked_quota(user, model_id, now)
+
+
 def counted_holds(user_id: int, since: datetime) -> QuerySet[Hold]:
     """The user's holds since ``since`` whose images count against daily caps: held or
     settled ones, not released ones (their request failed and was refunded)."""

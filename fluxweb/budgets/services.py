@@ -39,8 +39,7 @@ from .pools import (
     check_money,
     counted_holds,
     in_transaction,
-    locked_quota,
-    locked_team,
+    locked_pools,
     new_hold,
     plus,
 )
@@ -147,8 +146,7 @@ def reserve(
     """
     now = now or timezone.now()
     with in_transaction():
-        pool = locked_team(team, user) if team is not None else None  # team row first, always
-        quota = locked_quota(user, model_id, now)
+        pool, quota = locked_pools(user, team, model_id, now)
         if pool is not None:
             check_money(team_status(pool, now), amount_usd)
         images_today = _check(
@@ -157,12 +155,22 @@ def reserve(
         payer = pool if pool is not None else quota
         add_reserved(payer, amount_usd, now)
         hold = new_hold(user, pool, model_id, amount_usd, images, payer.period_started_at, note)
+    return Reservation(hold, status_after(pool, quota, images_today, images, now))
+
+
+def status_after(
+    pool: Team | None, quota: Quota, images_today: int | None, images: int, now: datetime
+) -> BudgetStatus:
+    """The budget a reservation of ``images`` images charged, right after it: the team's
+    ``pool`` when one paid, else the user's ``quota``, whose count of today's images is
+    ``images_today`` (counted before the reservation; None without a daily cap) plus
+    ``images``. Reads nothing more."""
     if pool is not None:
-        return Reservation(hold, team_status(pool, now))
+        return team_status(pool, now)
     status = status_of(quota, now)
     if images_today is not None:
         status = replace(status, images_today=images_today + images)
-    return Reservation(hold, status)
+    return status
 
 
 def _check(

@@ -9,7 +9,7 @@ so two workers can never both run one generation.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -256,21 +256,47 @@ class Generation(models.Model):
         self.refresh_from_db(fields=["pinned", "updated_at"])
 
     def _transition(
-        self, from_statuses: tuple[str, ...], where: models.Q | None = None, **changes: Any
+        self,
+        from_statuses: tuple[str, ...],
+        where: models.Q | None = None,
+        *,
+        read_back: bool = True,
+        **changes: Any,
     ) -> bool:
         """Apply ``changes`` only if the row is still in one of ``from_statuses`` (and
         matches ``where``, if given).
 
-        Returns whether it was applied; refreshes this instance's changed fields.
+        Returns whether it was applied. When it was, this instance holds the changed
+        values: those the database computed (``Now()``, ``F()``) are read back at once, or,
+        with ``read_back=False``, when first read, like deferred fields (the worker's claim
+        and success: nothing on a run's path reads them, and each read back is a statement
+        per generation, bench/api.py).
         """
         changes["updated_at"] = Now()
         rows = Generation.objects.filter(pk=self.pk, status__in=from_statuses)
         if where is not None:
             rows = rows.filter(where)
+        fields = {name: self._meta.get_field(name) for name in changes}
+        for name, value in changes.items():
+            field = fields[name]
+            if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
+                # Rounded here as PostgreSQL would, so the instance holds what is stored.
+                places = Decimal(1).scaleb(-field.decimal_places)
+                changes[name] = value.quantize(places, rounding=ROUND_HALF_UP)
         updated = rows.update(**changes)
-        if updated:
-            self.refresh_from_db(fields=[*changes.keys()])
-        return bool(updated)
+        if not updated:
+            return False
+        computed = []
+        for name, value in changes.items():
+            attname = getattr(fields[name], "attname", name)
+            if hasattr(value, "resolve_expression"):
+                computed.append(attname)
+                self.__dict__.pop(attname, None)  # deferred: read on first access
+            else:
+                setattr(self, attname, value)
+        if read_back:
+            self.refresh_from_db(fields=computed)
+        return True
 
     def mark_running(self, *, provider_called: bool = False) -> bool:
         """Claim a queued generation for this worker process (stamping its
@@ -284,7 +310,7 @@ class Generation(models.Model):
         }
         if provider_called:
             changes["provider_called_at"] = Now()
-        return self._transition((self.Status.QUEUED,), **changes)
+        return self._transition((self.Status.QUEUED,), read_back=False, **changes)
 
     def requeue(self) -> bool:
         """Put a running generation whose worker died back in the queue (before its
@@ -316,7 +342,10 @@ class Generation(models.Model):
         if seed is not None:
             changes["seed"] = seed
         return self._transition(
-            (self.Status.RUNNING,), models.Q(cancel_requested_at__isnull=True), **changes
+            (self.Status.RUNNING,),
+            models.Q(cancel_requested_at__isnull=True),
+            read_back=False,
+            **changes,
         )
 
     def mark_cancelled(self) -> bool:

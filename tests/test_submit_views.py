@@ -256,10 +256,10 @@ def test_htmx_submit_query_count(
 
 # The generation with its prompt and hold; the claim (an UPDATE); the success transaction
 # (BEGIN/COMMIT, here SAVEPOINT/RELEASE): success (an UPDATE, which also sees a cancel), the
-# image row, the locked quota, the hold's UPDATE, the ledger row, the quota's totals; then
-# the provider's status and its call row. The generation is read once before the claim, and
+# image row, the hold's UPDATE, the ledger row, the quota's totals (an UPDATE that locks it);
+# then the provider's status and its call row. The generation is read once before the claim, and
 # its hold never on its own; what the claim and the success set is not read back.
-RUN_QUERIES = 12
+RUN_QUERIES = 11
 
 
 def test_worker_run_query_count(member_client, django_assert_max_num_queries):

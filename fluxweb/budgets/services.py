@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import BudgetDefaults, Hold, LedgerEntry, Quota, Team
@@ -237,12 +237,8 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
     # No savepoint: the worker calls this inside its success/failure transaction, and a
     # savepoint's two round trips would lengthen the time the quota row stays locked.
     with transaction.atomic(savepoint=False):
-        pool: Quota | Team | None = None
-        if hold.team_id is not None:
-            pool = Team.objects.select_for_update().filter(pk=hold.team_id).first()
-        elif hold.user_id is not None:  # None: the user was deleted, and their quota with them
-            pool = Quota.objects.select_for_update().filter(user_id=hold.user_id).first()
-        # The conditional UPDATE decides who finishes the hold: only one caller ever does.
+        # The conditional UPDATE decides who finishes the hold: only one caller ever does
+        # (a second one waits for the first's commit on the hold's row, then finds it done).
         if not Hold.objects.filter(pk=hold.pk, state=Hold.State.HELD).update(state=state):
             return None
         hold.state = state
@@ -257,8 +253,15 @@ def _finish(hold: Hold, state: str, charged: Decimal, note: str) -> LedgerEntry 
             period_started_at=hold.period_started_at,
             note=note,
         )
-        if pool is not None and pool.period_started_at == hold.period_started_at:
-            type(pool).objects.filter(pk=pool.pk).update(
+        # The pool's totals move in one UPDATE, which locks its row only now, and only
+        # while its period is still the hold's (a new period starts from zero).
+        pools: QuerySet[Team] | QuerySet[Quota] | None = None
+        if hold.team_id is not None:
+            pools = Team.objects.filter(pk=hold.team_id)
+        elif hold.user_id is not None:  # None: the user was deleted, and their quota with them
+            pools = Quota.objects.filter(user_id=hold.user_id)
+        if pools is not None:
+            pools.filter(period_started_at=hold.period_started_at).update(
                 reserved_usd=plus("reserved_usd", -hold.reserved_usd),
                 spent_usd=plus("spent_usd", charged),
             )

@@ -181,15 +181,17 @@ DATABASES = {
     )
 }
 if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    from psycopg_pool import ConnectionPool
+    from fluxweb.core import dbpool
 
     # ``check``: a pooled connection is tested before it is handed out, so one the server
-    # closed (restart, pg_terminate_backend, idle timeout) is replaced, not used.
+    # closed (restart, pg_terminate_backend, idle timeout) is replaced, not used; with a
+    # round trip only when the test can tell something (fluxweb/core/dbpool.py).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,
         "timeout": 10,
-        "check": ConnectionPool.check_connection,
+        "check": dbpool.check_connection,
+        "reset": dbpool.mark_returned,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker write concurrently: WAL lets readers proceed and

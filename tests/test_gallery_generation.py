@@ -32,6 +32,38 @@ def test_thumbnail_is_a_small_webp_made_when_the_image_is_stored(member, member_
     assert f'src="/images/{image.pk}/"' in detail
 
 
+def test_an_api_image_gets_its_thumbnail_when_the_gallery_first_shows_it(member, member_client):
+    generation = make_finished_generation(
+        member, width=1024, height=512, source=Generation.Source.API
+    )
+    (image,) = generation.images.all()
+    assert image.file and not image.thumbnail  # the script's answer did not wait for one
+    response = member_client.get(f"/images/{image.pk}/thumb/")
+    assert response["Content-Type"] == "image/webp"
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as thumb:
+        assert thumb.format == "WEBP" and thumb.size == (384, 192)
+    image.refresh_from_db()
+    made = image.thumbnail.name
+    assert made.endswith(".webp") and default_storage.exists(made)
+    again = member_client.get(f"/images/{image.pk}/thumb/")
+    assert again["Content-Type"] == "image/webp"
+    image.refresh_from_db()
+    assert image.thumbnail.name == made  # made once
+    folder = made.rsplit("/", 1)[0]
+    assert len([n for n in default_storage.listdir(folder)[1] if n.endswith(".webp")]) == 1
+
+
+def test_an_image_whose_thumbnail_cannot_be_made_is_shown_as_stored(member, member_client):
+    (image,) = make_finished_generation(member, source=Generation.Source.API).images.all()
+    with default_storage.open(image.file.name, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n not an image any more")
+    response = member_client.get(f"/images/{image.pk}/thumb/")
+    assert response.status_code == 200 and response["Content-Type"] == image.content_type
+    assert b"not an image any more" in b"".join(response.streaming_content)
+    image.refresh_from_db()
+    assert not image.thumbnail
+
+
 def test_images_need_login(client, member):
     (image,) = make_finished_generation(member).images.all()
     for url in (

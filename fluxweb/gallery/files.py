@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from fluxweb.generations.embedding import with_parameters
 from fluxweb.generations.models import GeneratedImage
 from fluxweb.generations.provenance import with_provenance
+from fluxweb.generations.storing import ensure_thumbnail
 from fluxweb.generations.thumbnails import CONTENT_TYPE as THUMBNAIL_TYPE
 from fluxweb.providers.images import EXTENSIONS
 
@@ -29,9 +30,10 @@ def image(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_GET
 def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
-    """The WebP thumbnail (the original for images stored before thumbnails existed)."""
+    """The WebP thumbnail, made now if the image has none yet (made through the API, or
+    stored before thumbnails existed); the original if one cannot be made."""
     record = get_object_or_404(GeneratedImage, pk=pk)
-    if record.thumbnail:
+    if ensure_thumbnail(record):
         return _file(record.thumbnail, THUMBNAIL_TYPE)
     return _file(record.file, record.content_type)
 

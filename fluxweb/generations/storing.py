@@ -1,6 +1,11 @@
 """Storing a generation's images: each provider image checked (format, decodability, caps),
 saved with its WebP thumbnail through the default storage, and deleted again when the
-generation does not keep them."""
+generation does not keep them.
+
+Images made through the API get their thumbnail when the gallery first shows them
+(:func:`ensure_thumbnail`), not while the script waits: scripts and batches make many
+images nobody opens in the gallery, and the thumbnail was about a fifth of the worker's
+CPU per API generation (bench/api.py, docs/speed.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from fluxweb.providers.base import GenerationResult, ProviderError
-from fluxweb.providers.images import check_image
+from fluxweb.providers.images import CheckedImage, check_image
 
+from .images import thumbnail_upload_to
 from .models import GeneratedImage, Generation
 from .thumbnails import make_thumbnail
 
@@ -22,9 +29,10 @@ def store_images(
     generation: Generation, result: GenerationResult, provider_label: str
 ) -> list[GeneratedImage]:
     """Check every image (format, decodability, caps) and save its file, with its WebP
-    thumbnail, through the default storage; returns the :class:`GeneratedImage` rows, not
-    yet saved (:func:`finish_generation` saves them with the success). Raises
-    :class:`ProviderError` if any image is bad; nothing is written then."""
+    thumbnail unless the generation came through the API, through the default storage;
+    returns the :class:`GeneratedImage` rows, not yet saved (:func:`finish_generation`
+    saves them with the success). Raises :class:`ProviderError` if any image is bad;
+    nothing is written then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
     if len(result.images) > generation.num_images:
@@ -38,11 +46,12 @@ def store_images(
         result.images = result.images[: generation.num_images]
     # Each image is decoded once: the check's decoding makes the thumbnail, then the
     # pixels are let go before the next image is decoded.
-    checked = []
+    thumbnails_now = generation.source != Generation.Source.API
+    checked: list[tuple[CheckedImage, bytes | None]] = []
     for data in result.images:
         image = check_image(data, provider_label)
         pixels = image.decoded if image.decoded is not None else image.data
-        checked.append((image.without_pixels(), make_thumbnail(pixels)))
+        checked.append((image.without_pixels(), make_thumbnail(pixels) if thumbnails_now else None))
         del image
     stored = []
     for index, (image, thumbnail) in enumerate(checked):
@@ -65,7 +74,8 @@ def store_images(
             size_bytes=len(image.data),
             nsfw_flagged=bool(result.nsfw and index < len(result.nsfw) and result.nsfw[index]),
         )
-        record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
+        if thumbnail is not None:
+            record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
         record.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)
         stored.append(record)
     return stored
@@ -78,3 +88,28 @@ def delete_files(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:
             logger.warning("could not delete %s from storage", name, exc_info=True)
+
+
+def ensure_thumbnail(record: GeneratedImage) -> bool:
+    """Give ``record`` its WebP thumbnail if it has none (an API image the gallery shows
+    for the first time, or one stored before thumbnails existed): decoded from the stored
+    original, saved through the default storage, recorded only if no other request
+    recorded one meanwhile (that request's file is kept, this one's deleted). Returns
+    whether ``record`` has a thumbnail now; False, logged, when the original cannot be
+    read or decoded (the gallery then shows the original)."""
+    if record.thumbnail:
+        return True
+    try:
+        with record.file.open("rb") as handle:
+            data = handle.read()
+        thumbnail = make_thumbnail(data)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        logger.warning("could not make a thumbnail of image %s", record.pk, exc_info=True)
+        return False
+    name = default_storage.save(thumbnail_upload_to(record, "thumb.webp"), ContentFile(thumbnail))
+    if GeneratedImage.objects.filter(pk=record.pk, thumbnail="").update(thumbnail=name):
+        record.thumbnail.name = name
+        return True
+    delete_files([name])  # another request recorded its own meanwhile
+    record.refresh_from_db(fields=["thumbnail"])
+    return bool(record.thumbnail)

@@ -81,8 +81,20 @@ def submit_request(request: HttpRequest) -> tuple[int, str] | HttpResponse:
 def answer(request: HttpRequest, pk: int, response_format: str) -> HttpResponse:
     """The answer for generation ``pk`` after the wait: its images (``response_format``),
     504 while it is still queued or running, 502 when the provider failed, 409 when it was
-    deleted or cancelled meanwhile."""
-    generation = Generation.objects.select_related("prompt").filter(pk=pk).first()
+    deleted or cancelled meanwhile.
+
+    One query for a generation that succeeded: its images with it and its prompt (a
+    succeeded generation has at least one); the generation alone otherwise."""
+    images = list(
+        GeneratedImage.objects.select_related("generation__prompt")
+        .filter(generation_id=pk)
+        .order_by("index")
+    )
+    generation = (
+        images[0].generation
+        if images
+        else Generation.objects.select_related("prompt").filter(pk=pk).first()
+    )
     if generation is None:
         return gone(pk, "deleted")
     if not generation.is_finished:
@@ -105,7 +117,7 @@ def answer(request: HttpRequest, pk: int, response_format: str) -> HttpResponse:
     if generation.status != Generation.Status.SUCCEEDED:  # finished otherwise: cancelled
         return gone(pk, generation.status)
     try:
-        data = image_payloads(request, generation, response_format)
+        data = image_payloads(request, generation, images, response_format)
     except OSError:  # its files went with a delete meanwhile
         return gone(pk, "deleted")
     body: dict[str, object] = {"created": int(generation.created_at.timestamp()), "data": data}
@@ -127,13 +139,16 @@ def gone(pk: int, what: str) -> JsonResponse:
 
 
 def image_payloads(
-    request: HttpRequest, generation: Generation, response_format: str
+    request: HttpRequest,
+    generation: Generation,
+    images: list[GeneratedImage],
+    response_format: str,
 ) -> list[dict[str, Any]]:
-    """``data[]`` items: base64 bytes, or a signed link valid ``FLUXWEB_API_LINK_TTL`` seconds,
-    and ``nsfw_content_detected`` (fluxweb extension): whether the provider's safety checker
-    flagged the image."""
+    """``data[]`` items for ``generation``'s ``images``: base64 bytes, or a signed link valid
+    ``FLUXWEB_API_LINK_TTL`` seconds, and ``nsfw_content_detected`` (fluxweb extension):
+    whether the provider's safety checker flagged the image."""
     items: list[dict[str, Any]] = []
-    for image in generation.images.all():
+    for image in images:
         item: dict[str, Any] = {
             "revised_prompt": generation.prompt.text,
             "nsfw_content_detected": image.nsfw_flagged,

@@ -2,13 +2,16 @@
 
 import base64
 import io
+import json
 from decimal import Decimal
 
 import pytest
 from PIL import Image
 
 from fluxweb.api.models import ApiToken
+from fluxweb.api.views import answer
 from fluxweb.generations.models import Generation
+from tests.factories import make_finished_generation
 
 URL = "/v1/images/generations"
 
@@ -204,3 +207,18 @@ def test_api_generations_are_charged_to_the_token_owner(client, member, token, i
     kinds = sorted(LedgerEntry.objects.filter(user=member).values_list("kind", flat=True))
     assert kinds == ["charge", "reserve"]
     assert budget_status(member).remaining_usd == Decimal("0.96")
+
+
+@pytest.mark.django_db
+def test_the_answer_of_a_finished_generation_is_one_query(rf, member, django_assert_num_queries):
+    generation = make_finished_generation(member, num_images=2)
+    request = rf.post(URL)
+    with django_assert_num_queries(1):  # the images with their generation and its prompt
+        response = answer(request, generation.pk, "b64_json")
+    data = json.loads(response.content)["data"]
+    assert len(data) == 2 and data[0]["revised_prompt"] == generation.prompt.text
+    stored = [image.file.read() for image in generation.images.order_by("index")]
+    assert [base64.b64decode(item["b64_json"]) for item in data] == stored
+    gone = make_finished_generation(member)
+    gone.delete()
+    assert answer(request, gone.pk, "b64_json").status_code == 409

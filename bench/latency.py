@@ -173,7 +173,7 @@ class NotifyClock:
     def __init__(self) -> None:
         self.times: list[float] = []
         self.listener = notify.Listener(
-            [notify.GENERATIONS], lambda: self.times.append(time.time())
+            [notify.GENERATIONS], lambda _payload: self.times.append(time.time())
         )
 
     def __enter__(self) -> NotifyClock:

@@ -3,6 +3,8 @@ members through fluxweb's view, never readable from the bucket without a signatu
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 from django.core.files.base import ContentFile
@@ -70,3 +72,17 @@ def test_the_live_streams_thumbnail_url_serves_the_bucket_copy(s3, member, membe
     url = f"/images/{image.pk}/thumb/"
     assert f'src="{url}"' in event.html
     assert b"".join(member_client.get(url).streaming_content) == stored
+
+
+def test_an_api_images_thumbnail_is_made_in_the_bucket_when_first_shown(s3, member, member_client):
+    generation = make_finished_generation(
+        member, "A heron at dawn", width=512, height=256, source=Generation.Source.API
+    )
+    (image,) = generation.images.all()
+    assert not image.thumbnail  # the API answer did not wait for one
+    body = b"".join(member_client.get(f"/images/{image.pk}/thumb/").streaming_content)
+    image.refresh_from_db()
+    stored = s3.client.get_object(Bucket=s3.bucket, Key=image.thumbnail.name)["Body"].read()
+    assert body == stored
+    with Image.open(io.BytesIO(stored)) as thumb:
+        assert thumb.format == "WEBP" and thumb.size == (384, 192)

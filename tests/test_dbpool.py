@@ -3,6 +3,8 @@ something, and a connection the server closed is never handed out. PostgreSQL on
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 from collections.abc import Iterator
 
@@ -65,3 +67,24 @@ def test_a_connection_the_server_closed_fails_the_test_even_when_just_returned(c
             dbpool.check_connection(conn)
             time.sleep(0.01)
     assert round_trips == [conn]
+
+
+def test_the_test_works_for_a_connection_on_a_descriptor_above_1024(round_trips):
+    # select() refuses descriptors above FD_SETSIZE (1024); a web process holding many
+    # open streams has such descriptors, and its connections must still be handed out.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the open-files limit is below 1200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        url = database_url().replace("postgres://", "postgresql://", 1)
+        with psycopg.connect(url, autocommit=True) as high:
+            assert high.pgconn.socket > 1024
+            dbpool.mark_returned(high)
+            dbpool.check_connection(high)
+            assert round_trips == []
+    finally:
+        for fd in fillers:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

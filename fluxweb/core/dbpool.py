@@ -35,7 +35,11 @@ def check_connection(conn: Connection) -> None:
     """The pool's ``check`` callback: raise psycopg's error when ``conn`` does not work
     (the pool then replaces it). A round trip only when ``conn`` was idle more than
     :data:`IDLE_CHECK_AFTER` seconds (or never returned yet), or has data waiting."""
-    idle = monotonic() - getattr(conn, _RETURNED_AT, -math.inf)
-    waiting = bool(select.select([conn.pgconn.socket], [], [], 0)[0])
-    if idle > IDLE_CHECK_AFTER or waiting or conn.closed:
+    if conn.closed or monotonic() - getattr(conn, _RETURNED_AT, -math.inf) > IDLE_CHECK_AFTER:
+        ConnectionPool.check_connection(conn)
+        return
+    # poll, not select: a web process holding many streams has descriptors above 1024.
+    poller = select.poll()
+    poller.register(conn.pgconn.socket, select.POLLIN)
+    if poller.poll(0):  # something to read (or a hang-up) while idle: test it for real
         ConnectionPool.check_connection(conn)

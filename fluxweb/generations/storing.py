@@ -4,8 +4,8 @@ generation does not keep them.
 
 Images made through the API get their thumbnail when the gallery first shows them
 (:func:`ensure_thumbnail`), not while the script waits: scripts and batches make many
-images nobody opens in the gallery, and the thumbnail was about a fifth of the worker's
-CPU per API generation (bench/api.py, docs/speed.md)."""
+images nobody opens in the gallery, and making it was a large share of the worker's CPU
+per API generation (bench/worker_profile.py; figures in docs/speed.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from PIL import Image
 from fluxweb.providers.base import GenerationResult, ProviderError
 from fluxweb.providers.images import CheckedImage, check_image
 
-from .images import thumbnail_upload_to
 from .models import GeneratedImage, Generation
 from .thumbnails import make_thumbnail
 
@@ -90,25 +89,34 @@ def delete_files(names: list[str]) -> None:
             logger.warning("could not delete %s from storage", name, exc_info=True)
 
 
+def thumbnail_from_original(record: GeneratedImage) -> bytes:
+    """WebP thumbnail bytes of ``record``'s stored original (read from storage, decoded
+    once). Raises ValueError when the row has no file, OSError when storage no longer has
+    it, and OSError/SyntaxError/ValueError/DecompressionBombError when Pillow cannot read
+    it."""
+    if not record.file:
+        raise ValueError("the image has no original file")
+    with record.file.open("rb") as handle:
+        return make_thumbnail(handle.read())
+
+
 def ensure_thumbnail(record: GeneratedImage) -> bool:
     """Give ``record`` its WebP thumbnail if it has none (an API image the gallery shows
-    for the first time, or one stored before thumbnails existed): decoded from the stored
-    original, saved through the default storage, recorded only if no other request
-    recorded one meanwhile (that request's file is kept, this one's deleted). Returns
-    whether ``record`` has a thumbnail now; False, logged, when the original cannot be
-    read or decoded (the gallery then shows the original)."""
+    for the first time, or one stored before thumbnails existed): made from the stored
+    original (:func:`thumbnail_from_original`), saved through the default storage, recorded
+    only if no other request recorded one meanwhile (that request's file is kept, this
+    one's deleted). Returns whether ``record`` has a thumbnail now; False, logged, when the
+    original cannot be read or decoded (the gallery then shows the original)."""
     if record.thumbnail:
         return True
     try:
-        with record.file.open("rb") as handle:
-            data = handle.read()
-        thumbnail = make_thumbnail(data)
+        thumbnail = thumbnail_from_original(record)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         logger.warning("could not make a thumbnail of image %s", record.pk, exc_info=True)
         return False
-    name = default_storage.save(thumbnail_upload_to(record, "thumb.webp"), ContentFile(thumbnail))
+    record.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
+    name = str(record.thumbnail.name)
     if GeneratedImage.objects.filter(pk=record.pk, thumbnail="").update(thumbnail=name):
-        record.thumbnail.name = name
         return True
     delete_files([name])  # another request recorded its own meanwhile
     record.refresh_from_db(fields=["thumbnail"])

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fluxweb.generations.models import GeneratedImage
-from fluxweb.generations.thumbnails import make_thumbnail
+from fluxweb.generations.storing import thumbnail_from_original
 
 
 class Command(BaseCommand):
@@ -45,12 +45,9 @@ def remake_thumbnail(image: GeneratedImage) -> None:
     """Read ``image``'s original from storage and save a new thumbnail for it (the old
     thumbnail file, if any, is deleted). Raises OSError when the original is missing and
     ValueError/OSError when Pillow cannot read it."""
-    if not image.file:
-        raise ValueError("the image has no original file")
-    with image.file.open("rb") as handle:
-        data = handle.read()
+    thumbnail = thumbnail_from_original(image)
     old = image.thumbnail.name
-    image.thumbnail.save("thumb.webp", ContentFile(make_thumbnail(data)), save=False)
+    image.thumbnail.save("thumb.webp", ContentFile(thumbnail), save=False)
     GeneratedImage.objects.filter(pk=image.pk).update(thumbnail=image.thumbnail.name)
     if old and old != image.thumbnail.name:
         image.thumbnail.storage.delete(old)

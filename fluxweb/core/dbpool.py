@@ -1,14 +1,14 @@
 """The test psycopg's connection pool runs before it hands out a connection.
 
 psycopg_pool's own ``ConnectionPool.check_connection`` sends an empty query: a round trip
-(≈ 0.3 ms on loopback) each time a thread takes a connection, and a generation takes one
-about five times (submit, the worker's claim, its run before and after the provider call,
-the API answer). :func:`check_connection` makes that round trip only when it can tell
-something: for a connection idle longer than :data:`IDLE_CHECK_AFTER` seconds (a network
-path or a server idle timeout may have dropped it silently), or one with something to read
-while idle, which is what a closed connection has (the server's "terminating connection"
-notice of a restart or ``pg_terminate_backend``, or the end of the stream). Measured with
-bench/api.py (docs/speed.md, "Pooled connections checked when it can tell").
+each time a thread takes a connection, and a generation takes one about five times (submit,
+the worker's claim, its run before and after the provider call, the API answer).
+:func:`check_connection` makes that round trip only when it can tell something: for a
+connection idle longer than :data:`IDLE_CHECK_AFTER` seconds (a network path or a server
+idle timeout may have dropped it silently), or one with something to read while idle, which
+is what a closed connection has (the server's "terminating connection" notice of a restart
+or ``pg_terminate_backend``, or the end of the stream). Measured with bench/api.py
+(docs/speed.md, "Three statements and five round trips fewer").
 """
 
 from __future__ import annotations

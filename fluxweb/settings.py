@@ -115,13 +115,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After everything but the next line, so it sees the outcome of the login views
-    # (django-axes' requirement).
+    # Last, so it sees the outcome of the login views (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
-    # Innermost: one thread switch per request under ASGI instead of one per hook
-    # (fluxweb/core/middleware.py). Keep it last.
-    "fluxweb.core.middleware.SyncMiddlewareChain",
 ]
+# Under uvicorn the chain runs in sync mode, in one thread hop per request
+# (fluxweb/core/asgi.py, which fluxweb/asgi.py serves).
 
 ROOT_URLCONF = "fluxweb.urls"
 ASGI_APPLICATION = "fluxweb.asgi.application"

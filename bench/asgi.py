@@ -6,11 +6,12 @@
         .venv/bin/python bench/asgi.py
 
 Each request is ``GET /v1/openapi.json``, sent straight to the handler as an ASGI server
-would (no sockets): the full middleware chain and the request signals run, and the view
-answers 200 with a small JSON document without a query, so what is measured is what every
-request pays around its view. Rounds of 1000 requests, 1 and 32 in flight, alternate between the two
-handlers; printed per handler: process CPU per request (``time.process_time``: the event
-loop and every thread) and wall time per request, medians of the rounds.
+would (no sockets; tests/asgi_client.py): the full middleware chain and the request signals
+run, and the view answers 200 with a small JSON document without a query, so what is
+measured is what every request pays around its view. Rounds of 1000 requests, 1 and 32 in
+flight, alternate between the two handlers; printed per handler: process CPU per request
+(``time.process_time``: the event loop and every thread) and wall time per request, medians
+of the rounds.
 """
 
 from __future__ import annotations
@@ -18,51 +19,15 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from typing import Any
 
 from common import machine
 from django.core.handlers.asgi import ASGIHandler
 
 from fluxweb.core.asgi import SyncChainASGIHandler
+from tests.asgi_client import asgi_get
 
 REQUESTS, ROUNDS = 1000, 5
 PATH = "/v1/openapi.json"
-
-
-async def one(app: ASGIHandler) -> int:
-    """One request through ``app``; its status."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    sent = False
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()  # the client stays connected
-        raise AssertionError("unreachable")
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
 
 
 async def round_of(app: ASGIHandler, at_once: int) -> tuple[float, float]:
@@ -71,7 +36,7 @@ async def round_of(app: ASGIHandler, at_once: int) -> tuple[float, float]:
 
     async def limited() -> int:
         async with semaphore:
-            return await one(app)
+            return (await asgi_get(app, PATH))[0]
 
     cpu, wall = time.process_time(), time.perf_counter()
     statuses = await asyncio.gather(*(limited() for _ in range(REQUESTS)))

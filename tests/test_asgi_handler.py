@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from fluxweb.core.asgi import SyncChainASGIHandler
+from tests.asgi_client import asgi_get
 
 meeting = threading.Barrier(2, timeout=10)
 threads: list[threading.Thread] = []  # kept alive, so no two are the same object
@@ -53,43 +54,9 @@ def own_urls():
 
 
 async def get(app: ASGIHandler, path_and_query: str, cookie: str = "") -> tuple[int, str]:
-    """One GET through ``app`` as an ASGI server would send it: (status, body)."""
-    route, _, query = path_and_query.partition("?")
-    headers = [(b"host", b"localhost")] + ([(b"cookie", cookie.encode())] if cookie else [])
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": route,
-        "raw_path": route.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
-    received = False
-
-    async def receive() -> dict:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()  # the client never disconnects
-        raise AssertionError("unreachable")
-
-    status, body = 0, b""
-
-    async def send(message: dict) -> None:
-        nonlocal status, body
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        else:
-            body += message.get("body", b"")
-
-    await app(scope, receive, send)
+    """One GET through ``app``, with ``cookie`` when given: (status, body)."""
+    headers = [(b"cookie", cookie.encode())] if cookie else []
+    status, body = await asgi_get(app, path_and_query, headers)
     return status, body.decode()
 
 

@@ -63,6 +63,21 @@ def test_permanent_faults_fail_at_once_with_a_readable_reason(member, deepinfra,
     assert len(deepinfra.requests) == 1
 
 
+@pytest.mark.parametrize("source", ["web", "api"])
+def test_a_truncated_image_fails_the_generation_whether_its_thumbnail_is_made_now_or_later(
+    member, deepinfra, source
+):
+    """API images are not decoded in the worker (their PNG checksums prove them); a cut
+    answer fails either way, with nothing stored."""
+    deepinfra.fault = "truncated"
+    generation = run_generation(deepinfra_generation(member, source=source).pk)
+    assert (generation.status, generation.error) == (
+        "failed",
+        "DeepInfra returned a truncated or undecodable image",
+    )
+    assert generation.images.count() == 0
+
+
 @pytest.mark.parametrize("fault", ["429", "500"])
 def test_retryable_faults_are_retried_then_succeed(member, deepinfra, fault):
     deepinfra.fault, deepinfra.fault_times = fault, 2

@@ -1,4 +1,4 @@
-"""Storing a generation's images: each provider image checked (format, decodability, caps),
+"""Storing a generation's images: each provider image checked (format, integrity, caps),
 saved with its WebP thumbnail through the default storage, and deleted again when the
 generation does not keep them.
 
@@ -27,11 +27,11 @@ logger = logging.getLogger("fluxweb.generations.running")
 def store_images(
     generation: Generation, result: GenerationResult, provider_label: str
 ) -> list[GeneratedImage]:
-    """Check every image (format, decodability, caps) and save its file, with its WebP
-    thumbnail unless the generation came through the API, through the default storage;
-    returns the :class:`GeneratedImage` rows, not yet saved (:func:`finish_generation`
-    saves them with the success). Raises :class:`ProviderError` if any image is bad;
-    nothing is written then."""
+    """Check every image (format, integrity, caps: :func:`check_image`; decoded when its
+    thumbnail is made now) and save its file, with its WebP thumbnail unless the generation
+    came through the API, through the default storage; returns the :class:`GeneratedImage`
+    rows, not yet saved (:func:`finish_generation` saves them with the success). Raises
+    :class:`ProviderError` if any image is bad; nothing is written then."""
     if not result.images:
         raise ProviderError(f"{provider_label} returned no image")
     if len(result.images) > generation.num_images:
@@ -43,12 +43,13 @@ def store_images(
             generation.num_images,
         )
         result.images = result.images[: generation.num_images]
-    # Each image is decoded once: the check's decoding makes the thumbnail, then the
-    # pixels are let go before the next image is decoded.
+    # Each image is decoded at most once: the check's decoding makes the thumbnail, then
+    # the pixels are let go before the next image is decoded. An API image's PNG is not
+    # decoded here at all (its checksums prove it; the gallery decodes it if it shows it).
     thumbnails_now = generation.source != Generation.Source.API
     checked: list[tuple[CheckedImage, bytes | None]] = []
     for data in result.images:
-        image = check_image(data, provider_label)
+        image = check_image(data, provider_label, decode=thumbnails_now)
         pixels = image.decoded if image.decoded is not None else image.data
         checked.append((image.without_pixels(), make_thumbnail(pixels) if thumbnails_now else None))
         del image

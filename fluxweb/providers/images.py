@@ -1,4 +1,5 @@
-"""Checks on image bytes from providers: sniff the real format, decode, bound the size."""
+"""Checks on image bytes from providers: sniff the real format, bound the size, prove the
+bytes whole (decoded, or for a PNG whose pixels are not needed yet, its chunk checksums)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 @dataclass(frozen=True)
 class CheckedImage:
-    """Image bytes that decoded cleanly; ``width``/``height`` in pixels. ``decoded`` is
-    the decoding that proved it (a loaded Pillow image), so later steps such as the
-    thumbnail need not decode the bytes again; :meth:`without_pixels` lets it go."""
+    """Image bytes that passed :func:`check_image`; ``width``/``height`` in pixels.
+    ``decoded`` is the decoding that proved them (a loaded Pillow image), so later steps
+    such as the thumbnail need not decode the bytes again, or None when they were proved
+    by their checksums instead; :meth:`without_pixels` lets it go."""
 
     data: bytes
     content_type: str
@@ -50,13 +52,20 @@ def sniff_content_type(data: bytes) -> str | None:
     return None
 
 
-def check_image(data: bytes, provider: str) -> CheckedImage:
-    """Verify provider bytes are a whole PNG/JPEG/WebP within the byte and pixel caps;
-    the result carries the decoded image (``decoded``).
+def check_image(data: bytes, provider: str, *, decode: bool = True) -> CheckedImage:
+    """Verify provider bytes are a whole PNG/JPEG/WebP within the byte and pixel caps.
 
-    Raises :class:`InvalidResponseError` for unknown formats, truncated or undecodable
-    data, more than ``FLUXWEB_MAX_IMAGE_BYTES`` bytes or ``FLUXWEB_MAX_IMAGE_PIXELS``
-    pixels (decompression bombs are refused before decoding the pixels).
+    With ``decode`` (the default) the pixels are decoded, which proves the bytes, and the
+    result carries the decoded image (``decoded``). Without it, a PNG is proved by its own
+    integrity check instead: every chunk's CRC-32 up to the closing ``IEND`` chunk (PNG
+    specification, W3C, section 5.3; Pillow's ``verify()``), which a truncated or altered
+    file fails, without inflating the pixels (``decoded`` is None). JPEG and WebP carry no
+    such checksums and are decoded either way.
+
+    Raises :class:`InvalidResponseError` for unknown formats, truncated, corrupt or
+    undecodable data, more than ``FLUXWEB_MAX_IMAGE_BYTES`` bytes or
+    ``FLUXWEB_MAX_IMAGE_PIXELS`` pixels (decompression bombs are refused from the header,
+    before any pixel is decoded).
     """
     if len(data) > settings.FLUXWEB_MAX_IMAGE_BYTES:
         raise InvalidResponseError(f"{provider} returned an image over the size limit")
@@ -65,6 +74,7 @@ def check_image(data: bytes, provider: str) -> CheckedImage:
         raise InvalidResponseError(
             f"{provider} returned something that is not a PNG, JPEG or WebP image"
         )
+    decode = decode or content_type != "image/png"
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
@@ -72,9 +82,12 @@ def check_image(data: bytes, provider: str) -> CheckedImage:
                 raise InvalidResponseError(
                     f"{provider} returned an image of {width}×{height} pixels, over the pixel limit"
                 )
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image.load()
+            if not decode:
+                image.verify()
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", Image.DecompressionBombWarning)
+                    image.load()
     except InvalidResponseError:
         raise
     except (
@@ -86,5 +99,9 @@ def check_image(data: bytes, provider: str) -> CheckedImage:
     ) as exc:
         raise InvalidResponseError(f"{provider} returned a truncated or undecodable image") from exc
     return CheckedImage(
-        data=data, content_type=content_type, width=width, height=height, decoded=image
+        data=data,
+        content_type=content_type,
+        width=width,
+        height=height,
+        decoded=image if decode else None,
     )

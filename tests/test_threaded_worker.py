@@ -159,7 +159,7 @@ def queued_demo_generations(user, count: int) -> list[Generation]:
     return generations
 
 
-def test_threads_that_finish_a_task_run_the_next_ones_until_the_queue_is_empty(member):
+def test_a_batch_worker_runs_every_queued_task_until_the_queue_is_empty(member):
     generations = queued_demo_generations(member, 7)
     in_process_worker(threads=2).run()
     assert {finished(g).status for g in generations} == {Generation.Status.SUCCEEDED}
@@ -176,3 +176,67 @@ def test_max_tasks_counts_the_claims_of_every_thread(member):
         == [Generation.Status.QUEUED] * 3 + [Generation.Status.SUCCEEDED] * 3
     )
     assert DBTaskResult.objects.ready().count() == 3
+
+
+def test_a_claim_takes_up_to_its_limit_of_ready_tasks_in_queue_order(member):
+    generations = queued_demo_generations(member, 5)
+    claimer = in_process_worker()
+    retrieved, first = claimer.claim(3)
+    assert retrieved and len(first) == 3
+    _, rest = claimer.claim(10)
+    assert len(rest) == 2  # fewer than asked: the queue is empty now
+    assert claimer.claim(1) == (True, [])
+    claimed = [task.args_kwargs["args"][0] for task in first + rest]
+    assert claimed == [g.pk for g in generations]  # oldest first, each once
+    for task in DBTaskResult.objects.all():
+        assert (task.status, task.worker_ids) == (TaskResultStatus.RUNNING, ["test-worker"])
+
+
+class CountingWorker(ThreadedWorker):
+    """Counts its claim transactions; ``ran`` is set when a pool thread is done with a task
+    (the claims it makes afterwards included)."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.claims = 0
+        self.ran = threading.Event()
+
+    def claim(self, limit: int = 1):
+        self.claims += 1
+        return super().claim(limit)
+
+    def _run(self, task_result) -> None:
+        super()._run(task_result)
+        self.ran.set()
+
+
+def test_a_claim_that_finds_fewer_tasks_than_free_threads_ends_the_claims_until_woken(
+    member, settings
+):
+    """One queued task, four free threads: one claim runs it; the claimer then waits for a
+    wake-up or its interval instead of asking an empty queue again (and the thread that ran
+    the task does not ask either). No LISTEN here: its first connection wakes the claimer."""
+    settings.FLUXWEB_PG_NOTIFY = False
+    (generation,) = queued_demo_generations(member, 1)
+    counting = CountingWorker(
+        threads=4,
+        queue_names=["default"],
+        excluded_queue_names=[],
+        batch=False,
+        interval=60,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+    )
+    running = threading.Thread(target=counting.run)
+    running.start()
+    try:
+        assert counting.ran.wait(timeout=30)
+    finally:
+        counting.running = False
+        counting.wake()
+        running.join(timeout=30)
+    assert not running.is_alive()
+    assert finished(generation).status == Generation.Status.SUCCEEDED
+    assert counting.claims == 1

@@ -8,11 +8,11 @@ thread, which has its own database connection. When the queue is empty the claim
 waits ``interval`` seconds, or on PostgreSQL until a ``NOTIFY`` says a task is ready
 (fluxweb/queue/notify.py), whichever comes first.
 
-A pool thread that finishes a task claims the next one itself, on its own connection,
-and only gives its slot back to the main thread when nothing is ready: under load, when
-many tasks end together, claims then run in parallel instead of queueing behind the one
-claimer (one claim transaction and a thread hand-off each). With an empty queue that
-costs one claim query per finished task.
+The claimer claims as many ready tasks as it has free threads (up to
+:data:`CLAIM_BATCH`) in one transaction. Finding fewer than it asked for tells it the queue
+is empty for now, so it waits for the next ``NOTIFY`` without asking again: one claim per
+task in the usual case, a burst of tasks in a few transactions, and no claim that finds
+nothing after each wake-up or each finished task.
 
 The process beats (:mod:`fluxweb.queue.heartbeat`) under its ``worker_id`` while it runs.
 
@@ -59,6 +59,9 @@ UNREACHABLE = (OperationalError, InterfaceError)
 UNREACHABLE_PATHS = frozenset(f"{error.__module__}.{error.__qualname__}" for error in UNREACHABLE)
 # A task is run at most this many times (claims) before a database error is left recorded.
 MAX_ATTEMPTS = 10
+# Most tasks one claim transaction takes: the first of a large burst start without waiting
+# for the claims of all the others.
+CLAIM_BATCH = 32
 
 
 class Backoff:
@@ -120,8 +123,10 @@ class ThreadedWorker(Worker):
         self.running = False
         self.wake()
 
-    def claim(self) -> tuple[bool, DBTaskResult | None]:
-        """Claim the next ready task for this worker: (query succeeded, task or None)."""
+    def claim(self, limit: int = 1) -> tuple[bool, list[DBTaskResult]]:
+        """Claim up to ``limit`` ready tasks for this worker, in django-tasks-db's order
+        (priority, then due time, then age), in one transaction: (query succeeded, tasks).
+        Raises what the database raises, except SQLite's "database is locked" (False, [])."""
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
         if not self.process_all_queues:
             tasks = tasks.filter(queue_name__in=self.queue_names)
@@ -129,13 +134,15 @@ class ThreadedWorker(Worker):
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
         with exclusive_transaction(tasks.db):
             try:
-                task_result = tasks.get_locked()
-                if task_result is not None:
+                # django-tasks-db's get_locked(), for several rows: SKIP LOCKED, so
+                # workers claiming at once never wait on each other.
+                claimed = list(tasks.select_for_update(skip_locked=True)[:limit])
+                for task_result in claimed:
                     task_result.claim(self.worker_id)
-                return True, task_result
+                return True, claimed
             except OperationalError as e:
                 if is_locked_database_exception(e):  # SQLite busy: try again later
-                    return False, None
+                    return False, []
                 raise
 
     def run(self) -> None:
@@ -168,93 +175,83 @@ class ThreadedWorker(Worker):
         while self._may_claim():
             if not self._free.acquire(timeout=self.interval or 1.0):
                 continue  # every thread busy
+            slots = 1
+            while slots < CLAIM_BATCH and self._free.acquire(blocking=False):
+                slots += 1
             self._wake.clear()  # before the query: a NOTIFY after it still wakes us
-            if not self._reserve_claim():  # told to stop, or max_tasks claimed (by any thread)
-                self._free.release()
+            wanted = self._reserve_claims(slots)  # fewer when told to stop or near max_tasks
+            if wanted < slots:
+                self._free.release(slots - wanted)
+            if not wanted:
                 return
             try:
                 close_old_connections()
-                retrieved, task_result = self.claim()
+                retrieved, claimed = self.claim(wanted)
             except UNREACHABLE as exc:
-                self._unreserve_claim()
-                self._free.release()
+                self._give_back_slots(wanted)
                 self._wait_for_database("claiming a task", exc)
                 continue
             except BaseException:
-                self._unreserve_claim()
-                self._free.release()
+                self._give_back_slots(wanted)
                 raise
             with contextlib.suppress(*UNREACHABLE):  # a broken one is replaced at the next claim
                 release_connection()  # the claimer holds no pooled connection between claims
-            if task_result is None:
-                self._unreserve_claim()
-                self._free.release()
-                if self.batch and retrieved:
+            if len(claimed) < wanted:
+                self._give_back_slots(wanted - len(claimed))
+            for task_result in claimed:
+                pool.submit(self._run, task_result)
+            if claimed and len(claimed) == wanted:
+                continue  # there may be more
+            if self.batch and retrieved:
+                if not claimed:
                     logger.info(
                         "No more tasks to run for worker_id=%s - exiting gracefully.",
                         self.worker_id,
                     )
                     return
-                self._wake.wait(self.interval)
-                continue
-            pool.submit(self._run, task_result)
+                continue  # the next claim finds nothing and ends the batch
+            self._wake.wait(self.interval)  # the queue is empty for now
 
     def _may_claim(self) -> bool:
         with self._count_lock:
             return self.running and (self.max_tasks is None or self._claimed < self.max_tasks)
 
-    def _reserve_claim(self) -> bool:
-        """Count a claim about to be made (claimer and pool threads alike), unless the
-        worker is stopping or ``max_tasks`` claims are already counted."""
+    def _reserve_claims(self, count: int) -> int:
+        """Count up to ``count`` claims about to be made; returns how many may be made
+        (0 when the worker is stopping, fewer near ``max_tasks``)."""
         with self._count_lock:
-            if not self.running or (self.max_tasks is not None and self._claimed >= self.max_tasks):
-                return False
-            self._claimed += 1
+            if not self.running:
+                return 0
+            if self.max_tasks is not None:
+                count = min(count, self.max_tasks - self._claimed)
+            if count <= 0:
+                return 0
+            self._claimed += count
             if self._claimed == self.max_tasks:
                 logger.info(
                     "Claimed maximum tasks (%d) on worker=%s - exiting gracefully.",
                     self.max_tasks,
                     self.worker_id,
                 )
-            return True
+            return count
 
-    def _unreserve_claim(self) -> None:
-        """The reserved claim found nothing (or failed)."""
+    def _give_back_slots(self, count: int) -> None:
+        """``count`` reserved claims found nothing (or failed): uncount them and free
+        their threads."""
         with self._count_lock:
-            self._claimed -= 1
+            self._claimed -= count
+        self._free.release(count)
 
-    def _run(self, first: DBTaskResult) -> None:
-        """Run ``first``, then claim and run the next ready task on this thread while
-        there is one; the slot goes back to the claimer when there is none."""
-        task_result: DBTaskResult | None = first
+    def _run(self, task_result: DBTaskResult) -> None:
+        """Run ``task_result`` on a pool thread, then give its slot back to the claimer."""
         try:
-            while task_result is not None:
-                self._run_once(task_result)
-                task_result = self._claim_next()
+            self._run_once(task_result)
         finally:
             with contextlib.suppress(*UNREACHABLE):
                 release_connection()  # an idle thread holds no pooled connection
             self._free.release()
             if not self._may_claim():
-                self.wake()  # max_tasks reached here: the claimer stops waiting and returns
-
-    def _claim_next(self) -> DBTaskResult | None:
-        """A pool thread's own claim after finishing a task; None when nothing is ready,
-        the worker is stopping, or the claim failed (logged; the claimer carries on)."""
-        if not self._reserve_claim():
-            return None
-        try:
-            close_old_connections()
-            task_result = self.claim()[1]
-        except UNREACHABLE as exc:
-            self._wait_for_database("claiming the next task", exc)
-            task_result = None
-        except Exception:
-            logger.exception("worker=%s: claiming the next task failed", self.worker_id)
-            task_result = None
-        if task_result is None:
-            self._unreserve_claim()
-        return task_result
+                self.wake()  # max_tasks reached: the claimer stops waiting and returns
 
     def _run_once(self, task_result: DBTaskResult) -> None:
         """Run one claimed task; one that failed for want of the database goes back in the

@@ -151,3 +151,45 @@ def test_success_with_several_images_commits_their_rows_with_it(member, deepinfr
     rows = list(generation.images.order_by("index"))
     assert [r.index for r in rows] == [0, 1, 2]
     assert all(r.thumbnail and default_storage.exists(r.thumbnail.name) for r in rows)
+
+
+def test_a_process_decodes_no_more_images_at_once_than_its_decoding_slots(member, monkeypatch):
+    """Answers that arrive together wait for a slot (one per core) before their pixels are
+    decoded, so a worker's memory does not grow with its threads."""
+    import threading
+    import time
+
+    from fluxweb.generations import storing
+    from fluxweb.providers.base import GenerationResult
+    from tests.emulators.server import png_bytes
+
+    monkeypatch.setattr(storing, "DECODING", threading.BoundedSemaphore(2))
+    lock, inside, most = threading.Lock(), [0], [0]
+    real_check = storing.check_image
+
+    def slow_check(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.05)  # long enough for the other threads to arrive
+        try:
+            return real_check(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(storing, "check_image", slow_check)
+    generation = make_generation(member, width=64, height=64)
+    stored: list[list] = []
+
+    def store() -> None:
+        result = GenerationResult(images=[png_bytes(64, 64)])
+        stored.append(storing.store_images(generation, result, "Test"))
+
+    threads = [threading.Thread(target=store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(stored) == 6 and all(len(images) == 1 for images in stored)
+    assert most[0] == 2

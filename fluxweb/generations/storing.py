@@ -10,6 +10,8 @@ per API generation (bench/worker_profile.py; figures in docs/speed.md)."""
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,6 +24,12 @@ from .models import GeneratedImage, Generation
 from .thumbnails import make_thumbnail
 
 logger = logging.getLogger("fluxweb.generations.running")
+
+# Images checked (and decoded) at once in this process: one per core. A worker's threads
+# whose provider answers arrive together would otherwise each hold full-size pixels
+# (width × height × 3 bytes and more) at the same time; beyond the cores that adds memory
+# (bench/throughput.py's one-process run, docs/speed.md), not speed.
+DECODING = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 
 def store_images(
@@ -49,10 +57,12 @@ def store_images(
     thumbnails_now = generation.source != Generation.Source.API
     checked: list[tuple[CheckedImage, bytes | None]] = []
     for data in result.images:
-        image = check_image(data, provider_label, decode=thumbnails_now)
-        pixels = image.decoded if image.decoded is not None else image.data
-        checked.append((image.without_pixels(), make_thumbnail(pixels) if thumbnails_now else None))
-        del image
+        with DECODING:
+            image = check_image(data, provider_label, decode=thumbnails_now)
+            pixels = image.decoded if image.decoded is not None else image.data
+            thumbnail = make_thumbnail(pixels) if thumbnails_now else None
+            checked.append((image.without_pixels(), thumbnail))
+            del image, pixels
     stored = []
     for index, (image, thumbnail) in enumerate(checked):
         if (image.width, image.height) != (generation.width, generation.height):

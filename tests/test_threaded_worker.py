@@ -135,7 +135,9 @@ def test_notify_wakes_the_live_hub_long_before_its_poll_interval(
     assert any(f'id="generation-{generation.pk}"' in line for line in seen)
 
 
-def in_process_worker(**options) -> ThreadedWorker:
+def in_process_worker(worker_class: type[ThreadedWorker] = ThreadedWorker, **options):
+    """A ``worker_class`` for this test process's database: 2 threads, batch mode, quick
+    interval, unless ``options`` say otherwise."""
     defaults = {
         "threads": 2,
         "queue_names": ["default"],
@@ -147,7 +149,7 @@ def in_process_worker(**options) -> ThreadedWorker:
         "max_tasks": None,
         "worker_id": "test-worker",
     }
-    return ThreadedWorker(**{**defaults, **options})
+    return worker_class(**{**defaults, **options})
 
 
 def queued_demo_generations(user, count: int) -> list[Generation]:
@@ -166,7 +168,7 @@ def test_a_batch_worker_runs_every_queued_task_until_the_queue_is_empty(member):
     assert not DBTaskResult.objects.ready().exists()
 
 
-def test_max_tasks_counts_the_claims_of_every_thread(member):
+def test_max_tasks_bounds_the_tasks_claimed(member):
     generations = queued_demo_generations(member, 6)
     in_process_worker(threads=2, max_tasks=3).run()
     for generation in generations:
@@ -218,17 +220,7 @@ def test_a_claim_that_finds_fewer_tasks_than_free_threads_ends_the_claims_until_
     the task does not ask either). No LISTEN here: its first connection wakes the claimer."""
     settings.FLUXWEB_PG_NOTIFY = False
     (generation,) = queued_demo_generations(member, 1)
-    counting = CountingWorker(
-        threads=4,
-        queue_names=["default"],
-        excluded_queue_names=[],
-        batch=False,
-        interval=60,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-    )
+    counting = in_process_worker(CountingWorker, threads=4, batch=False, interval=60)
     running = threading.Thread(target=counting.run)
     running.start()
     try:

@@ -82,12 +82,12 @@ def check_image(data: bytes, provider: str, *, decode: bool = True) -> CheckedIm
                 raise InvalidResponseError(
                     f"{provider} returned an image of {width}×{height} pixels, over the pixel limit"
                 )
-            if not decode:
-                image.verify()
-            else:
+            if decode:
                 with warnings.catch_warnings():
                     warnings.simplefilter("error", Image.DecompressionBombWarning)
                     image.load()
+            else:
+                image.verify()
     except InvalidResponseError:
         raise
     except (

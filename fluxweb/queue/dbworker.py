@@ -1,10 +1,10 @@
 """The database backend's worker: django-tasks-db's ``Worker``, running several tasks at once.
 
 A generation spends nearly all its time waiting on the provider's HTTP answer, so one
-process runs up to ``threads`` of them: the main thread claims tasks with
-django-tasks-db's own claim (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, an
-exclusive transaction on SQLite) while a thread is free, and hands each to a pool
-thread, which has its own database connection. When the queue is empty the claimer
+process runs up to ``threads`` of them: the main thread claims tasks as django-tasks-db
+does (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, an exclusive transaction on
+SQLite) while a thread is free, and hands each to a pool thread, which has its own
+database connection. When the queue is empty the claimer
 waits ``interval`` seconds, or on PostgreSQL until a ``NOTIFY`` says a task is ready
 (fluxweb/queue/notify.py), whichever comes first.
 

@@ -14,6 +14,7 @@ import re
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,13 +66,31 @@ def _call_for(default_budget: int) -> Iterator[ProviderCall]:
         yield call
 
 
+def _client(headers: Mapping[str, str], *, public_only: bool) -> httpx.Client:
+    """An httpx client over :class:`~.network.GuardedTransport` that keeps no cookies (a
+    provider's cookie must not ride along on later calls)."""
+    return httpx.Client(
+        timeout=default_timeout(),
+        headers=headers,
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+        transport=GuardedTransport(tls_context(), public_only=public_only),
+    )
+
+
 class ProviderHTTP:
-    """A small httpx wrapper for one provider: ``name`` appears in error reasons."""
+    """A small httpx wrapper for one provider: ``name`` appears in error reasons.
+
+    Calls to ``base_url`` share one client, whose connections stay open between calls
+    (keep-alive): a call to a provider over HTTPS does not open a TCP connection and
+    make a TLS handshake each time, which cost round trips to the provider and CPU. It is
+    safe to share between threads. Image downloads off the provider's API each use a
+    client of their own."""
 
     def __init__(self, name: str, base_url: str, headers: Mapping[str, str]) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.headers = {"User-Agent": USER_AGENT, **headers}
+        self.client = _client(self.headers, public_only=False)
 
     def request(
         self, method: str, path: str, *, max_bytes: int | None = None, **kwargs: Any
@@ -90,10 +109,7 @@ class ProviderHTTP:
             if max_bytes is not None:
                 limit = min(limit, max_bytes)
             try:
-                with (
-                    self._client(call, public_only=False) as client,
-                    client.stream(method, url, **kwargs) as response,
-                ):
+                with self.client.stream(method, url, **kwargs) as response:
                     if method.upper() != "GET" and 200 <= response.status_code < 300:
                         call.accepted = True
                     message = f"{self.name} sent an answer larger than {limit} bytes"
@@ -144,9 +160,7 @@ class ProviderHTTP:
         limit = min(settings.FLUXWEB_MAX_IMAGE_BYTES, call.bytes_left())
         try:
             with (
-                self._client(
-                    call, public_only=public_only, headers={"User-Agent": USER_AGENT}
-                ) as client,
+                _client({"User-Agent": USER_AGENT}, public_only=public_only) as client,
                 client.stream("GET", url) as response,
             ):
                 if response.status_code != 200:
@@ -167,15 +181,6 @@ class ProviderHTTP:
             ) from exc
         except httpx.TransportError as exc:
             raise RetryableProviderError(f"could not download the image from {self.name}") from exc
-
-    def _client(
-        self, call: ProviderCall, *, public_only: bool, headers: Mapping[str, str] | None = None
-    ) -> httpx.Client:
-        return httpx.Client(
-            timeout=default_timeout(),
-            headers=self.headers if headers is None else headers,
-            transport=GuardedTransport(call, tls_context(), public_only=public_only),
-        )
 
 
 def max_answer_bytes() -> int:

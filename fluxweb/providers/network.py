@@ -10,6 +10,10 @@ Image URLs off the provider's own host are fetched only from public addresses: t
 name is resolved once, internal addresses are refused, and the socket connects to the
 checked address itself (TLS still verifies the certificate for the host name), so DNS
 cannot answer differently between the check and the connection.
+
+The sockets read the limits of the call running in their thread (:func:`current_call`), not
+of the call that opened them: a connection kept alive in a provider's pool serves the next
+call under that call's deadline.
 """
 
 from __future__ import annotations
@@ -99,24 +103,30 @@ def is_internal(address: str) -> bool:
     )
 
 
+def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` (seconds, None: none) cut to the running call's time left; ``error``
+    once its deadline has passed. Outside a call, ``timeout`` as it is."""
+    call = current_call()
+    if call is None:
+        return timeout
+    left = call.remaining()
+    if left <= 0:
+        raise error("the provider call's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
 class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every read and write waits at most the call's time left."""
+    """A network stream whose every read and write waits at most the running call's time
+    left (:func:`_time_left`)."""
 
-    def __init__(self, stream: httpcore.NetworkStream, call: ProviderCall) -> None:
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
-        self._call = call
-
-    def _timeout(self, timeout: float | None, error: type[Exception]) -> float:
-        left = self._call.remaining()
-        if left <= 0:
-            raise error("the provider call's deadline passed")
-        return left if timeout is None else min(timeout, left)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, self._timeout(timeout, httpcore.ReadTimeout))
+        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, self._timeout(timeout, httpcore.WriteTimeout))
+        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
@@ -128,20 +138,20 @@ class _DeadlineStream(httpcore.NetworkStream):
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._stream.start_tls(
-            ssl_context, server_hostname, self._timeout(timeout, httpcore.ConnectTimeout)
+            ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)
         )
-        return _DeadlineStream(stream, self._call)
+        return _DeadlineStream(stream)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
 class _GuardedBackend(httpcore.NetworkBackend):
-    """Connects within the call's deadline; with ``public_only``, only to public addresses."""
+    """Connects within the running call's deadline; with ``public_only``, only to public
+    addresses."""
 
-    def __init__(self, call: ProviderCall, public_only: bool) -> None:
+    def __init__(self, public_only: bool) -> None:
         self._backend = httpcore.SyncBackend()
-        self._call = call
         self._public_only = public_only
 
     def connect_tcp(
@@ -152,10 +162,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        left = self._call.remaining()
-        if left <= 0:
-            raise httpcore.ConnectTimeout("the provider call's deadline passed")
-        timeout = left if timeout is None else min(timeout, left)
+        timeout = _time_left(timeout, httpcore.ConnectTimeout)
         targets = [host]
         if self._public_only:
             targets = self._public_addresses(host, port)
@@ -172,7 +179,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
             if self._public_only and (not peer or is_internal(str(peer[0]))):
                 stream.close()
                 raise InternalAddressError(f"refused to connect to {host}: an internal address")
-            return _DeadlineStream(stream, self._call)
+            return _DeadlineStream(stream)
         raise error or httpcore.ConnectError(f"could not connect to {host}")
 
     def _public_addresses(self, host: str, port: int) -> list[str]:
@@ -198,14 +205,19 @@ class _GuardedBackend(httpcore.NetworkBackend):
 
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport over :class:`_GuardedBackend` (no environment proxies: the
-    connection goes straight to the checked address)."""
+    connection goes straight to the checked address). Its connection pool has no cap on
+    connections (a worker's threads each hold one) and keeps idle ones ``keepalive_expiry``
+    seconds."""
 
     def __init__(
-        self, call: ProviderCall, ssl_context: ssl.SSLContext, *, public_only: bool
+        self, ssl_context: ssl.SSLContext, *, public_only: bool, keepalive_expiry: float = 5.0
     ) -> None:
         super().__init__(verify=ssl_context, trust_env=False)
         # httpx has no argument for httpcore's network backend: build the pool it would,
         # over ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context, network_backend=_GuardedBackend(call, public_only)
+            ssl_context=ssl_context,
+            max_connections=None,
+            keepalive_expiry=keepalive_expiry,
+            network_backend=_GuardedBackend(public_only),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import ssl
 import sys
 import threading
 import time
@@ -24,10 +25,14 @@ from PIL import Image
 
 @dataclass
 class Request:
+    """One request as the emulator saw it; ``client`` is the (host, port) it came from,
+    one per connection."""
+
     method: str
     path: str
     headers: dict[str, str]
     body: bytes
+    client: tuple[str, int] = ("", 0)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -89,6 +94,7 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 path=self.path,
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
+                client=self.client_address[:2],
             )
             response = emulator.handle(request)
             self.send_response(response.status)
@@ -125,16 +131,19 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(emulator: Emulator) -> Iterator[str]:
-    """Run ``emulator`` on 127.0.0.1 on a free port; yields its base URL."""
+def serve(emulator: Emulator, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Run ``emulator`` on 127.0.0.1 on a free port; yields its base URL (https with a
+    server-side ``tls`` context: :func:`tests.tls.server_context`)."""
     server = _Server(("127.0.0.1", 0), _handler_for(emulator))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     # A short poll interval makes shutdown (each test's teardown) quick.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

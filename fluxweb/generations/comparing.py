@@ -158,8 +158,8 @@ class BatchSubmission:
 
 def submit_batch(author: Any, data: dict[str, Any]) -> BatchSubmission:
     """Create a :class:`Batch` and one queued :class:`Generation` per model × seed from a
-    valid :class:`CompareForm`'s ``cleaned_data``, and enqueue their tasks when the
-    transaction commits.
+    valid :class:`CompareForm`'s ``cleaned_data``, and enqueue their tasks, which workers
+    see when the transaction commits.
 
     The whole batch is held against the author's budget in one reservation (each cell
     its own :class:`~fluxweb.budgets.models.Hold`, so a failed cell is refunded alone).

@@ -42,8 +42,9 @@ class Submission:
 
 def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WEB) -> Submission:
     """Create a queued :class:`Generation` from a valid form's ``cleaned_data`` and
-    enqueue its task when the transaction commits (:func:`fluxweb.queue.enqueue.enqueue`):
-    a rollback leaves neither. ``source`` says where it came from (the browser or the API).
+    enqueue its task, which a worker sees when the transaction commits
+    (:func:`fluxweb.queue.enqueue.enqueue`): a rollback leaves neither. ``source`` says
+    where it came from (the browser or the API).
 
     A blank seed becomes a random one within the model's range, so every generation
     records the seed it used. The estimate (USD, from the price table) is held against
@@ -53,7 +54,7 @@ def submit(author: Any, data: dict[str, Any], source: str = Generation.Source.WE
     the request does not fit the author's budget or caps.
 
     The price read, then one transaction (the locked quota, quota total, hold, ledger row,
-    prompt upsert, generation); the task is enqueued once it commits.
+    prompt upsert, generation and, on the database backend, the task row).
     """
     spec: ModelSpec = data["model"]
     seed = data.get("seed")

@@ -13,11 +13,12 @@ through ``fail_generation`` (which returns its budget), since retrying could mak
 charge for, the image twice.
 
 A generation still ``queued`` ``FLUXWEB_STUCK_AFTER`` seconds after it was queued (or last
-requeued) may have lost its task: the process crashed between the submit's commit and the
-enqueue (:mod:`fluxweb.queue.enqueue`), Redis lost the job, or a row was restored without
-its task. It is enqueued again, once; running the task twice is harmless, since only one
-run claims the queued generation (``mark_running`` is a conditional transition). Still
-queued after another ``FLUXWEB_STUCK_AFTER`` seconds, it is failed with its budget returned.
+requeued) may have lost its task: with Redis, the process crashed between the submit's
+commit and the send (:mod:`fluxweb.queue.enqueue`) or Redis lost the job; on either backend,
+a row was restored without its task. It is enqueued again, once; running the task twice is
+harmless, since only one run claims the queued generation (``mark_running`` is a conditional
+transition). Still queued after another ``FLUXWEB_STUCK_AFTER`` seconds, it is failed with
+its budget returned.
 
 Faster: every worker process beats (:mod:`fluxweb.queue.heartbeat`) and stamps the
 generations it claims with its id (``worker_id``). A generation running on a worker that

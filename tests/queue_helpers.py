@@ -4,7 +4,7 @@ same name, so both are heard)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,19 @@ except ImportError:  # only django-tasks-rq needs the backport
 
 
 @contextmanager
+def _listening(record: Callable[..., None]) -> Iterator[None]:
+    """``record(sender, task_result, **kwargs)`` hears every task enqueued inside the block."""
+    signals = {task_enqueued, backport_task_enqueued}
+    for signal in signals:
+        signal.connect(record, weak=False)
+    try:
+        yield
+    finally:
+        for signal in signals:
+            signal.disconnect(record)
+
+
+@contextmanager
 def enqueued() -> Iterator[list[tuple[str, list[Any]]]]:
     """A list that fills with ``(task name, args)`` for each task enqueued inside the block."""
     calls: list[tuple[str, list[Any]]] = []
@@ -24,11 +37,17 @@ def enqueued() -> Iterator[list[tuple[str, list[Any]]]]:
     def record(sender: object, task_result: Any, **kwargs: Any) -> None:
         calls.append((task_result.task.name, list(task_result.args)))
 
-    signals = {task_enqueued, backport_task_enqueued}
-    for signal in signals:
-        signal.connect(record, weak=False)
-    try:
+    with _listening(record):
         yield calls
-    finally:
-        for signal in signals:
-            signal.disconnect(record)
+
+
+@contextmanager
+def enqueued_results() -> Iterator[list[Any]]:
+    """A list that fills with the ``TaskResult`` of each task enqueued inside the block."""
+    results: list[Any] = []
+
+    def record(sender: object, task_result: Any, **kwargs: Any) -> None:
+        results.append(task_result)
+
+    with _listening(record):
+        yield results

@@ -9,7 +9,6 @@ import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.tasks import TaskResultStatus
-from django.tasks.signals import task_enqueued
 from django_tasks_db.models import DBTaskResult
 
 from fluxweb.budgets.models import Hold, Quota
@@ -19,7 +18,7 @@ from fluxweb.generations.tasks import generate_images
 from fluxweb.queue import notify
 from fluxweb.queue.enqueue import DATABASE, RQ, backend_kind, enqueue
 from tests.budget_factories import submit_data
-from tests.queue_helpers import backport_task_enqueued, enqueued
+from tests.queue_helpers import enqueued, enqueued_results
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +55,7 @@ def test_workers_see_the_task_row_and_its_wake_up_only_when_it_commits():
         def seen() -> tuple[int, int]:
             """Task rows the worker's connection sees, and wake-ups it has been sent."""
             query = f"SELECT count(*) FROM {DBTaskResult._meta.db_table}"
-            (count,) = worker.execute(query).fetchone() or (0,)
+            (count,) = worker.execute(query).fetchone()
             return count, len(list(worker.notifies(timeout=0.3, stop_after=1)))
 
         with transaction.atomic():
@@ -96,19 +95,8 @@ def test_a_committed_submit_enqueues_its_generation_once(member):
 
 
 def test_the_task_can_be_looked_up_through_django_tasks(member):
-    results = []
-
-    def record(sender, task_result, **kwargs):
-        results.append(task_result)
-
-    signals = {task_enqueued, backport_task_enqueued}  # django-tasks-rq sends the backport's
-    for signal in signals:
-        signal.connect(record, weak=False)
-    try:
+    with enqueued_results() as results:
         generation = submit_generation(member, submit_data())
-    finally:
-        for signal in signals:
-            signal.disconnect(record)
     (result,) = results
     stored = generate_images.get_result(result.id)
     assert stored.args == [generation.pk] and stored.status == TaskResultStatus.READY

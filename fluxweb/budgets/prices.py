@@ -22,8 +22,10 @@ PRICE_FIELDS = ("basis", "usd_per_unit", "steps_per_unit", "images_per_hour")
 
 def price_for(spec: ModelSpec) -> Price:
     """The :class:`Price` in force for ``spec`` (one query)."""
-    row = ModelPrice.objects.filter(model_id=spec.id).first()
-    return row.as_price() if row else spec.price
+    try:
+        return ModelPrice.objects.get(model_id=spec.id).as_price()
+    except ModelPrice.DoesNotExist:
+        return spec.price
 
 
 def price_columns(model_id: str, prefix: str = "price_") -> dict[str, Subquery]:

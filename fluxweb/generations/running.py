@@ -172,8 +172,12 @@ def recorded_outcome(generation: Generation, attempted: str) -> str:
 
 def load(generation_id: int) -> Generation | None:
     """The generation a worker task runs, with its prompt and its hold (the outcome's
-    transaction settles or releases it); None when it no longer exists. One query."""
-    return Generation.objects.select_related("prompt", "hold").filter(pk=generation_id).first()
+    transaction settles or releases it); None when it no longer exists. One query, without
+    the ORDER BY of the model's ordering that ``first()`` would add."""
+    try:
+        return Generation.objects.select_related("prompt", "hold").get(pk=generation_id)
+    except Generation.DoesNotExist:
+        return None
 
 
 def run_generation(generation_id: int) -> Generation | None:

@@ -2,7 +2,7 @@
 """Images API benchmark: ``POST /v1/images/generations`` at a relay's pace (issue 18).
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fluxweb_bench \
-        .venv/bin/python bench/api.py
+        .venv/bin/python bench/api.py [--users N]
 
 One uvicorn process and one worker process (the Procfile's lines, ``--threads`` from
 ``FLUXWEB_WORKER_THREADS``, default 32 here so that 32 requests at a time can be in flight)
@@ -24,12 +24,20 @@ fluxweb, plus the PostgreSQL backends of the benchmark database, which other use
 server do not touch), and the peak number of connections to the benchmark database
 (pg_stat_activity, sampled every 0.05 s). The client (asyncio + httpx) and the emulator run
 in this process on the same cores.
+
+Then where fluxweb's overhead goes, one at a time and 32 at a time: p50/p95 of the stages
+between the client's, the database's and the emulator's stamps (:data:`STAGES`).
+``--users N`` sends fluxweb's requests with N members' tokens in turn, each member with a
+budget row of its own (by default one token, as one script sends them, whose requests take
+the same row's lock one after another).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
+import itertools
 import json
 import math
 import os
@@ -174,11 +182,12 @@ class Target:
         name: str,
         url: str,
         body: dict,
-        headers: dict[str, str],
+        headers: list[dict[str, str]],
         pids: list[int],
         database: bool = False,
     ) -> None:
-        self.name, self.url, self.body, self.headers, self.pids = name, url, body, headers, pids
+        self.name, self.url, self.body, self.pids = name, url, body, pids
+        self.headers = itertools.cycle(headers)  # each request takes the next (--users)
         self.database = database
         self.times: dict[str, list[float]] = {"serial": [], "concurrent": []}
         self.rates: list[float] = []
@@ -187,6 +196,8 @@ class Target:
         self.db_cpu: dict[str, float] = {"serial": 0.0, "concurrent": 0.0}
         self.connections = 0
         self.failures = 0
+        # prompt → (mode, sent, answer received): epoch seconds, for fluxweb's stages
+        self.sent: dict[str, tuple[str, float, float]] = {}
 
     def cpu_now(self) -> tuple[dict[int, float], dict[int, float]]:
         """CPU seconds so far of each of the target's processes (with its children) and of
@@ -196,12 +207,13 @@ class Target:
         return own, backends
 
 
-async def one(client: httpx.AsyncClient, target: Target, prompt: str) -> float | None:
-    started = time.perf_counter()
+async def one(client: httpx.AsyncClient, target: Target, prompt: str, mode: str) -> float | None:
+    sent, started = time.time(), time.perf_counter()
     response = await client.post(
-        target.url, json={**target.body, "prompt": prompt}, headers=target.headers
+        target.url, json={**target.body, "prompt": prompt}, headers=next(target.headers)
     )
     elapsed = time.perf_counter() - started
+    target.sent[prompt] = (mode, sent, time.time())
     if response.status_code != 200 or b'"b64_json"' not in response.content:
         target.failures += 1
         if target.failures <= 3:
@@ -222,7 +234,7 @@ async def round_of(target: Target, mode: str, count: int, at_once: int, tag: str
         async def limited(i: int) -> float | None:
             async with semaphore:
                 return await one(
-                    client, target, f"A lighthouse at dusk, {tag} {i} {time.time_ns()}"
+                    client, target, f"A lighthouse at dusk, {tag} {i} {time.time_ns()}", mode
                 )
 
         cpu_before, db_before = target.cpu_now()
@@ -338,11 +350,23 @@ def litellm_proxy(emulator_url: str) -> Iterator[tuple[str, int] | None]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=1,
+        help="members whose tokens fluxweb's requests take in turn, each with a budget row "
+        "of its own (default 1: one script's token)",
+    )
+    args = parser.parse_args()
     setup_database()
     from fluxweb.api.models import ApiToken
 
     user = bench_user()
-    token = ApiToken.issue(user, "bench-api")[1]
+    tokens = [ApiToken.issue(user, "bench-api")[1]]
+    tokens += [
+        ApiToken.issue(bench_user(f"bench-{i}"), "bench-api")[1] for i in range(1, args.users)
+    ]
     body = {"model": MODEL, "n": 1, "size": f"{SIZE[0]}x{SIZE[1]}", "response_format": "b64_json"}
     threads = os.environ.get("FLUXWEB_WORKER_THREADS", "32")
     with relay_emulator() as (fake, emulator_url), ExitStack() as stack:
@@ -357,7 +381,7 @@ def main() -> None:
                 "fluxweb",
                 f"{base_url}/v1/images/generations",
                 body,
-                {"Authorization": f"Bearer {token}"},
+                [{"Authorization": f"Bearer {token}"} for token in tokens],
                 [web_pid, worker_process.pid],
                 database=True,
             ),
@@ -365,7 +389,7 @@ def main() -> None:
                 "direct",
                 f"{emulator_url}/v1/openai/images/generations",
                 {**body, "model": UPSTREAM_MODEL},
-                {"Authorization": "Bearer test-deepinfra-key"},
+                [{"Authorization": "Bearer test-deepinfra-key"}],
                 [],
             ),
         ]
@@ -376,7 +400,7 @@ def main() -> None:
                     "LiteLLM",
                     f"{relay[0]}/v1/images/generations",
                     {**body, "model": RELAY_MODEL},
-                    {"Authorization": f"Bearer {MASTER_KEY}"},
+                    [{"Authorization": f"Bearer {MASTER_KEY}"}],
                     [relay[1]],
                 ),
             )
@@ -393,16 +417,80 @@ def main() -> None:
                         active[0] = target  # type: ignore[index]
                         asyncio.run(round_of(target, mode, count // ROUNDS, at_once, f"{mode} {r}"))
                         active[0] = None  # type: ignore[index]
-    report(targets)
+        stages = breakdown(targets[0], fake)
+    report(targets, args.users)
+    print()
+    print("\n".join(stages))
 
 
-def report(targets: list[Target]) -> None:
+# (label, from, to): the consecutive stages of a fluxweb API generation, stamped by the
+# client, the database (the generation's created_at is its submit transaction's start,
+# started_at the worker's claim, finished_at the success UPDATE) and the emulator (request
+# received, answer ready), all on this machine's one wall clock. Their p50s add up to about
+# the overhead's p50 plus L.
+STAGES = (
+    ("client sends → submit transaction begins (HTTP, token, body, price)", "sent", "created"),
+    ("→ a worker claimed it (budget, rows, commit, NOTIFY, claim)", "created", "claimed"),
+    ("→ the provider has the request", "claimed", "provider"),
+    ("provider answer ready → success UPDATE (image check, files)", "answered", "finished"),
+    ("→ the client has the answer (charge, commit, wake-up, answer)", "finished", "received"),
+)
+
+
+def breakdown(target: Target, fake: RelayEmulator) -> list[str]:
+    """Where fluxweb's overhead goes: p50 / p95 (ms) of each of :data:`STAGES`, one at a
+    time and ``AT_ONCE`` at a time, from the stamps of ``target``'s measured requests."""
+    from fluxweb.generations.models import Generation
+
+    stamped: dict[str, list[dict[str, float]]] = {"serial": [], "concurrent": []}
+    rows = Generation.objects.filter(prompt__text__in=list(target.sent)).values_list(
+        "prompt__text", "created_at", "started_at", "finished_at"
+    )
+    for text, created, claimed, finished in rows:
+        if text not in fake.times or claimed is None or finished is None:
+            continue
+        mode, sent, received = target.sent[text]
+        if mode not in stamped:  # the warm-up
+            continue
+        provider, answered = fake.times[text]
+        stamped[mode].append(
+            {
+                "sent": sent,
+                "created": created.timestamp(),
+                "claimed": claimed.timestamp(),
+                "provider": provider,
+                "answered": answered,
+                "finished": finished.timestamp(),
+                "received": received,
+            }
+        )
+    lines = [
+        f"where fluxweb's overhead goes (ms, p50 / p95; {len(stamped['serial'])} one at a "
+        f"time, {len(stamped['concurrent'])} {AT_ONCE} at a time)",
+        f"| stage | one at a time | {AT_ONCE} at a time |",
+        "|---|---|---|",
+    ]
+    for label, start, end in STAGES:
+        cells = []
+        for mode in ("serial", "concurrent"):
+            values = [r[end] - r[start] for r in stamped[mode]]
+            cells.append(
+                f"{percentile(values, 50) * 1000:.1f} / {percentile(values, 95) * 1000:.1f}"
+                if values
+                else "–"
+            )
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    return lines
+
+
+def report(targets: list[Target], users: int) -> None:
     by_name = {t.name: t for t in targets}
     ms = 1000
     print(
         f"## bench/api.py: POST /v1/images/generations, L = {LATENCY:g} s, "
         f"{SIZE[0]}×{SIZE[1]}, n = 1, b64_json; {SERIAL} one at a time, {CONCURRENT} "
         f"{AT_ONCE} at a time, {ROUNDS} interleaved rounds each"
+        + (f"; fluxweb's requests from {users} members in turn" if users > 1 else "")
     )
     print(machine())
     print("| | " + " | ".join(t.name for t in targets) + " |")

@@ -69,7 +69,13 @@ def setup_database() -> None:
     task rows, and its generations still queued or running (failed, their reservations
     refunded). Without the latter, the worker's sweep finds queued generations whose task
     rows are gone and queues them all again, in front of the benchmark's own (an
-    interrupted run once left 240, and 13 of 50 generations then missed the 30 s limit)."""
+    interrupted run once left 240, and 13 of 50 generations then missed the 30 s limit).
+
+    On PostgreSQL the database is then VACUUM ANALYZEd, as autovacuum keeps a production
+    one: this project's test server runs without autovacuum, and the dead rows of earlier
+    runs made each run slower than the one before (docs/speed.md, "Dead rows of earlier
+    runs")."""
+    from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
     from fluxweb.generations.models import Generation
@@ -83,6 +89,9 @@ def setup_database() -> None:
     )
     for generation in unfinished.iterator():
         fail_generation(generation, "left over from an interrupted benchmark run")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def cpu_model() -> str:

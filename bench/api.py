@@ -376,15 +376,16 @@ def main() -> None:
         base_url = stack.enter_context(web(web_env, "api-web"))
         web_pid = listening_pid(base_url.rsplit(":", 1)[1])
         relay = stack.enter_context(litellm_proxy(emulator_url))
+        flux = Target(
+            "fluxweb",
+            f"{base_url}/v1/images/generations",
+            body,
+            [{"Authorization": f"Bearer {token}"} for token in tokens],
+            [web_pid, worker_process.pid],
+            database=True,
+        )
         targets = [
-            Target(
-                "fluxweb",
-                f"{base_url}/v1/images/generations",
-                body,
-                [{"Authorization": f"Bearer {token}"} for token in tokens],
-                [web_pid, worker_process.pid],
-                database=True,
-            ),
+            flux,
             Target(
                 "direct",
                 f"{emulator_url}/v1/openai/images/generations",
@@ -417,7 +418,7 @@ def main() -> None:
                         active[0] = target  # type: ignore[index]
                         asyncio.run(round_of(target, mode, count // ROUNDS, at_once, f"{mode} {r}"))
                         active[0] = None  # type: ignore[index]
-        stages = breakdown(targets[0], fake)
+        stages = breakdown(flux, fake)
     report(targets, args.users)
     print()
     print("\n".join(stages))
